@@ -1,0 +1,77 @@
+/**
+ * tokengate: bearer-token authentication and Datasette/InfluxDB-style fine-grained permissions
+ * for Node web apps. This file is the whole public API of the `tokengate` entry point; anything
+ * not exported here is internal.
+ *
+ * @module
+ */
+
+// Errors
+export {
+  TokengateError,
+  ConfigError,
+  UnknownActionError,
+  InvalidRequestError,
+  InvalidTokenError,
+  AuthenticationRequiredError,
+  ForbiddenError,
+  PermissionStringError,
+  MiddlewareOrderError,
+  isTokengateError,
+} from './errors.js'
+export type { TokengateErrorCode, ErrorBody, DeniedCheck } from './errors.js'
+
+// Shared types
+export type {
+  Actor,
+  Restrictions,
+  CheckTarget,
+  Level,
+  RuleSource,
+  RuleRecord,
+  RestrictionVerdict,
+  Decision,
+  TokenContext,
+  TokenSource,
+} from './types.js'
+
+// Configuration
+export type {
+  AllowBlock,
+  PermissionsBlocks,
+  SecretReference,
+  ChildConfig,
+  DatabaseConfig,
+  SettingsConfig,
+  ActionConfig,
+  StaticTokenConfig,
+  DatasetteAuthTokensConfig,
+  JwtConfig,
+  TokengateConfig,
+} from './config/config-types.js'
+
+// Permissions
+export { defineAction, ActionRegistry, BUILTIN_ACTIONS } from './permissions/actions.js'
+export type { Action, ActionInit, ActionScope } from './permissions/actions.js'
+export { actorMatchesAllow } from './permissions/allow-block.js'
+export {
+  restrictionsAllow,
+  isRestrictions,
+  compactRestrictions,
+  RestrictionsBuilder,
+} from './permissions/restrictions.js'
+
+// Permission strings (InfluxDB-style)
+// -- exports for lib/permissions/permission-strings.ts go here --
+
+// Configuration loading
+// -- exports for lib/config/*.ts go here --
+
+// Token sources: signed dstok_ tokens
+// -- exports for lib/tokens/signed.ts go here --
+
+// Token sources: static tokens and JWTs
+// -- exports for lib/tokens/static.ts and lib/tokens/jwt.ts go here --
+
+// The gate (resolver and authentication)
+// -- exports for lib/gate.ts go here --

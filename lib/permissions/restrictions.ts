@@ -1,0 +1,193 @@
+/**
+ * Token restrictions (`_r`, SPEC section 5): validating them, the restriction gate
+ * ({@link restrictionsAllow}), and writing them compactly for a new token
+ * ({@link compactRestrictions}, {@link RestrictionsBuilder}).
+ *
+ * The gate only removes: a check's final result is the base decision AND the gate, so a
+ * restricted token never exceeds what its actor may do.
+ *
+ * @module
+ */
+import type { CheckTarget, Restrictions } from '../types.js'
+import { type Action, ActionRegistry } from './actions.js'
+
+const DEFAULT_REGISTRY = new ActionRegistry()
+
+function isPlainObject(value: unknown): value is { readonly [key: string]: unknown } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string')
+}
+
+/**
+ * Why a value is not a well-formed `_r` object, or `null` when it is. Well-formed: a plain
+ * object with only the keys `a` (a list of strings), `d` (an object of lists of strings) and `r`
+ * (an object of objects of lists of strings).
+ */
+export function restrictionsProblem(value: unknown): string | null {
+  if (!isPlainObject(value)) return `_r must be an object, got ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}`
+  for (const key of Object.keys(value)) {
+    if (key !== 'a' && key !== 'd' && key !== 'r') return `_r has an unknown key ${JSON.stringify(key)}; only "a", "d" and "r" are allowed`
+  }
+  if ('a' in value && !isStringList(value['a'])) return '_r.a must be a list of action names'
+  if ('d' in value) {
+    const d = value['d']
+    if (!isPlainObject(d)) return '_r.d must be an object of database name to a list of action names'
+    for (const [db, actions] of Object.entries(d)) {
+      if (!isStringList(actions)) return `_r.d.${db} must be a list of action names`
+    }
+  }
+  if ('r' in value) {
+    const r = value['r']
+    if (!isPlainObject(r)) return '_r.r must be an object of database name to an object of resource name to a list of action names'
+    for (const [db, children] of Object.entries(r)) {
+      if (!isPlainObject(children)) return `_r.r.${db} must be an object of resource name to a list of action names`
+      for (const [child, actions] of Object.entries(children)) {
+        if (!isStringList(actions)) return `_r.r.${db}.${child} must be a list of action names`
+      }
+    }
+  }
+  return null
+}
+
+/** Whether a value is a well-formed `_r` object. */
+export function isRestrictions(value: unknown): value is Restrictions {
+  return restrictionsProblem(value) === null
+}
+
+function names(list: readonly string[] | undefined, action: Action): boolean {
+  if (list === undefined) return false
+  return list.includes(action.name) || (action.abbr !== null && list.includes(action.abbr))
+}
+
+function own<T>(record: { readonly [key: string]: T } | undefined, key: string): T | undefined {
+  return record !== undefined && Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined
+}
+
+/**
+ * The restriction gate's answer for one check, as a reason sentence plus a verdict.
+ * @internal
+ */
+export function restrictionGate(
+  restrictions: unknown,
+  action: Action,
+  target: { database: string | null; resource: string | null },
+): { allowed: boolean; reason: string } {
+  if (restrictions === undefined) return { allowed: true, reason: 'the actor has no restrictions' }
+  const problem = restrictionsProblem(restrictions)
+  if (problem !== null) return { allowed: false, reason: `the restrictions are malformed (${problem}), so everything is denied` }
+  const r = restrictions as Restrictions
+  if (names(r.a, action)) return { allowed: true, reason: `_r.a names ${action.name}` }
+  const { database, resource } = target
+  if (database !== null) {
+    if (names(own(r.d, database), action)) return { allowed: true, reason: `_r.d.${database} names ${action.name}` }
+    if (resource !== null && names(own(own(r.r, database), resource), action)) {
+      return { allowed: true, reason: `_r.r.${database}.${resource} names ${action.name}` }
+    }
+  }
+  const where = database === null ? 'at instance level' : resource === null ? `for database ${database}` : `for ${database}/${resource}`
+  return { allowed: false, reason: `the token's restrictions do not allow ${action.name} ${where}` }
+}
+
+/**
+ * The restriction gate alone: whether restrictions (`_r`) admit an action at a place. No
+ * restrictions (`undefined`) admit everything; `{}` admits nothing; a malformed value admits
+ * nothing. `a` admits everywhere, `d[D]` admits database D and its children, `r[D][T]` admits
+ * only that child. There is no implication between actions.
+ *
+ * @param restrictions - the actor's `_r`, or `undefined` when it has none.
+ * @param action - an action name or abbreviation.
+ * @param target - the database and resource of the check.
+ * @param registry - the actions to resolve `action` against. @defaultValue the built-ins
+ * @throws UnknownActionError (`ERR_UNKNOWN_ACTION`) when `action` is not registered.
+ * @example
+ * ```ts
+ * restrictionsAllow({ r: { docs: { t: ['vt'] } } }, 'view-table', { database: 'docs', resource: 't' }) // true
+ * restrictionsAllow({ r: { docs: { t: ['vt'] } } }, 'view-table', { database: 'docs' })                // false
+ * ```
+ */
+export function restrictionsAllow(
+  restrictions: unknown,
+  action: string,
+  target: CheckTarget = {},
+  registry: ActionRegistry = DEFAULT_REGISTRY,
+): boolean {
+  const resolved = registry.resolve(action)
+  return restrictionGate(restrictions, resolved, {
+    database: target.database ?? null,
+    resource: target.database == null ? null : target.resource ?? null,
+  }).allowed
+}
+
+/**
+ * Restrictions as a new token should carry them: known actions written as abbreviations (when
+ * they have one), unknown names kept as given, empty lists and empty `a`/`d`/`r` keys dropped.
+ * Returns `undefined` when nothing is left (a token without `_r`).
+ */
+export function compactRestrictions(
+  restrictions: Restrictions | undefined,
+  registry: ActionRegistry = DEFAULT_REGISTRY,
+): Restrictions | undefined {
+  if (restrictions === undefined) return undefined
+  const abbreviate = (list: readonly string[]): string[] => list.map((name) => registry.get(name)?.abbr ?? name)
+  const out: Restrictions = {}
+  if (restrictions.a !== undefined && restrictions.a.length > 0) out.a = abbreviate(restrictions.a)
+  const d: Record<string, string[]> = {}
+  for (const [db, list] of Object.entries(restrictions.d ?? {})) if (list.length > 0) d[db] = abbreviate(list)
+  if (Object.keys(d).length > 0) out.d = d
+  const r: Record<string, Record<string, string[]>> = {}
+  for (const [db, children] of Object.entries(restrictions.r ?? {})) {
+    const kept: Record<string, string[]> = {}
+    for (const [child, list] of Object.entries(children)) if (list.length > 0) kept[child] = abbreviate(list)
+    if (Object.keys(kept).length > 0) r[db] = kept
+  }
+  if (Object.keys(r).length > 0) out.r = r
+  return Object.keys(out).length > 0 ? out : undefined
+}
+
+/**
+ * A readable way to build `_r` (Datasette's `TokenRestrictions`).
+ *
+ * @example
+ * ```ts
+ * const r = new RestrictionsBuilder()
+ *   .allowAll('view-instance')
+ *   .allowDatabase('docs', 'view-query')
+ *   .allowResource('docs', 'documents', 'insert-row')
+ *   .build() // { a: ['view-instance'], d: { docs: ['view-query'] }, r: { docs: { documents: ['insert-row'] } } }
+ * ```
+ */
+export class RestrictionsBuilder {
+  readonly #a: string[] = []
+  readonly #d: Record<string, string[]> = {}
+  readonly #r: Record<string, Record<string, string[]>> = {}
+
+  /** Allow an action everywhere, instance level included. */
+  allowAll(action: string): this {
+    this.#a.push(action)
+    return this
+  }
+
+  /** Allow an action on a database and every child of it. */
+  allowDatabase(database: string, action: string): this {
+    ;(this.#d[database] ??= []).push(action)
+    return this
+  }
+
+  /** Allow an action on one child (table, view or named query) of a database. */
+  allowResource(database: string, resource: string, action: string): this {
+    ;((this.#r[database] ??= {})[resource] ??= []).push(action)
+    return this
+  }
+
+  /** The `_r` object, with names as given (use {@link compactRestrictions} to abbreviate). */
+  build(): Restrictions {
+    const out: Restrictions = {}
+    if (this.#a.length > 0) out.a = [...this.#a]
+    if (Object.keys(this.#d).length > 0) out.d = structuredClone(this.#d)
+    if (Object.keys(this.#r).length > 0) out.r = structuredClone(this.#r)
+    return out
+  }
+}

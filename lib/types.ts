@@ -1,0 +1,113 @@
+/**
+ * Public types shared by every part of tokengate: actors, restrictions, checks and decisions,
+ * token sources.
+ *
+ * @module
+ */
+
+/**
+ * Who is calling: a JSON object such as `{ id: 'root' }` or `{ bot_id: 'my-bot' }`. `null` means
+ * anonymous. An actor that came from a restricted token carries `_r` (see {@link Restrictions}).
+ */
+export type Actor = { readonly [key: string]: unknown }
+
+/**
+ * Token restrictions, Datasette's `_r` object: `a` lists actions allowed everywhere, `d` actions
+ * allowed per database (and every child of it), `r` actions allowed per database and child.
+ * Lists mix full action names and abbreviations.
+ *
+ * @example
+ * ```json
+ * { "a": ["vi", "vt"], "d": { "docs": ["vq"] }, "r": { "docs": { "documents": ["ir", "ur"] } } }
+ * ```
+ */
+export interface Restrictions {
+  a?: string[]
+  d?: Record<string, string[]>
+  r?: Record<string, Record<string, string[]>>
+}
+
+/**
+ * Where a check points. No database: an instance-level check. A database: a database-level
+ * check. A database and a resource (table, view or named query): a child-level check.
+ */
+export interface CheckTarget {
+  database?: string | null | undefined
+  resource?: string | null | undefined
+}
+
+/** The level a rule or a check sits at. */
+export type Level = 'instance' | 'database' | 'child'
+
+/** Which rule source produced a rule. */
+export type RuleSource = 'defaults' | 'root' | 'config'
+
+/** One rule the resolver considered, with where it came from and why it says what it says. */
+export interface RuleRecord {
+  /** The level of the rule: global (`instance`), `database` or `child`. */
+  level: Level
+  database: string | null
+  child: string | null
+  /** Whether this rule allows or denies. */
+  effect: 'allow' | 'deny'
+  /** The rule source: built-in defaults, the root actor, or the configuration. */
+  source: RuleSource
+  /** The configuration path of the block that produced the rule, such as `databases.docs.allow`. */
+  path: string | null
+  /** A sentence saying why the rule has this effect for this actor. */
+  reason: string
+}
+
+/** The restriction gate's verdict on a check (SPEC section 5). */
+export interface RestrictionVerdict {
+  /** Whether the actor carries restrictions at all. */
+  restricted: boolean
+  /** Whether the gate admits the check (always true when unrestricted). */
+  allowed: boolean
+  reason: string
+}
+
+/**
+ * The outcome of a check, with everything that produced it. {@link Gate.allowed} returns only
+ * `allowed`; {@link Gate.explain} returns this whole object.
+ */
+export interface Decision {
+  allowed: boolean
+  /** A sentence a person can read, saying why. */
+  reason: string
+  /** The canonical action name (an abbreviation in the check is resolved). */
+  action: string
+  database: string | null
+  resource: string | null
+  /** The level of the check, from its arguments. */
+  level: Level
+  /**
+   * The level whose rules decided the base result, or `null` when no rule applied at any level.
+   */
+  decidingLevel: Level | null
+  /** The base result from the rules alone, before restrictions and also-requires. */
+  baseAllowed: boolean
+  /** Every rule that applied to the check, at every level, most specific first. */
+  rules: RuleRecord[]
+  /** The restriction gate's verdict. */
+  restriction: RestrictionVerdict
+  /** The verdicts on the actions this action also requires, on the same database and child. */
+  alsoRequires: Decision[]
+}
+
+/** What a token source sees of the request besides the token. */
+export interface TokenContext {
+  /** The current time in unix seconds (the gate's `now` option). */
+  now: number
+}
+
+/**
+ * Turns a presented token into an actor. Returns `null` when the token is not this source's
+ * ("not mine": the next source tries), returns the actor when it is valid, and throws
+ * {@link InvalidTokenError} when it is this source's token but bad ("mine but bad").
+ */
+export interface TokenSource {
+  /** A short name for logs and explanations, such as `static` or `dstok`. */
+  readonly name: string
+  verify(token: string, context: TokenContext): Actor | null | Promise<Actor | null>
+}

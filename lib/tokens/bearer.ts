@@ -1,0 +1,95 @@
+/**
+ * Reading the presented token from a request: the `Authorization` header as RFC 6750 writes it
+ * (`Bearer <token>`, scheme case-insensitive, one or more spaces, the token verbatim), and,
+ * when an application opts in, a query-string parameter (SPEC section 6, "Header" and "Query
+ * parameter").
+ *
+ * @module
+ */
+import { InvalidRequestError } from '../errors.js'
+
+/** What {@link readToken} needs from a request. */
+export interface CredentialsInput {
+  /** The `Authorization` header value, if any. */
+  authorization?: string | readonly string[] | undefined
+  /** The parsed query string (Express's `req.query`, Koa's `ctx.query`), if any. */
+  query?: { readonly [key: string]: unknown } | undefined
+}
+
+/** Options of {@link readToken}. */
+export interface ReadTokenOptions {
+  /**
+   * Authorization schemes that carry a token, compared case-insensitively.
+   * @defaultValue `['Bearer']`
+   */
+  schemes?: readonly string[]
+  /** A query-string parameter that may carry the token, or `null` for none. @defaultValue null */
+  queryParam?: string | null
+}
+
+/** Where a token was found. */
+export interface PresentedToken {
+  token: string
+  from: 'header' | 'query'
+}
+
+const HEADER = /^([^ \t]*)([ \t]*)(.*)$/s
+const WHITESPACE = /\s/
+
+/**
+ * The token a request presents, or `null` when it presents none (an anonymous request).
+ *
+ * - No `Authorization` header (or an empty one) and no query token → `null`.
+ * - A header with another scheme (`Basic …`) → `null`: not read, and the query parameter is not
+ *   read either.
+ * - `Bearer` with no token, a token containing whitespace, a tab after the scheme, or several
+ *   Authorization headers → {@link InvalidRequestError} (400).
+ * - A Bearer token and a non-empty query parameter together, or the parameter given more than
+ *   once → {@link InvalidRequestError} (400).
+ *
+ * @throws InvalidRequestError (`ERR_INVALID_REQUEST`) for a malformed request.
+ * @example
+ * ```ts
+ * readToken({ authorization: 'Bearer dstok_abc.def' }) // { token: 'dstok_abc.def', from: 'header' }
+ * readToken({ authorization: 'Basic dXNlcjpwYXNz' })   // null
+ * ```
+ */
+export function readToken(input: CredentialsInput, options: ReadTokenOptions = {}): PresentedToken | null {
+  const schemes = options.schemes ?? ['Bearer']
+  let header = input.authorization
+  if (Array.isArray(header)) {
+    if (header.length > 1) throw new InvalidRequestError('Send one Authorization header, not several')
+    header = header[0]
+  }
+  const param = options.queryParam ?? null
+  if (typeof header === 'string' && header !== '') {
+    const [, scheme = '', separator = '', rest = ''] = HEADER.exec(header) ?? []
+    const lower = scheme.toLowerCase()
+    if (!schemes.some((s) => s.toLowerCase() === lower)) return null
+    if (rest === '') throw new InvalidRequestError(`The Authorization header has the ${scheme} scheme but no token`)
+    if (/[^ ]/.test(separator)) {
+      throw new InvalidRequestError(`Separate the ${scheme} scheme from the token with a space`)
+    }
+    if (WHITESPACE.test(rest)) throw new InvalidRequestError('The token in the Authorization header must not contain whitespace')
+    if (readQuery(input.query, param) !== null) {
+      throw new InvalidRequestError('Send the token once: in the Authorization header or in the query string, not both')
+    }
+    return { token: rest, from: 'header' }
+  }
+  const fromQuery = readQuery(input.query, param)
+  return fromQuery === null ? null : { token: fromQuery, from: 'query' }
+}
+
+function readQuery(query: CredentialsInput['query'], param: string | null): string | null {
+  if (param === null || query === undefined) return null
+  if (!Object.prototype.hasOwnProperty.call(query, param)) return null
+  const value = query[param]
+  if (Array.isArray(value)) {
+    throw new InvalidRequestError(`Send the ${param} query parameter once, not several times`)
+  }
+  if (typeof value !== 'string') {
+    if (value === undefined) return null
+    throw new InvalidRequestError(`The ${param} query parameter must be a plain string`)
+  }
+  return value === '' ? null : value
+}

@@ -12,10 +12,11 @@ module.exports = {
     '^.+\\.ts$': [
       'ts-jest',
       {
-        isolatedModules: true,
         tsconfig: {
+          isolatedModules: true,
           module: 'commonjs',
           moduleResolution: 'node10',
+          ignoreDeprecations: '6.0',
           verbatimModuleSyntax: false,
           esModuleInterop: true,
         },

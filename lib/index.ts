@@ -62,6 +62,7 @@ export {
 } from './permissions/restrictions.js'
 
 // Permission strings (InfluxDB-style)
+export { parsePermissions } from './permissions/permission-strings.js'
 // -- exports for lib/permissions/permission-strings.ts go here --
 
 // Configuration loading

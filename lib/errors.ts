@@ -29,6 +29,7 @@ export type TokengateErrorCode =
   | 'ERR_FORBIDDEN'
   | 'ERR_PERMISSION_STRING'
   | 'ERR_MIDDLEWARE_ORDER'
+  | 'ERR_INVALID_PARAMETER'
 
 /** The JSON body tokengate sends for an error (SPEC section 8). */
 export interface ErrorBody {
@@ -243,6 +244,24 @@ export class MiddlewareOrderError extends TokengateError {
 }
 
 /**
+ * A request parameter of one of tokengate's own endpoints is missing or invalid (400, no
+ * challenge: this is not about credentials). The permissions-debug endpoint uses it.
+ */
+export class InvalidParameterError extends TokengateError {
+  /** The parameter that was wrong. */
+  readonly parameter: string
+
+  constructor(parameter: string, message: string) {
+    super('ERR_INVALID_PARAMETER', 400, message)
+    this.parameter = parameter
+  }
+
+  override get headers(): Record<string, string> {
+    return {}
+  }
+}
+
+/**
  * Whether a value is a tokengate error. Works across module copies (it checks the shape and
  * the code, not `instanceof`).
  */
@@ -263,4 +282,5 @@ export const ERROR_CODES: readonly TokengateErrorCode[] = [
   'ERR_FORBIDDEN',
   'ERR_PERMISSION_STRING',
   'ERR_MIDDLEWARE_ORDER',
+  'ERR_INVALID_PARAMETER',
 ]

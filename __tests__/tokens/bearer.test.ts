@@ -1,5 +1,5 @@
 import { InvalidRequestError } from 'tokengate'
-import { readToken } from '../../lib/tokens/bearer'
+import { readToken } from '../../lib/tokens/bearer.js'
 
 describe('readToken: the Authorization header (RFC 6750, SPEC section 6)', () => {
   // A Bearer token: scheme case-insensitive, one or more spaces, the token verbatim

@@ -1,0 +1,13 @@
+/**
+ * The `tokengate/koa` entry point: the Koa 3 adapter. Same names as the Express adapter in
+ * the main entry (`tokenAuth`, `requirePermission`, `permissionsDebug`), writing
+ * `ctx.state.actor`.
+ *
+ * @module
+ */
+export { tokenAuth } from './token-auth.js'
+export type { KoaTokenAuthOptions } from './token-auth.js'
+export { requirePermission } from './require-permission.js'
+export type { KoaTarget } from './require-permission.js'
+export { permissionsDebug } from './permissions-debug.js'
+export type { AdapterOptions, OnError } from '../shared.js'

@@ -1,0 +1,50 @@
+/**
+ * Koa guard `requirePermission`: the Express guard's twin, reading `ctx.state.actor` and
+ * `ctx.params` (as set by @koa/router).
+ *
+ * @module
+ */
+import type { Context, Middleware, Next } from 'koa'
+import { MiddlewareOrderError } from '../../errors.js'
+import { type AdapterOptions, type TargetSpec, compileTarget, onErrorFrom } from '../shared.js'
+import { fail, stateOf } from './token-auth.js'
+
+/** A guard's database or resource for Koa: a literal, `':param'` for `ctx.params.param`, or a function of the context. */
+export type KoaTarget = TargetSpec<Context>
+
+/**
+ * Koa guard: the request goes on only when `ctx.state.actor` may perform `action` on
+ * `database` and `resource`; otherwise 401 (anonymous) or 403 (authenticated), per SPEC
+ * section 8. Without `tokenAuth` in front it throws `ERR_MIDDLEWARE_ORDER`.
+ *
+ * @example
+ * ```ts
+ * router.get('/:db/:table', requirePermission('view-table', ':db', ':table'), listRows)
+ * ```
+ */
+export function requirePermission(
+  action: string,
+  database?: KoaTarget | null,
+  resource?: KoaTarget | null,
+  options?: AdapterOptions,
+): Middleware {
+  if (typeof action !== 'string' || action === '') throw new TypeError('requirePermission needs an action name, such as "view-table"')
+  if (resource != null && database == null) throw new TypeError(`requirePermission("${action}") has a resource but no database`)
+  const databaseOf = compileTarget<Context>(database, 'database')
+  const resourceOf = compileTarget<Context>(resource, 'resource')
+  const override = options?.onError === undefined ? undefined : onErrorFrom(options)
+  return async function requirePermission(ctx: Context, next: Next): Promise<void> {
+    const state = stateOf(ctx)
+    if (state === undefined) {
+      throw new MiddlewareOrderError(`requirePermission("${action}") ran without tokenAuth in front of it: app.use(tokenAuth(config)) before the guarded routes`)
+    }
+    try {
+      const params = (ctx as Context & { params?: { readonly [key: string]: unknown } }).params
+      state.gate.check(ctx.state.actor ?? null, action, { database: databaseOf(ctx, params), resource: resourceOf(ctx, params) })
+    } catch (error) {
+      fail(error, ctx, override ?? state.onError)
+      return
+    }
+    await next()
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * What the Express and Koa adapters share: turning `tokenAuth`'s first argument into a gate,
+ * validating the adapter options, and resolving a guard's database and resource from the
+ * request.
+ *
+ * @module
+ * @internal
+ */
+import type { TokengateConfig } from '../config/config-types.js'
+import { type Gate, type GateOptions, createGate } from '../gate.js'
+
+/**
+ * Who renders an error:
+ * - `'respond'` (default): tokengate sends the status, `WWW-Authenticate` and JSON body itself;
+ * - `'next'`: the coded error goes to the framework (Express: `next(err)`; Koa: thrown, for
+ *   `app.on('error')` / `ctx.onerror`), so the application can reshape it.
+ */
+export type OnError = 'respond' | 'next'
+
+/** Options every adapter takes, besides the gate's own. */
+export interface AdapterOptions {
+  /** Who renders an error. @defaultValue `'respond'` */
+  onError?: OnError
+}
+
+const TARGET_PARAM = /^:([A-Za-z_$][\w$]*)$/
+
+/**
+ * Where a guard's database or resource comes from: a literal name, a route parameter written
+ * `':name'` (a name of letters, digits and `_` after one colon; Datasette's `':memory:'` is a
+ * literal because of its trailing colon), or a function of the request.
+ */
+export type TargetSpec<Req> = string | ((request: Req) => string | null | undefined)
+
+/** A target spec compiled once, when the guard is created. @internal */
+export type TargetResolver<Req> = (request: Req, params: { readonly [key: string]: unknown } | undefined) => string | null
+
+/** Compile a guard's database or resource argument. @internal */
+export function compileTarget<Req>(spec: TargetSpec<Req> | null | undefined, what: string): TargetResolver<Req> {
+  if (spec === undefined || spec === null) return () => null
+  if (typeof spec === 'function') {
+    return (request) => {
+      const value = spec(request)
+      if (value === undefined || value === null) return null
+      if (typeof value !== 'string') throw new TypeError(`The ${what} function of a guard must return a string, got ${typeof value}`)
+      return value
+    }
+  }
+  if (typeof spec !== 'string' || spec === '') {
+    throw new TypeError(`A guard's ${what} must be a non-empty string, a ':param' reference or a function of the request`)
+  }
+  const param = TARGET_PARAM.exec(spec)?.[1]
+  if (param === undefined) return () => spec
+  return (_request, params) => {
+    const value = params?.[param]
+    if (typeof value !== 'string' || value === '') {
+      throw new TypeError(`The guard reads its ${what} from route parameter "${param}", but this route has no such parameter`)
+    }
+    return value
+  }
+}
+
+function isGate(value: unknown): value is Gate {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Gate).authenticate === 'function' &&
+    typeof (value as Gate).explain === 'function'
+  )
+}
+
+/**
+ * The gate behind a middleware: an existing gate is used as is; a configuration or a path
+ * makes a new one with the gate options.
+ * @internal
+ */
+export function gateFrom(configOrGate: TokengateConfig | string | Gate | undefined, options: GateOptions & AdapterOptions): Gate {
+  const { onError: _onError, ...gateOptions } = options
+  if (isGate(configOrGate)) {
+    if (Object.keys(gateOptions).length > 0) {
+      throw new TypeError(
+        `Gate options (${Object.keys(gateOptions).join(', ')}) cannot be applied to an existing gate: pass them to createGate instead`,
+      )
+    }
+    return configOrGate
+  }
+  return createGate(configOrGate, gateOptions)
+}
+
+/** Validate the `onError` option. @internal */
+export function onErrorFrom(options: AdapterOptions | undefined, fallback: OnError = 'respond'): OnError {
+  const value = options?.onError ?? fallback
+  if (value !== 'respond' && value !== 'next') {
+    throw new TypeError(`"onError" option must be 'respond' or 'next', got ${JSON.stringify(value)}`)
+  }
+  return value
+}

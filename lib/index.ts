@@ -72,6 +72,8 @@ export { parsePermissions } from './permissions/permission-strings.js'
 // -- exports for lib/tokens/signed.ts go here --
 
 // Token sources: static tokens and JWTs
+export { staticTokenSource, staticTokensFromConfig } from './tokens/static.js'
+export type { StaticTokenSource, StaticTokenSourceOptions, StaticTokensFromConfig } from './tokens/static.js'
 // -- exports for lib/tokens/static.ts and lib/tokens/jwt.ts go here --
 
 // The gate (resolver and authentication)

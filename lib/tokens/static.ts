@@ -1,0 +1,219 @@
+/**
+ * Static tokens (SPEC section 6, "Static tokens"): a configured secret stands for a configured
+ * actor, as in datasette-auth-tokens.
+ *
+ * This module owns the static token source ({@link staticTokenSource}) and the gathering of
+ * static tokens from a configuration ({@link staticTokensFromConfig}): tokengate's own `tokens`
+ * list first, then `plugins["datasette-auth-tokens"]` in either of its forms.
+ *
+ * Lookups are by hash: the source keeps a map from SHA-256(token) to the actor, so a presented
+ * token is never compared with a configured secret character by character, and a comparison
+ * never exits early on a matching prefix.
+ *
+ * @module
+ */
+import { createHash } from 'node:crypto'
+import type { StaticTokenConfig, TokengateConfig } from '../config/config-types.js'
+import { ConfigError } from '../errors.js'
+import { restrictionsProblem } from '../permissions/restrictions.js'
+import type { Actor, TokenContext, TokenSource } from '../types.js'
+
+/** What {@link staticTokenSource} takes besides the tokens. */
+export interface StaticTokenSourceOptions {
+  /**
+   * The source's name, for logs and explanations.
+   * @defaultValue `"static"`
+   */
+  name?: string | undefined
+}
+
+/** The static token source: a {@link TokenSource} whose `verify` is synchronous. */
+export interface StaticTokenSource extends TokenSource {
+  /**
+   * The configured actor for a token (the same frozen object every time), or `null` when the
+   * token is not one of the configured ones. The context is not used.
+   */
+  verify(token: string, context?: TokenContext): Actor | null
+}
+
+function isPlainObject(value: unknown): value is { readonly [key: string]: unknown } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'a list'
+  return typeof value
+}
+
+/**
+ * Why one configured entry is not a usable static token, as `[key, problem]`, or `null` when it
+ * is usable. Never quotes the token value.
+ */
+function entryProblem(entry: unknown): [key: string | null, problem: string] | null {
+  if (!isPlainObject(entry)) {
+    return [null, `must be an object such as {"token": "…", "actor": {"id": "bot"}}, got ${describe(entry)}`]
+  }
+  const token = entry['token']
+  if (typeof token !== 'string') return ['token', `must be a string, got ${describe(token)}`]
+  if (token === '') return ['token', 'must not be empty: an empty token would never be presented']
+  const actor = entry['actor']
+  if (!isPlainObject(actor)) return ['actor', `must be an object such as {"id": "bot"}, got ${describe(actor)}`]
+  if ('_r' in actor) {
+    const problem = restrictionsProblem(actor['_r'])
+    if (problem !== null) return ['actor', problem]
+  }
+  return null
+}
+
+/** A deep copy of a JSON value, frozen all the way down. */
+function frozenCopy<T>(value: T): T {
+  const copy = structuredClone(value)
+  const freeze = (node: unknown): void => {
+    if (typeof node !== 'object' || node === null || Object.isFrozen(node)) return
+    for (const child of Object.values(node)) freeze(child)
+    Object.freeze(node)
+  }
+  freeze(copy)
+  return copy
+}
+
+function digest(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('base64')
+}
+
+/**
+ * A token source for static tokens: each configured secret stands for its configured actor.
+ *
+ * The source precomputes a map from SHA-256(token) to a frozen deep copy of the actor, so
+ * `verify` hashes the presented token and looks the digest up: no comparison on the secret
+ * itself. When several entries share a token value, the first in configuration order wins.
+ * `verify` returns the configured actor as configured (the same frozen object on every call,
+ * with no keys added) or `null` when the token is not one of these ("not mine": the gate
+ * decides what an unclaimed token means).
+ *
+ * @param tokens - the static tokens, in configuration order (see {@link staticTokensFromConfig}).
+ * @param options - the source's name.
+ * @returns a {@link StaticTokenSource} named `static` (or `options.name`).
+ * @throws TypeError when an entry is not an object, its token is not a non-empty string, its
+ *   actor is not an object, or its actor's `_r` is malformed. The message names the entry's
+ *   index and never contains the token.
+ * @example
+ * ```ts
+ * const source = staticTokenSource([{ token: process.env.BOT_TOKEN!, actor: { bot_id: 'my-bot' } }])
+ * source.verify(process.env.BOT_TOKEN!, { now }) // { bot_id: 'my-bot' }
+ * source.verify('something else', { now })      // null
+ * ```
+ */
+export function staticTokenSource(
+  tokens: readonly StaticTokenConfig[],
+  options: StaticTokenSourceOptions = {},
+): StaticTokenSource {
+  if (!Array.isArray(tokens)) {
+    throw new TypeError(`staticTokenSource expects a list of {"token", "actor"} entries, got ${describe(tokens)}`)
+  }
+  const name = options.name ?? 'static'
+  if (typeof name !== 'string' || name === '') {
+    throw new TypeError(`"name" option must be a non-empty string, got ${JSON.stringify(name)}`)
+  }
+  const byDigest = new Map<string, Actor>()
+  tokens.forEach((entry: unknown, index) => {
+    const found = entryProblem(entry)
+    if (found !== null) {
+      const [key, problem] = found
+      throw new TypeError(`Static token at index ${index}: ${key === null ? 'the entry' : `"${key}"`} ${problem}`)
+    }
+    const { token, actor } = entry as StaticTokenConfig
+    const key = digest(token)
+    if (byDigest.has(key)) return // the first entry with this value wins
+    let copy: Actor
+    try {
+      copy = frozenCopy(actor)
+    } catch (cause) {
+      throw new TypeError(`Static token at index ${index}: "actor" must be plain JSON data`, { cause })
+    }
+    byDigest.set(key, copy)
+  })
+
+  return {
+    name,
+    verify(token: string): Actor | null {
+      if (typeof token !== 'string' || token === '') return null
+      return byDigest.get(digest(token)) ?? null
+    },
+  }
+}
+
+/** What {@link staticTokensFromConfig} gathers. */
+export interface StaticTokensFromConfig {
+  /** Every static token, tokengate's own `tokens` first, then datasette-auth-tokens'. */
+  tokens: StaticTokenConfig[]
+  /** The query-string parameter datasette-auth-tokens' object form names, or `null`. */
+  param: string | null
+}
+
+/**
+ * Gather the static tokens of a (secret-resolved) configuration: tokengate's own `tokens` list,
+ * then `plugins["datasette-auth-tokens"]` as a list (its 0.1 form) or as
+ * `{ "tokens": [...], "param": "_auth_token" }`, in that order, so that with duplicate values
+ * an entry in `tokens` wins.
+ *
+ * @param config - a configuration whose `$env` / `$file` secrets are resolved.
+ * @returns the tokens in order, and the datasette-auth-tokens `param` (or `null`).
+ * @throws ConfigError (`ERR_CONFIG_INVALID`) when a list or an entry has the wrong shape; the
+ *   path names the entry, such as `plugins.datasette-auth-tokens.tokens[1].actor`. Messages
+ *   never contain a token.
+ * @example
+ * ```ts
+ * const { tokens, param } = staticTokensFromConfig(config)
+ * const source = staticTokenSource(tokens)
+ * ```
+ */
+export function staticTokensFromConfig(config: TokengateConfig): StaticTokensFromConfig {
+  const problems: { path: string; message: string }[] = []
+  const tokens: StaticTokenConfig[] = []
+
+  const gather = (list: unknown, path: string): void => {
+    if (list === undefined) return
+    if (!Array.isArray(list)) {
+      problems.push({ path, message: `must be a list of {"token", "actor"} entries, got ${describe(list)}` })
+      return
+    }
+    list.forEach((entry: unknown, index) => {
+      const found = entryProblem(entry)
+      if (found === null) {
+        tokens.push(entry as StaticTokenConfig)
+        return
+      }
+      const [key, message] = found
+      problems.push({ path: key === null ? `${path}[${index}]` : `${path}[${index}].${key}`, message })
+    })
+  }
+
+  gather(config.tokens, 'tokens')
+
+  let param: string | null = null
+  const plugin: unknown = config.plugins?.['datasette-auth-tokens']
+  const pluginPath = 'plugins.datasette-auth-tokens'
+  if (Array.isArray(plugin)) {
+    gather(plugin, pluginPath)
+  } else if (isPlainObject(plugin)) {
+    gather(plugin['tokens'], `${pluginPath}.tokens`)
+    const value = plugin['param']
+    if (typeof value === 'string' && value !== '') param = value
+    else if (value !== undefined) {
+      problems.push({
+        path: `${pluginPath}.param`,
+        message: `must be a non-empty string such as "_auth_token", got ${describe(value)}`,
+      })
+    }
+  } else if (plugin !== undefined && plugin !== null) {
+    problems.push({
+      path: pluginPath,
+      message: `must be a list of {"token", "actor"} entries or an object {"tokens": [...], "param": "..."}, got ${describe(plugin)}`,
+    })
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems)
+  return { tokens, param }
+}

@@ -74,6 +74,8 @@ export { parsePermissions } from './permissions/permission-strings.js'
 // Token sources: static tokens and JWTs
 export { staticTokenSource, staticTokensFromConfig } from './tokens/static.js'
 export type { StaticTokenSource, StaticTokenSourceOptions, StaticTokensFromConfig } from './tokens/static.js'
+export { jwtTokenSource, jwtOptionsFromConfig, createJwt } from './tokens/jwt.js'
+export type { JwtTokenSource, JwtSourceOptions, JwtKey, CreateJwtOptions } from './tokens/jwt.js'
 // -- exports for lib/tokens/static.ts and lib/tokens/jwt.ts go here --
 
 // The gate (resolver and authentication)

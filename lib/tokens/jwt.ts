@@ -1,0 +1,504 @@
+/**
+ * JWTs (SPEC section 6, "JWTs" and "One model for every token"): a token source that verifies
+ * JSON Web Tokens with `jsonwebtoken` and maps their claims to an actor, the mapping of the
+ * configuration's `jwt` block to its options, and {@link createJwt} for the CLI.
+ *
+ * What this module guarantees:
+ * - An algorithms allow-list is required and is the only source of truth: the token's `alg` must
+ *   be in it (checked before anything else), `none` can never be listed, and each algorithm
+ *   family is verified only with its own key (HS* with the HMAC secret, every other family with
+ *   the public key), which rules out the HS256-with-the-public-key confusion attack.
+ * - Keys are converted once, at construction, to `KeyObject`s. `jsonwebtoken` converts a string
+ *   or Buffer key on every call (first trying it as a public key, failing, then as a secret), which
+ *   costs about fifty times the verification itself.
+ * - A token is claimed ("mine") only when it has the JWS compact shape: three base64url segments
+ *   separated by dots, the first decoding to a JSON object with a string `alg`. Static tokens and
+ *   `dstok_` tokens (one dot, or `dstok_.` plus two segments when compressed, whose first segment
+ *   is not JSON) are never claimed.
+ * - Failures become {@link InvalidTokenError}s with stable messages; `jsonwebtoken`'s own error is
+ *   kept as `cause`. No message contains the token.
+ *
+ * @module
+ */
+import { KeyObject, createPrivateKey, createPublicKey, createSecretKey } from 'node:crypto'
+import jwt from 'jsonwebtoken'
+import type { Algorithm, VerifyOptions } from 'jsonwebtoken'
+import type { JwtConfig } from '../config/config-types.js'
+import { InvalidTokenError } from '../errors.js'
+import { compactRestrictions, restrictionsProblem } from '../permissions/restrictions.js'
+import type { Actor, Restrictions, TokenContext, TokenSource } from '../types.js'
+
+/** Key material: a string, a Buffer, or a Node `KeyObject`. */
+export type JwtKey = string | Buffer | KeyObject
+
+/** The JWT token source: a {@link TokenSource} whose `verify` is synchronous. */
+export interface JwtTokenSource extends TokenSource {
+  /**
+   * The actor for a JWT, `null` when the token is not JWS-shaped ("not mine").
+   * @throws InvalidTokenError (`ERR_INVALID_TOKEN`) when it is a JWT but not a valid one.
+   */
+  verify(token: string, context: TokenContext): Actor | null
+}
+
+/** What {@link jwtTokenSource} takes. */
+export interface JwtSourceOptions {
+  /**
+   * The algorithms a token may be signed with; required and non-empty. Any of `HS256`, `HS384`,
+   * `HS512` (with `secret`), `RS256`, `RS384`, `RS512`, `PS256`, `PS384`, `PS512`, `ES256`,
+   * `ES384`, `ES512` (with `publicKey`). `none` is refused, and so is `EdDSA`, which
+   * `jsonwebtoken` 9 cannot verify.
+   */
+  algorithms: readonly string[]
+  /** The HMAC secret, for the HS* algorithms. */
+  secret?: JwtKey | undefined
+  /** The public key (PEM, or a `KeyObject`), for the RS*, PS* and ES* algorithms. */
+  publicKey?: JwtKey | undefined
+  /** The issuer (`iss`) a token must name; with a list, any one of them. */
+  issuer?: string | readonly string[] | undefined
+  /** The audience (`aud`) a token must name; with a list, any one of them. */
+  audience?: string | readonly string[] | undefined
+  /**
+   * The claim holding the actor id.
+   * @defaultValue `"sub"`
+   */
+  actorClaim?: string | undefined
+  /**
+   * The key the actor id is stored under in the actor.
+   * @defaultValue `"id"`
+   */
+  actorIdKey?: string | undefined
+  /**
+   * Seconds of leeway for `exp` and `nbf`.
+   * @defaultValue 0
+   */
+  clockTolerance?: number | undefined
+}
+
+const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const
+const ASYMMETRIC_ALGORITHMS = [
+  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512',
+] as const
+const SUPPORTED_ALGORITHMS: readonly string[] = [...HMAC_ALGORITHMS, ...ASYMMETRIC_ALGORITHMS]
+const SUPPORTED_LIST = `${SUPPORTED_ALGORITHMS.slice(0, -1).join(', ')} or ${SUPPORTED_ALGORITHMS.at(-1) ?? ''}`
+
+/** The EC curve each ES* algorithm needs (Node's names). */
+const EC_CURVES: { readonly [alg: string]: string } = { ES256: 'prime256v1', ES384: 'secp384r1', ES512: 'secp521r1' }
+
+/** Keys the actor gets from the token itself; `actorIdKey` may not be one of them. */
+const RESERVED_ACTOR_KEYS = ['token', '_r', 'token_expires'] as const
+
+const OPTION_KEYS: readonly string[] = [
+  'algorithms', 'secret', 'publicKey', 'issuer', 'audience', 'actorClaim', 'actorIdKey', 'clockTolerance',
+]
+
+const isHmac = (alg: string): boolean => alg.startsWith('HS')
+
+function isPlainObject(value: unknown): value is { readonly [key: string]: unknown } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'a list'
+  if (value instanceof KeyObject) return `a ${value.type} KeyObject`
+  return typeof value
+}
+
+function isKeyObject(value: unknown): value is KeyObject {
+  return value instanceof KeyObject
+}
+
+function checkAlgorithms(algorithms: unknown, optionName = 'algorithms'): string[] {
+  if (!Array.isArray(algorithms) || algorithms.length === 0) {
+    throw new TypeError(`"${optionName}" option is required: list the algorithms you accept, such as ["HS256"]`)
+  }
+  for (const alg of algorithms as unknown[]) {
+    if (typeof alg === 'string' && alg.toLowerCase() === 'none') {
+      throw new TypeError(`"${optionName}" option must not list "none": unsigned tokens are never accepted`)
+    }
+    if (alg === 'EdDSA') {
+      throw new TypeError(`"${optionName}" option: EdDSA is not supported (jsonwebtoken 9 cannot verify it); use ES256, RS256 or PS256`)
+    }
+    if (typeof alg !== 'string' || !SUPPORTED_ALGORITHMS.includes(alg)) {
+      throw new TypeError(`"${optionName}" option: unknown algorithm ${JSON.stringify(alg)}; use ${SUPPORTED_LIST}`)
+    }
+  }
+  return [...new Set(algorithms as string[])]
+}
+
+function looksLikePem(value: string | Buffer): boolean {
+  const start = typeof value === 'string' ? value : value.subarray(0, 64).toString('latin1')
+  return start.trimStart().startsWith('-----BEGIN')
+}
+
+function secretKey(secret: unknown, firstAlg: string): KeyObject {
+  if (isKeyObject(secret)) {
+    if (secret.type !== 'secret') {
+      throw new TypeError(`"secret" option must be an HMAC secret for ${firstAlg} (a string, a Buffer or a secret KeyObject), got ${describe(secret)}`)
+    }
+    return secret
+  }
+  if (typeof secret !== 'string' && !Buffer.isBuffer(secret)) {
+    throw new TypeError(`"secret" option must be a string, a Buffer or a secret KeyObject, got ${describe(secret)}`)
+  }
+  if (secret.length === 0) throw new TypeError('"secret" option must not be empty')
+  if (looksLikePem(secret)) {
+    throw new TypeError('"secret" option looks like a PEM key: pass it as "publicKey" and accept RS*, PS* or ES* algorithms instead of HS*')
+  }
+  return createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret)
+}
+
+function publicKey(key: unknown): KeyObject {
+  if (isKeyObject(key)) {
+    if (key.type === 'public') return key
+    if (key.type === 'private') return createPublicKey(key)
+    throw new TypeError('"publicKey" option must be a public key (PEM or a public KeyObject), got a secret KeyObject: pass HMAC secrets as "secret"')
+  }
+  if (typeof key !== 'string' && !Buffer.isBuffer(key)) {
+    throw new TypeError(`"publicKey" option must be a PEM string, a Buffer or a public KeyObject, got ${describe(key)}`)
+  }
+  try {
+    return createPublicKey(key)
+  } catch (cause) {
+    throw new TypeError('"publicKey" option is not a valid public key: pass a PEM such as "-----BEGIN PUBLIC KEY-----…"', { cause })
+  }
+}
+
+/** Throws when an asymmetric key cannot verify one of the accepted algorithms. */
+function checkKeyFitsAlgorithms(key: KeyObject, algorithms: readonly string[], optionName: string): void {
+  const type = key.asymmetricKeyType ?? 'unknown'
+  for (const alg of algorithms) {
+    if (isHmac(alg)) continue
+    const family = alg.slice(0, 2)
+    const fits =
+      family === 'RS' ? type === 'rsa' : family === 'PS' ? type === 'rsa' || type === 'rsa-pss' : type === 'ec'
+    if (!fits) throw new TypeError(`"${optionName}" option is an ${type} key, which cannot verify ${alg}: accept only algorithms that fit the key`)
+    if (family === 'ES') {
+      const curve = key.asymmetricKeyDetails?.namedCurve
+      const needed = EC_CURVES[alg]
+      if (curve !== needed) {
+        throw new TypeError(`"${optionName}" option is an ec key on curve ${curve ?? 'unknown'}, which cannot verify ${alg} (it needs ${needed ?? 'another curve'})`)
+      }
+    }
+  }
+}
+
+function checkClaimList(value: unknown, name: string): string | [string, ...string[]] | undefined {
+  if (value === undefined) return undefined
+  if (typeof value === 'string' && value !== '') return value
+  if (Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string' && item !== '')) {
+    return [...(value as string[])] as [string, ...string[]]
+  }
+  throw new TypeError(`"${name}" option must be a non-empty string or a non-empty list of non-empty strings, got ${describe(value)}`)
+}
+
+function checkName(value: unknown, name: string, fallback: string): string {
+  if (value === undefined) return fallback
+  if (typeof value === 'string' && value !== '') return value
+  throw new TypeError(`"${name}" option must be a non-empty string, got ${describe(value)}`)
+}
+
+/** The decoded JOSE header when a string has the JWS compact shape, else `null`. */
+function jwsHeader(token: string): { alg: string } | null {
+  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)) return null
+  const encoded = token.slice(0, token.indexOf('.'))
+  let header: unknown
+  try {
+    header = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'))
+  } catch {
+    return null
+  }
+  if (!isPlainObject(header) || typeof header['alg'] !== 'string') return null
+  return { alg: header['alg'] }
+}
+
+/** Stable messages for `jsonwebtoken`'s failures. */
+function invalid(cause: unknown): InvalidTokenError {
+  let message = 'Invalid token: malformed JWT'
+  if (cause instanceof jwt.TokenExpiredError) message = 'Token has expired'
+  else if (cause instanceof jwt.NotBeforeError) message = 'Token is not yet valid'
+  else if (cause instanceof jwt.JsonWebTokenError) {
+    const text = cause.message
+    if (text === 'invalid signature' || text === 'jwt signature is required') message = 'Invalid token signature'
+    else if (text === 'invalid algorithm') message = 'Invalid token: algorithm not allowed'
+    else if (text.startsWith('jwt issuer invalid')) message = 'Invalid token: issuer mismatch'
+    else if (text.startsWith('jwt audience invalid')) message = 'Invalid token: audience mismatch'
+  }
+  return new InvalidTokenError(message, { cause })
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child)
+    Object.freeze(value)
+  }
+  return value
+}
+
+/**
+ * A token source for JWTs, verified with `jsonwebtoken`.
+ *
+ * A token is this source's when it has the JWS compact shape (three base64url segments, the
+ * first a JSON header with a string `alg`); anything else gives `null` ("not mine"). A claimed
+ * token must be signed with an accepted algorithm and its family's key, and pass `exp`, `nbf`
+ * (against the gate's clock, `context.now`, with `clockTolerance`), `iss` and `aud`.
+ *
+ * The actor: when the payload has an `actor` claim (which must be an object), a copy of it, with
+ * the actor id added under `actorIdKey` when it has none and the `actorClaim` claim is present;
+ * otherwise `{ [actorIdKey]: payload[actorClaim] }`, where the claim must be a non-empty string
+ * or a finite number. Then `token: "jwt"`, `_r` from an `_r` claim (validated), and
+ * `token_expires` from `exp` when present. The actor is frozen.
+ *
+ * @param options - see {@link JwtSourceOptions}.
+ * @returns a {@link JwtTokenSource} named `jwt`.
+ * @throws TypeError at construction when an option is missing, unknown or misused (no
+ *   algorithms, `none` or an unknown algorithm, an HS* algorithm without `secret`, an RS*, PS*
+ *   or ES* algorithm without `publicKey`, a key that no accepted algorithm uses or that does not
+ *   fit an accepted algorithm, a PEM given as `secret`).
+ * @throws InvalidTokenError (`ERR_INVALID_TOKEN`) from `verify` for a claimed token that is bad:
+ *   `Token has expired`, `Token is not yet valid`, `Invalid token signature`,
+ *   `Invalid token: algorithm not allowed`, `Invalid token: issuer mismatch`,
+ *   `Invalid token: audience mismatch`, `Invalid token: malformed JWT`,
+ *   `Invalid token: missing <claim> claim`, `Invalid token: <claim> claim must be a non-empty
+ *   string or a number`, `Invalid token: actor claim must be an object`,
+ *   `Invalid token: restrictions belong in the _r claim, not inside the actor claim`, or
+ *   `Invalid token: <problem with _r>`.
+ * @example
+ * ```ts
+ * const source = jwtTokenSource({ algorithms: ['RS256'], publicKey: fs.readFileSync('jwt.pub'), issuer: 'https://id.example' })
+ * source.verify(token, { now: Math.floor(Date.now() / 1000) }) // { id: 'alice', token: 'jwt', token_expires: 1767225600 }
+ * ```
+ */
+export function jwtTokenSource(options: JwtSourceOptions): JwtTokenSource {
+  if (!isPlainObject(options)) {
+    throw new TypeError('jwtTokenSource expects an options object such as { algorithms: ["HS256"], secret }')
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.includes(key)) {
+      throw new TypeError(`Unknown option ${JSON.stringify(key)}: jwtTokenSource takes ${OPTION_KEYS.map((k) => `"${k}"`).join(', ')}`)
+    }
+  }
+  const algorithms = checkAlgorithms(options.algorithms)
+  const hmac = algorithms.filter(isHmac)
+  const asymmetric = algorithms.filter((alg) => !isHmac(alg))
+
+  let hmacKey: KeyObject | null = null
+  if (options.secret !== undefined) {
+    if (hmac[0] === undefined) {
+      throw new TypeError('"secret" option is set but no HS* algorithm is accepted: an HMAC secret cannot verify RS*, PS* or ES* tokens; remove it, or add HS256 to "algorithms"')
+    }
+    hmacKey = secretKey(options.secret, hmac[0])
+  } else if (hmac[0] !== undefined) {
+    throw new TypeError(`"secret" option is required for ${hmac[0]}: pass the HMAC secret`)
+  }
+
+  let verifyKey: KeyObject | null = null
+  if (options.publicKey !== undefined) {
+    if (asymmetric[0] === undefined) {
+      throw new TypeError('"publicKey" option is set but only HS* algorithms are accepted: a public key cannot verify HS* tokens; remove it, or add RS256 (or another algorithm for the key) to "algorithms"')
+    }
+    verifyKey = publicKey(options.publicKey)
+    checkKeyFitsAlgorithms(verifyKey, asymmetric, 'publicKey')
+  } else if (asymmetric[0] !== undefined) {
+    throw new TypeError(`"publicKey" option is required for ${asymmetric[0]}: pass the PEM public key`)
+  }
+
+  const issuer = checkClaimList(options.issuer, 'issuer')
+  const audience = checkClaimList(options.audience, 'audience')
+  const actorClaim = checkName(options.actorClaim, 'actorClaim', 'sub')
+  const actorIdKey = checkName(options.actorIdKey, 'actorIdKey', 'id')
+  if ((RESERVED_ACTOR_KEYS as readonly string[]).includes(actorIdKey)) {
+    throw new TypeError(`"actorIdKey" option must not be ${JSON.stringify(actorIdKey)}: tokengate sets that key itself`)
+  }
+  const clockTolerance = options.clockTolerance ?? 0
+  if (typeof clockTolerance !== 'number' || !Number.isFinite(clockTolerance) || clockTolerance < 0) {
+    throw new TypeError(`"clockTolerance" option must be a number of seconds, 0 or more, got ${JSON.stringify(clockTolerance)}`)
+  }
+
+  const baseOptions: VerifyOptions = {
+    algorithms: algorithms as Algorithm[],
+    clockTolerance,
+    ...(issuer === undefined ? {} : { issuer }),
+    ...(audience === undefined ? {} : { audience }),
+  }
+
+  return {
+    name: 'jwt',
+    verify(token: string, context: TokenContext): Actor | null {
+      if (typeof token !== 'string') return null
+      const header = jwsHeader(token)
+      if (header === null) return null
+      if (!algorithms.includes(header.alg)) throw new InvalidTokenError('Invalid token: algorithm not allowed')
+      const key = isHmac(header.alg) ? hmacKey : verifyKey
+      // Unreachable: construction requires the key of every accepted family. Fail closed anyway.
+      if (key === null) throw new InvalidTokenError('Invalid token: algorithm not allowed')
+
+      let payload: unknown
+      try {
+        payload = jwt.verify(token, key, { ...baseOptions, clockTimestamp: context.now })
+      } catch (cause) {
+        throw invalid(cause)
+      }
+      if (!isPlainObject(payload)) throw new InvalidTokenError('Invalid token: malformed JWT')
+      return deepFreeze(actorFromClaims(payload, actorClaim, actorIdKey))
+    },
+  }
+}
+
+function actorFromClaims(
+  payload: { readonly [key: string]: unknown },
+  actorClaim: string,
+  actorIdKey: string,
+): Actor {
+  const hasId = Object.prototype.hasOwnProperty.call(payload, actorClaim)
+  const id = payload[actorClaim]
+  if (hasId && !((typeof id === 'string' && id !== '') || (typeof id === 'number' && Number.isFinite(id)))) {
+    throw new InvalidTokenError(`Invalid token: ${actorClaim} claim must be a non-empty string or a number`)
+  }
+
+  const actor: Record<string, unknown> = {}
+  if (Object.prototype.hasOwnProperty.call(payload, 'actor')) {
+    const claim = payload['actor']
+    if (!isPlainObject(claim)) throw new InvalidTokenError('Invalid token: actor claim must be an object')
+    if (Object.prototype.hasOwnProperty.call(claim, '_r')) {
+      throw new InvalidTokenError('Invalid token: restrictions belong in the _r claim, not inside the actor claim')
+    }
+    Object.assign(actor, structuredClone(claim))
+    delete actor['token_expires']
+    if (!Object.prototype.hasOwnProperty.call(actor, actorIdKey) && hasId) actor[actorIdKey] = id
+  } else {
+    if (!hasId) throw new InvalidTokenError(`Invalid token: missing ${actorClaim} claim`)
+    actor[actorIdKey] = id
+  }
+
+  actor['token'] = 'jwt'
+  if (Object.prototype.hasOwnProperty.call(payload, '_r')) {
+    const problem = restrictionsProblem(payload['_r'])
+    if (problem !== null) throw new InvalidTokenError(`Invalid token: ${problem}`)
+    actor['_r'] = payload['_r']
+  }
+  if (typeof payload['exp'] === 'number') actor['token_expires'] = payload['exp']
+  return actor
+}
+
+/**
+ * Map the configuration's `jwt` block (snake_case) to {@link JwtSourceOptions}. Values are
+ * passed through as they are; {@link jwtTokenSource} validates them.
+ *
+ * @param config - the `jwt` block of a secret-resolved configuration.
+ * @example
+ * ```ts
+ * if (config.jwt !== undefined) sources.push(jwtTokenSource(jwtOptionsFromConfig(config.jwt)))
+ * ```
+ */
+export function jwtOptionsFromConfig(config: JwtConfig): JwtSourceOptions {
+  const options: JwtSourceOptions = { algorithms: config.algorithms }
+  if (config.secret !== undefined) options.secret = config.secret
+  if (config.public_key !== undefined) options.publicKey = config.public_key
+  if (config.issuer !== undefined) options.issuer = config.issuer
+  if (config.audience !== undefined) options.audience = config.audience
+  if (config.actor_claim !== undefined) options.actorClaim = config.actor_claim
+  if (config.actor_id_key !== undefined) options.actorIdKey = config.actor_id_key
+  if (config.clock_tolerance !== undefined) options.clockTolerance = config.clock_tolerance
+  return options
+}
+
+/** What {@link createJwt} takes. */
+export interface CreateJwtOptions {
+  /** The actor id, written as the `sub` claim. */
+  actorId: string
+  /** The HMAC secret, for HS* algorithms. */
+  secret?: JwtKey | undefined
+  /** The private key (PEM, or a `KeyObject`), for RS*, PS* and ES* algorithms. */
+  privateKey?: JwtKey | undefined
+  /**
+   * The signing algorithm.
+   * @defaultValue `"HS256"`
+   */
+  algorithm?: string | undefined
+  /** Lifetime in seconds: `exp` is `now + expiresAfter`. No `exp` when absent. */
+  expiresAfter?: number | undefined
+  /** Restrictions, written as the `_r` claim in compact form (abbreviations, no empty keys). */
+  restrictions?: Restrictions | undefined
+  /** The `iss` claim. */
+  issuer?: string | undefined
+  /** The `aud` claim. */
+  audience?: string | readonly string[] | undefined
+  /**
+   * The current time in unix seconds, written as `iat`.
+   * @defaultValue the system clock
+   */
+  now?: number | undefined
+}
+
+/**
+ * Create a signed JWT for an actor (used by `tokengate create-token --type jwt`). The payload is
+ * `{ sub, iat, exp?, iss?, aud?, _r? }`; restrictions go through {@link compactRestrictions}, so
+ * known actions are abbreviated and empty restrictions are left out.
+ *
+ * @param options - see {@link CreateJwtOptions}.
+ * @returns the compact JWS string.
+ * @throws TypeError when the actor id, algorithm, key, lifetime, time or restrictions are not
+ *   valid (an HS* algorithm needs `secret`, the others need `privateKey`).
+ * @example
+ * ```ts
+ * const token = createJwt({ actorId: 'alice', secret, expiresAfter: 3600, restrictions: { a: ['view-instance'] } })
+ * ```
+ */
+export function createJwt(options: CreateJwtOptions): string {
+  const { actorId, expiresAfter, restrictions, issuer, audience } = options
+  if (typeof actorId !== 'string' || actorId === '') {
+    throw new TypeError(`"actorId" option must be a non-empty string, got ${describe(actorId)}`)
+  }
+  const algorithm = options.algorithm ?? 'HS256'
+  const [alg] = checkAlgorithms([algorithm], 'algorithm')
+  if (alg === undefined) throw new TypeError('"algorithm" option is required') // unreachable
+
+  let key: KeyObject
+  if (isHmac(alg)) {
+    if (options.privateKey !== undefined) throw new TypeError(`"privateKey" option cannot sign ${alg}: pass the HMAC secret as "secret"`)
+    if (options.secret === undefined) throw new TypeError(`"secret" option is required for ${alg}: pass the HMAC secret`)
+    key = secretKey(options.secret, alg)
+  } else {
+    if (options.secret !== undefined) throw new TypeError(`"secret" option cannot sign ${alg}: pass the PEM private key as "privateKey"`)
+    const given: unknown = options.privateKey
+    if (given === undefined) throw new TypeError(`"privateKey" option is required for ${alg}: pass the PEM private key`)
+    if (isKeyObject(given)) {
+      if (given.type !== 'private') throw new TypeError(`"privateKey" option must be a private key, got ${describe(given)}`)
+      key = given
+    } else if (typeof given === 'string' || Buffer.isBuffer(given)) {
+      try {
+        key = createPrivateKey(given)
+      } catch (cause) {
+        throw new TypeError('"privateKey" option is not a valid private key: pass a PEM such as "-----BEGIN PRIVATE KEY-----…"', { cause })
+      }
+    } else {
+      throw new TypeError(`"privateKey" option must be a PEM string, a Buffer or a private KeyObject, got ${describe(given)}`)
+    }
+    checkKeyFitsAlgorithms(key, [alg], 'privateKey')
+  }
+
+  const now = options.now ?? Math.floor(Date.now() / 1000)
+  if (!Number.isSafeInteger(now) || now <= 0) {
+    throw new TypeError(`"now" option must be a positive integer of unix seconds, got ${JSON.stringify(now)}`)
+  }
+  if (expiresAfter !== undefined && (!Number.isSafeInteger(expiresAfter) || expiresAfter <= 0)) {
+    throw new TypeError(`"expiresAfter" option must be a positive integer of seconds, got ${JSON.stringify(expiresAfter)}`)
+  }
+  if (issuer !== undefined && (typeof issuer !== 'string' || issuer === '')) {
+    throw new TypeError(`"issuer" option must be a non-empty string, got ${describe(issuer)}`)
+  }
+  const aud = checkClaimList(audience, 'audience')
+  if (restrictions !== undefined) {
+    const problem = restrictionsProblem(restrictions)
+    if (problem !== null) throw new TypeError(`"restrictions" option is malformed: ${problem}`)
+  }
+
+  const payload: Record<string, unknown> = { sub: actorId, iat: now }
+  if (expiresAfter !== undefined) payload['exp'] = now + expiresAfter
+  if (issuer !== undefined) payload['iss'] = issuer
+  if (aud !== undefined) payload['aud'] = aud
+  const compact = compactRestrictions(restrictions)
+  if (compact !== undefined) payload['_r'] = compact
+  return jwt.sign(payload, key, { algorithm: alg as Algorithm })
+}

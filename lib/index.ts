@@ -69,6 +69,14 @@ export { parsePermissions } from './permissions/permission-strings.js'
 // -- exports for lib/config/*.ts go here --
 
 // Token sources: signed dstok_ tokens
+export { createSignedToken, verifySignedToken, decodeSignedToken, signedTokenSource } from './tokens/signed.js'
+export type {
+  CreateSignedTokenOptions,
+  VerifySignedTokenOptions,
+  SignedTokenSettings,
+  SignedTokenActor,
+  DecodedSignedToken,
+} from './tokens/signed.js'
 // -- exports for lib/tokens/signed.ts go here --
 
 // Token sources: static tokens and JWTs

@@ -17,6 +17,7 @@ export {
   ForbiddenError,
   PermissionStringError,
   MiddlewareOrderError,
+  InvalidParameterError,
   isTokengateError,
 } from './errors.js'
 export type { TokengateErrorCode, ErrorBody, DeniedCheck } from './errors.js'
@@ -66,6 +67,10 @@ export { parsePermissions } from './permissions/permission-strings.js'
 // -- exports for lib/permissions/permission-strings.ts go here --
 
 // Configuration loading
+export { loadConfig } from './config/load-config.js'
+export type { LoadConfigOptions } from './config/load-config.js'
+export { resolveSecrets } from './config/secrets.js'
+export type { ResolveSecretsOptions } from './config/secrets.js'
 // -- exports for lib/config/*.ts go here --
 
 // Token sources: signed dstok_ tokens
@@ -87,4 +92,15 @@ export type { JwtTokenSource, JwtSourceOptions, JwtKey, CreateJwtOptions } from 
 // -- exports for lib/tokens/static.ts and lib/tokens/jwt.ts go here --
 
 // The gate (resolver and authentication)
-// -- exports for lib/gate.ts go here --
+export { createGate } from './gate.js'
+export type { Gate, GateOptions, GateTokenOptions } from './gate.js'
+export { readToken } from './tokens/bearer.js'
+export type { CredentialsInput, ReadTokenOptions, PresentedToken } from './tokens/bearer.js'
+
+// Express adapter (Koa: the `tokengate/koa` entry point)
+export { tokenAuth } from './adapters/express/token-auth.js'
+export type { TokenAuthOptions } from './adapters/express/token-auth.js'
+export { requirePermission } from './adapters/express/require-permission.js'
+export type { ExpressTarget } from './adapters/express/require-permission.js'
+export { permissionsDebug } from './adapters/express/permissions-debug.js'
+export type { AdapterOptions, OnError, TargetSpec } from './adapters/shared.js'

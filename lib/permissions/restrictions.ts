@@ -132,17 +132,27 @@ export function compactRestrictions(
 ): Restrictions | undefined {
   if (restrictions === undefined) return undefined
   const abbreviate = (list: readonly string[]): string[] => list.map((name) => registry.get(name)?.abbr ?? name)
+  // Object.fromEntries, not assignment, so a database or table named "__proto__" stays a key.
   const out: Restrictions = {}
   if (restrictions.a !== undefined && restrictions.a.length > 0) out.a = abbreviate(restrictions.a)
-  const d: Record<string, string[]> = {}
-  for (const [db, list] of Object.entries(restrictions.d ?? {})) if (list.length > 0) d[db] = abbreviate(list)
+  const d = Object.fromEntries(
+    Object.entries(restrictions.d ?? {})
+      .filter(([, list]) => list.length > 0)
+      .map(([db, list]) => [db, abbreviate(list)]),
+  )
   if (Object.keys(d).length > 0) out.d = d
-  const r: Record<string, Record<string, string[]>> = {}
-  for (const [db, children] of Object.entries(restrictions.r ?? {})) {
-    const kept: Record<string, string[]> = {}
-    for (const [child, list] of Object.entries(children)) if (list.length > 0) kept[child] = abbreviate(list)
-    if (Object.keys(kept).length > 0) r[db] = kept
-  }
+  const r = Object.fromEntries(
+    Object.entries(restrictions.r ?? {})
+      .map(([db, children]) => [
+        db,
+        Object.fromEntries(
+          Object.entries(children)
+            .filter(([, list]) => list.length > 0)
+            .map(([child, list]) => [child, abbreviate(list)]),
+        ),
+      ] as const)
+      .filter(([, kept]) => Object.keys(kept).length > 0),
+  )
   if (Object.keys(r).length > 0) out.r = r
   return Object.keys(out).length > 0 ? out : undefined
 }
@@ -161,8 +171,8 @@ export function compactRestrictions(
  */
 export class RestrictionsBuilder {
   readonly #a: string[] = []
-  readonly #d: Record<string, string[]> = {}
-  readonly #r: Record<string, Record<string, string[]>> = {}
+  readonly #d = new Map<string, string[]>()
+  readonly #r = new Map<string, Map<string, string[]>>()
 
   /** Allow an action everywhere, instance level included. */
   allowAll(action: string): this {
@@ -172,13 +182,16 @@ export class RestrictionsBuilder {
 
   /** Allow an action on a database and every child of it. */
   allowDatabase(database: string, action: string): this {
-    ;(this.#d[database] ??= []).push(action)
+    const list = this.#d.get(database) ?? []
+    this.#d.set(database, [...list, action])
     return this
   }
 
   /** Allow an action on one child (table, view or named query) of a database. */
   allowResource(database: string, resource: string, action: string): this {
-    ;((this.#r[database] ??= {})[resource] ??= []).push(action)
+    const children = this.#r.get(database) ?? new Map<string, string[]>()
+    children.set(resource, [...(children.get(resource) ?? []), action])
+    this.#r.set(database, children)
     return this
   }
 
@@ -186,8 +199,12 @@ export class RestrictionsBuilder {
   build(): Restrictions {
     const out: Restrictions = {}
     if (this.#a.length > 0) out.a = [...this.#a]
-    if (Object.keys(this.#d).length > 0) out.d = structuredClone(this.#d)
-    if (Object.keys(this.#r).length > 0) out.r = structuredClone(this.#r)
+    if (this.#d.size > 0) out.d = Object.fromEntries([...this.#d].map(([db, list]) => [db, [...list]]))
+    if (this.#r.size > 0) {
+      out.r = Object.fromEntries(
+        [...this.#r].map(([db, children]) => [db, Object.fromEntries([...children].map(([child, list]) => [child, [...list]]))]),
+      )
+    }
     return out
   }
 }

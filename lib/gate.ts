@@ -1,0 +1,242 @@
+/**
+ * The gate: one object that holds a loaded configuration, the actions registry, the compiled
+ * resolver and the chain of token sources. Framework adapters (Express, Koa) and the CLI are
+ * thin layers over it.
+ *
+ * @module
+ */
+import type { TokengateConfig } from './config/config-types.js'
+import { loadConfig } from './config/load-config.js'
+import {
+  AuthenticationRequiredError,
+  ForbiddenError,
+  InvalidTokenError,
+  isTokengateError,
+} from './errors.js'
+import { type Action, ActionRegistry, actionsFromConfig } from './permissions/actions.js'
+import { createResolver } from './permissions/resolver.js'
+import { restrictionsProblem } from './permissions/restrictions.js'
+import { type CredentialsInput, readToken } from './tokens/bearer.js'
+import { type JwtSourceOptions, jwtOptionsFromConfig, jwtTokenSource } from './tokens/jwt.js'
+import { createSignedToken, signedTokenSource } from './tokens/signed.js'
+import { staticTokenSource, staticTokensFromConfig } from './tokens/static.js'
+import type { Actor, CheckTarget, Decision, Restrictions, TokenSource } from './types.js'
+
+/** Options of {@link createGate}. */
+export interface GateOptions {
+  /**
+   * Let the actor whose `id` is `"root"` do everything (a global allow for every action; a more
+   * specific deny in the configuration still wins).
+   * @defaultValue false
+   */
+  rootEnabled?: boolean
+  /** The clock, in unix seconds. @defaultValue `() => Date.now() / 1000` */
+  now?: () => number
+  /** What `{"$env": NAME}` reads. @defaultValue `process.env` */
+  env?: { readonly [name: string]: string | undefined }
+  /** Application actions, in addition to the built-ins and the configuration's `actions`. */
+  actions?: readonly Action[]
+  /**
+   * The secret that signs and verifies `dstok_` tokens; a list to rotate (sign with the first,
+   * verify with any). Takes the place of the configuration's `secret` when given.
+   */
+  secret?: string | readonly string[]
+  /** The realm named in `WWW-Authenticate` challenges. @defaultValue `"tokengate"` */
+  realm?: string
+  /**
+   * What a well-formed token that no source claims means: `'reject'` answers 401
+   * `Unknown token`; `'anonymous'` treats the request as anonymous, as Datasette does.
+   * @defaultValue `'reject'`
+   */
+  unknownTokens?: 'reject' | 'anonymous'
+  /**
+   * A query-string parameter that may carry the token (read only when there is no Authorization
+   * header). Takes the place of datasette-auth-tokens' `param` when given; `null` turns it off.
+   * @defaultValue the configuration's `plugins["datasette-auth-tokens"].param`, else none
+   */
+  queryParam?: string | null
+  /** Authorization schemes that carry a token, case-insensitive. @defaultValue `['Bearer']` */
+  schemes?: readonly string[]
+  /** JWT verification; takes the place of the configuration's `jwt` block when given. */
+  jwt?: JwtSourceOptions
+  /** More token sources, tried after the built-in ones, in order. */
+  tokenSources?: readonly TokenSource[]
+}
+
+/** What {@link Gate.createSignedToken} takes. */
+export interface GateTokenOptions {
+  /** The id of the actor the token stands for. */
+  actorId: string
+  /** Lifetime in seconds; omitted or 0 for none (the configured maximum still applies). */
+  expiresAfter?: number
+  /** Restrictions (`_r`) written into the token. */
+  restrictions?: Restrictions
+}
+
+/**
+ * A configured permission engine and token verifier. Create one with {@link createGate}.
+ */
+export interface Gate {
+  /** The loaded, frozen configuration. */
+  readonly config: TokengateConfig
+  /** Every known action. */
+  readonly actions: ActionRegistry
+  /** The realm named in challenges. */
+  readonly realm: string
+  /**
+   * Whether an actor may perform an action.
+   * @param actor - the actor, or `null` for anonymous.
+   * @param action - an action name or abbreviation.
+   * @param target - the database and resource; omit both for an instance-level check.
+   * @throws UnknownActionError (`ERR_UNKNOWN_ACTION`) when the action is not registered;
+   * TypeError when a resource is given without its database.
+   */
+  allowed(actor: Actor | null, action: string, target?: CheckTarget): boolean
+  /** The whole decision: the verdict, a reason sentence, the rules, the restriction verdict, the also-requires decisions. */
+  explain(actor: Actor | null, action: string, target?: CheckTarget): Decision
+  /**
+   * Returns `true` when the actor may perform the action (no explanation is built on that fast
+   * path); otherwise throws {@link AuthenticationRequiredError} (401) for
+   * an anonymous actor or {@link ForbiddenError} (403) for an authenticated one, each carrying
+   * the decision.
+   */
+  check(actor: Actor | null, action: string, target?: CheckTarget): true
+  /**
+   * The actor a request's token stands for, or `null` when the request presents no token.
+   * @throws InvalidRequestError (`ERR_INVALID_REQUEST`, 400) for a malformed header or a token
+   * given twice; InvalidTokenError (`ERR_INVALID_TOKEN`, 401) for an invalid, expired or
+   * unknown token.
+   */
+  authenticate(input: CredentialsInput): Promise<Actor | null>
+  /**
+   * Sign a Datasette-compatible `dstok_` token with the first configured secret.
+   * @throws TypeError when no secret is configured.
+   */
+  createSignedToken(options: GateTokenOptions): string
+}
+
+const ALLOWED = true as const
+
+function isPlainObject(value: unknown): value is { readonly [key: string]: unknown } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function toList(value: string | readonly string[] | undefined): string[] {
+  if (value === undefined) return []
+  return typeof value === 'string' ? [value] : [...value]
+}
+
+/**
+ * Create a gate from a configuration object (Datasette's metadata.json shape plus tokengate's
+ * keys) or the path of a JSON file. Everything is validated and compiled here, once: a bad
+ * configuration throws {@link ConfigError} now, not on a request.
+ *
+ * @example
+ * ```ts
+ * const gate = createGate('metadata.json', { rootEnabled: false })
+ * gate.allowed({ id: 'bob' }, 'insert-row', { database: 'docs', resource: 'documents' }) // boolean
+ * gate.explain(null, 'view-table', { database: 'docs', resource: 'documents' }).reason
+ * ```
+ * @throws ConfigError (`ERR_CONFIG_INVALID`) for an invalid configuration; TypeError for
+ * invalid options.
+ */
+export function createGate(configOrPath: TokengateConfig | string = {}, options: GateOptions = {}): Gate {
+  const now = options.now ?? (() => Date.now() / 1000)
+  if (typeof now !== 'function') throw new TypeError('"now" option must be a function returning unix seconds')
+  const unknownTokens = options.unknownTokens ?? 'reject'
+  if (unknownTokens !== 'reject' && unknownTokens !== 'anonymous') {
+    throw new TypeError(`"unknownTokens" option must be 'reject' or 'anonymous', got ${JSON.stringify(unknownTokens)}`)
+  }
+  const realm = options.realm ?? 'tokengate'
+  if (typeof realm !== 'string' || realm === '' || /["\\\r\n]/.test(realm)) {
+    throw new TypeError('"realm" option must be a non-empty string without quotes, backslashes or line breaks')
+  }
+  const config = loadConfig(configOrPath, {
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.actions === undefined ? {} : { actions: options.actions }),
+  })
+  const registry = new ActionRegistry([...actionsFromConfig(config.actions), ...(options.actions ?? [])])
+  const resolver = createResolver(config, registry, { rootEnabled: options.rootEnabled ?? false })
+
+  const secrets = toList(options.secret ?? config.secret)
+  if (secrets.some((s) => typeof s !== 'string' || s === '')) {
+    throw new TypeError('"secret" option must be a non-empty string or a list of them')
+  }
+  const settings = config.settings ?? {}
+  const fromConfig = staticTokensFromConfig(config)
+  const queryParam = options.queryParam === undefined ? fromConfig.param : options.queryParam
+  const jwtOptions = options.jwt ?? (config.jwt === undefined ? undefined : jwtOptionsFromConfig(config.jwt))
+  const sources: TokenSource[] = []
+  if (fromConfig.tokens.length > 0) sources.push(staticTokenSource(fromConfig.tokens))
+  sources.push(
+    signedTokenSource({
+      secrets,
+      allowSignedTokens: secrets.length > 0 && settings.allow_signed_tokens !== false,
+      maxTtl: settings.max_signed_tokens_ttl ?? 0,
+    }),
+  )
+  if (jwtOptions !== undefined) sources.push(jwtTokenSource(jwtOptions))
+  sources.push(...(options.tokenSources ?? []))
+
+  const readOptions = { schemes: options.schemes ?? ['Bearer'], queryParam }
+
+  function withRealm<E>(error: E): E {
+    if (isTokengateError(error)) error.realm = realm
+    return error
+  }
+
+  async function resolveToken(token: string): Promise<Actor | null> {
+    const context = { now: now() }
+    for (const source of sources) {
+      const actor = await source.verify(token, context)
+      if (actor === null) continue
+      if (!isPlainObject(actor)) throw new TypeError(`Token source "${source.name}" returned an actor that is not an object`)
+      if (Object.prototype.hasOwnProperty.call(actor, '_r')) {
+        const problem = restrictionsProblem(actor['_r'])
+        if (problem !== null) throw new InvalidTokenError(`Invalid token: ${problem}`)
+      }
+      return actor
+    }
+    if (unknownTokens === 'anonymous') return null
+    throw new InvalidTokenError('Unknown token')
+  }
+
+  const gate: Gate = {
+    config,
+    actions: registry,
+    realm,
+    allowed: (actor, action, target) => resolver.allowed(actor, action, target),
+    explain: (actor, action, target) => resolver.explain(actor, action, target),
+    check(actor, action, target) {
+      if (resolver.allowed(actor, action, target)) return ALLOWED
+      const decision = resolver.explain(actor, action, target)
+      const denied = { action: decision.action, database: decision.database, resource: decision.resource }
+      throw withRealm(
+        actor === null ? new AuthenticationRequiredError(denied, decision) : new ForbiddenError(denied, decision),
+      )
+    },
+    async authenticate(input) {
+      try {
+        const presented = readToken(input, readOptions)
+        return presented === null ? null : await resolveToken(presented.token)
+      } catch (error) {
+        throw withRealm(error)
+      }
+    },
+    createSignedToken({ actorId, expiresAfter, restrictions }) {
+      const [secret] = secrets
+      if (secret === undefined) {
+        throw new TypeError('No secret is configured: set "secret" in the configuration or the gate options to sign tokens')
+      }
+      return createSignedToken({
+        actorId,
+        secret,
+        now: now(),
+        registry,
+        ...(expiresAfter === undefined ? {} : { expiresAfter }),
+        ...(restrictions === undefined ? {} : { restrictions }),
+      })
+    },
+  }
+  return Object.freeze(gate)
+}

@@ -1,6 +1,6 @@
 import { join, relative } from 'node:path'
 import { ConfigError, resolveSecrets } from 'tokengate'
-import { formatPath, resolveSecretsDetailed } from '../../lib/config/secrets'
+import { formatPath, resolveSecretsDetailed } from '../../lib/config/secrets.js'
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'config')
 const SECRETS = join(FIXTURES, 'secrets')

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ConfigError, defineAction, loadConfig, resolveSecrets } from 'tokengate'
 import { deepFreeze } from '../../lib/internal/deep-freeze.js'
@@ -263,6 +264,13 @@ describe('loadConfig: a bad configuration is one ConfigError with the exact path
       {},
       'jwt.leeway',
       'unknown key "leeway"; allowed keys are "algorithms", "secret", "public_key", "issuer", "audience", "actor_claim", "actor_id_key", "clock_tolerance"',
+    ],
+    [
+      'jwt with EdDSA, which jsonwebtoken cannot verify',
+      { jwt: { algorithms: ['ES256', 'EdDSA'], public_key: 'x' } },
+      {},
+      'jwt.algorithms[1]',
+      'EdDSA is not supported (jsonwebtoken 9 cannot verify it); use ES256, RS256 or PS256',
     ],
     ['jwt with a negative tolerance', { jwt: { algorithms: ['HS256'], secret: 'x', clock_tolerance: -5 } }, {}, 'jwt.clock_tolerance', 'must be at least 0; got the number -5'],
     ['jwt without a key', { jwt: { algorithms: ['HS256'] } }, {}, 'jwt', 'needs a key: "secret" for HS256, HS384, HS512, or "public_key" (PEM) for RS*, PS*, ES* and EdDSA'],
@@ -541,6 +549,33 @@ describe('loadConfig: good configurations', () => {
     expect(loadConfig(hs)).toEqual(hs)
     const rs = { jwt: { algorithms: ['RS256', 'PS256'], public_key: pem } }
     expect(loadConfig(rs)).toEqual(rs)
+  })
+
+  test('the full example of docs/configuration.md loads', () => {
+    const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'configuration.md'), 'utf8')
+    const example = /## A full example\s+```json\n([\s\S]*?)\n```/.exec(doc)?.[1]
+    expect(example).toBeDefined()
+    const dir = mkdtempSync(join(tmpdir(), 'tokengate-config-'))
+    try {
+      const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      mkdirSync(join(dir, 'secrets'))
+      mkdirSync(join(dir, 'keys'))
+      writeFileSync(join(dir, 'secrets', 'ci-token'), 'ci-token-value\n')
+      writeFileSync(join(dir, 'keys', 'jwt.pub'), publicKey.export({ type: 'spki', format: 'pem' }))
+      writeFileSync(join(dir, 'metadata.json'), example ?? '')
+      const env = { TOKENGATE_SECRET: 'new', TOKENGATE_OLD_SECRET: 'old', BOT_TOKEN: 'bot' }
+      const config = loadConfig(join(dir, 'metadata.json'), { env })
+      expect(config.secret).toEqual(['new', 'old'])
+      expect(config.tokens?.[0]?.token).toBe('ci-token-value')
+      // near miss: without the variables it does not load
+      expect(configError(() => loadConfig(join(dir, 'metadata.json'), { env: {} })).problems.map((p) => p.path)).toEqual([
+        'secret[0]',
+        'secret[1]',
+        'plugins.datasette-auth-tokens.tokens[0].token',
+      ])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   test('an empty configuration is valid', () => {

@@ -501,6 +501,16 @@ function checkJwt(config: JsonObject, problems: ConfigProblem[]): void {
   const algorithms = jwt['algorithms'] as readonly string[]
   const hasSecret = jwt['secret'] !== undefined
   const hasPublicKey = jwt['public_key'] !== undefined
+  // The schema names EdDSA (it is a JOSE algorithm), but jsonwebtoken 9 cannot verify it: refuse
+  // it here, with its path, rather than when the gate builds its JWT source.
+  const eddsa = algorithms.indexOf('EdDSA')
+  if (eddsa !== -1) {
+    problems.push({
+      path: formatPath(['jwt', 'algorithms', eddsa]),
+      message: 'EdDSA is not supported (jsonwebtoken 9 cannot verify it); use ES256, RS256 or PS256',
+    })
+    return
+  }
   const hmac = algorithms.filter(isHmac)
   const asymmetric = algorithms.filter((a) => !isHmac(a))
   if (hasSecret && hasPublicKey) {

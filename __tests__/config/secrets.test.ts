@@ -1,6 +1,7 @@
 import { join, relative } from 'node:path'
 import { ConfigError, resolveSecrets } from 'tokengate'
-import { formatPath, resolveSecretsDetailed } from '../../lib/config/secrets.js'
+import { formatPath } from '../../lib/internal/json-path.js'
+import { resolveSecretsDetailed } from '../../lib/config/secrets.js'
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'config')
 const SECRETS = join(FIXTURES, 'secrets')

@@ -26,14 +26,8 @@ import { deepFreeze } from '../internal/deep-freeze.js'
 import { type Action, BUILTIN_ACTIONS, ActionRegistry, defineAction } from '../permissions/actions.js'
 import type { TokengateConfig } from './config-types.js'
 import { closest, schemaProblems } from './schema.js'
-import {
-  type ConfigProblem,
-  type PathSegment,
-  type SecretOrigin,
-  ROOT_PATH,
-  formatPath,
-  resolveSecretsDetailed,
-} from './secrets.js'
+import { type PathSegment, ROOT_PATH, formatPath } from '../internal/json-path.js'
+import { type ConfigProblem, type SecretOrigin, resolveSecretsDetailed } from './secrets.js'
 
 /** Options of {@link loadConfig}. */
 export interface LoadConfigOptions {

@@ -16,7 +16,8 @@
  * @internal
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
-import { type ConfigProblem, type PathSegment, type SecretOrigin, formatPath } from './secrets.js'
+import { type PathSegment, formatPath } from '../internal/json-path.js'
+import type { ConfigProblem, SecretOrigin } from './secrets.js'
 
 /** Every algorithm the `jwt.algorithms` list accepts. @internal */
 export const JWT_ALGORITHMS = [

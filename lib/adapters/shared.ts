@@ -7,7 +7,9 @@
  * @internal
  */
 import type { TokengateConfig } from '../config/config-types.js'
+import { InvalidParameterError } from '../errors.js'
 import { type Gate, type GateOptions, createGate } from '../gate.js'
+import type { Actor, Decision } from '../types.js'
 
 /**
  * Who renders an error:
@@ -94,4 +96,62 @@ export function onErrorFrom(options: AdapterOptions | undefined, fallback: OnErr
     throw new TypeError(`"onError" option must be 'respond' or 'next', got ${JSON.stringify(value)}`)
   }
   return value
+}
+
+/** A guard's arguments, checked and compiled once when the guard is created. @internal */
+export interface CompiledGuard<Req> {
+  readonly action: string
+  readonly databaseOf: TargetResolver<Req>
+  readonly resourceOf: TargetResolver<Req>
+  /** The guard's own `onError`, or `undefined` to use tokenAuth's. */
+  readonly onError: OnError | undefined
+}
+
+/**
+ * Check and compile `requirePermission(action, database, resource, options)`: misuse throws a
+ * TypeError when the route is declared, not on a request.
+ * @internal
+ */
+export function compileGuard<Req>(
+  action: unknown,
+  database: TargetSpec<Req> | null | undefined,
+  resource: TargetSpec<Req> | null | undefined,
+  options: AdapterOptions | undefined,
+): CompiledGuard<Req> {
+  if (typeof action !== 'string' || action === '') throw new TypeError('requirePermission needs an action name, such as "view-table"')
+  if (resource != null && database == null) throw new TypeError(`requirePermission("${action}") has a resource but no database`)
+  return {
+    action,
+    databaseOf: compileTarget(database, 'database'),
+    resourceOf: compileTarget(resource, 'resource'),
+    onError: options?.onError === undefined ? undefined : onErrorFrom(options),
+  }
+}
+
+/**
+ * The permissions-debug endpoint, framework-neutral: checks `permissions-debug` for the actor,
+ * reads `action`, `database` and `resource` through `param`, and returns the response body.
+ * @throws AuthenticationRequiredError / ForbiddenError when the actor may not debug;
+ * InvalidParameterError (400) for a missing or unknown action or a resource without database.
+ * @internal
+ */
+export function explainForDebug(
+  gate: Gate,
+  actor: Actor | null,
+  param: (name: string) => unknown,
+): { ok: true; actor: Actor | null; decision: Decision } {
+  gate.check(actor, 'permissions-debug')
+  const single = (name: string): string | null => {
+    const value = param(name)
+    if (value === undefined || value === '') return null
+    if (typeof value !== 'string') throw new InvalidParameterError(name, `Send the ${name} query parameter once, as a plain string`)
+    return value
+  }
+  const action = single('action')
+  if (action === null) throw new InvalidParameterError('action', 'Name the action to explain: ?action=view-table&database=…&resource=…')
+  if (gate.actions.get(action) === undefined) throw new InvalidParameterError('action', `Unknown action ${JSON.stringify(action)}`)
+  const database = single('database')
+  const resource = single('resource')
+  if (resource !== null && database === null) throw new InvalidParameterError('database', 'A resource needs its database: add ?database=…')
+  return { ok: true, actor, decision: gate.explain(actor, action, { database, resource }) }
 }

@@ -82,11 +82,11 @@ export type DatasetteAuthTokensConfig =
 
 /** JWT verification settings (tokens verified with `jsonwebtoken`). */
 export interface JwtConfig {
-  /** Accepted algorithms; required, never inferred from the token. */
+  /** Accepted algorithms (HS*, RS*, PS*, ES*; EdDSA is refused because jsonwebtoken 9 cannot verify it); required, never inferred from the token. */
   readonly algorithms: readonly string[]
   /** HMAC secret (for HS* algorithms). */
   readonly secret?: string
-  /** PEM public key (for RS*, PS*, ES*, EdDSA). */
+  /** PEM public key (for RS*, PS*, ES*). */
   readonly public_key?: string
   readonly issuer?: string | readonly string[]
   readonly audience?: string | readonly string[]

@@ -5,16 +5,9 @@
  * @module
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { InvalidParameterError, MiddlewareOrderError } from '../../errors.js'
-import { type AdapterOptions, onErrorFrom } from '../shared.js'
+import { MiddlewareOrderError } from '../../errors.js'
+import { type AdapterOptions, explainForDebug, onErrorFrom } from '../shared.js'
 import { fail, stateOf } from './token-auth.js'
-
-function single(query: Request['query'], name: string): string | null {
-  const value: unknown = (query as { readonly [key: string]: unknown })[name]
-  if (value === undefined || value === '') return null
-  if (typeof value !== 'string') throw new InvalidParameterError(name, `Send the ${name} query parameter once, as a plain string`)
-  return value
-}
 
 /**
  * A GET handler answering `?action=…&database=…&resource=…` with the decision for the current
@@ -36,17 +29,9 @@ export function permissionsDebug(options?: AdapterOptions): RequestHandler {
       next(new MiddlewareOrderError('permissionsDebug() ran without tokenAuth in front of it: app.use(tokenAuth(config)) first'))
       return
     }
-    const actor = req.actor ?? null
+    const query = req.query as { readonly [key: string]: unknown }
     try {
-      state.gate.check(actor, 'permissions-debug')
-      const action = single(req.query, 'action')
-      if (action === null) throw new InvalidParameterError('action', 'Name the action to explain: ?action=view-table&database=…&resource=…')
-      if (state.gate.actions.get(action) === undefined) throw new InvalidParameterError('action', `Unknown action ${JSON.stringify(action)}`)
-      const database = single(req.query, 'database')
-      const resource = single(req.query, 'resource')
-      if (resource !== null && database === null) throw new InvalidParameterError('database', 'A resource needs its database: add ?database=…')
-      const decision = state.gate.explain(actor, action, { database, resource })
-      res.json({ ok: true, actor, decision })
+      res.json(explainForDebug(state.gate, req.actor ?? null, (name) => query[name]))
     } catch (error) {
       fail(error, res, next, override ?? state.onError)
     }

@@ -7,7 +7,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { MiddlewareOrderError } from '../../errors.js'
-import { type AdapterOptions, type TargetSpec, compileTarget, onErrorFrom } from '../shared.js'
+import { type AdapterOptions, type TargetSpec, compileGuard } from '../shared.js'
 import { fail, stateOf } from './token-auth.js'
 
 /**
@@ -43,11 +43,7 @@ export function requirePermission(
   resource?: ExpressTarget | null,
   options?: AdapterOptions,
 ): RequestHandler {
-  if (typeof action !== 'string' || action === '') throw new TypeError('requirePermission needs an action name, such as "view-table"')
-  if (resource != null && database == null) throw new TypeError(`requirePermission("${action}") has a resource but no database`)
-  const databaseOf = compileTarget<Request>(database, 'database')
-  const resourceOf = compileTarget<Request>(resource, 'resource')
-  const override = options?.onError === undefined ? undefined : onErrorFrom(options)
+  const guard = compileGuard<Request>(action, database, resource, options)
   return function requirePermission(req: Request, res: Response, next: NextFunction): void {
     const state = stateOf(req)
     if (state === undefined) {
@@ -56,9 +52,12 @@ export function requirePermission(
     }
     try {
       const params = req.params as { readonly [key: string]: unknown } | undefined
-      state.gate.check(req.actor ?? null, action, { database: databaseOf(req, params), resource: resourceOf(req, params) })
+      state.gate.check(req.actor ?? null, guard.action, {
+        database: guard.databaseOf(req, params),
+        resource: guard.resourceOf(req, params),
+      })
     } catch (error) {
-      fail(error, res, next, override ?? state.onError)
+      fail(error, res, next, guard.onError ?? state.onError)
       return
     }
     next()

@@ -6,7 +6,7 @@
  */
 import type { Context, Middleware, Next } from 'koa'
 import { MiddlewareOrderError } from '../../errors.js'
-import { type AdapterOptions, type TargetSpec, compileTarget, onErrorFrom } from '../shared.js'
+import { type AdapterOptions, type TargetSpec, compileGuard } from '../shared.js'
 import { fail, stateOf } from './token-auth.js'
 
 /** A guard's database or resource for Koa: a literal, `':param'` for `ctx.params.param`, or a function of the context. */
@@ -28,11 +28,7 @@ export function requirePermission(
   resource?: KoaTarget | null,
   options?: AdapterOptions,
 ): Middleware {
-  if (typeof action !== 'string' || action === '') throw new TypeError('requirePermission needs an action name, such as "view-table"')
-  if (resource != null && database == null) throw new TypeError(`requirePermission("${action}") has a resource but no database`)
-  const databaseOf = compileTarget<Context>(database, 'database')
-  const resourceOf = compileTarget<Context>(resource, 'resource')
-  const override = options?.onError === undefined ? undefined : onErrorFrom(options)
+  const guard = compileGuard<Context>(action, database, resource, options)
   return async function requirePermission(ctx: Context, next: Next): Promise<void> {
     const state = stateOf(ctx)
     if (state === undefined) {
@@ -40,9 +36,12 @@ export function requirePermission(
     }
     try {
       const params = (ctx as Context & { params?: { readonly [key: string]: unknown } }).params
-      state.gate.check(ctx.state.actor ?? null, action, { database: databaseOf(ctx, params), resource: resourceOf(ctx, params) })
+      state.gate.check(ctx.state.actor ?? null, guard.action, {
+        database: guard.databaseOf(ctx, params),
+        resource: guard.resourceOf(ctx, params),
+      })
     } catch (error) {
-      fail(error, ctx, override ?? state.onError)
+      fail(error, ctx, guard.onError ?? state.onError)
       return
     }
     await next()

@@ -21,6 +21,7 @@ import { type JwtSourceOptions, jwtOptionsFromConfig, jwtTokenSource } from './t
 import { createSignedToken, signedTokenSource } from './tokens/signed.js'
 import { staticTokenSource, staticTokensFromConfig } from './tokens/static.js'
 import type { Actor, CheckTarget, Decision, Restrictions, TokenSource } from './types.js'
+import { isPlainObject } from './internal/is-plain-object.js'
 
 /** Options of {@link createGate}. */
 export interface GateOptions {
@@ -117,9 +118,6 @@ export interface Gate {
 
 const ALLOWED = true as const
 
-function isPlainObject(value: unknown): value is { readonly [key: string]: unknown } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 function toList(value: string | readonly string[] | undefined): string[] {
   if (value === undefined) return []

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { isPlainObject } from '../internal/is-plain-object.js'
 
 /**
  * Strict JSON equality of two scalar elements: same type and same value. Strings are
@@ -28,9 +29,6 @@ function overlaps(allowValues: readonly unknown[], actorValues: readonly unknown
   return false
 }
 
-function isPlainObject(value: unknown): value is { readonly [key: string]: unknown } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 /**
  * Whether an actor matches a Datasette allow block.

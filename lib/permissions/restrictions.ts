@@ -10,12 +10,10 @@
  */
 import type { CheckTarget, Restrictions } from '../types.js'
 import { type Action, ActionRegistry } from './actions.js'
+import { isPlainObject } from '../internal/is-plain-object.js'
 
 const DEFAULT_REGISTRY = new ActionRegistry()
 
-function isPlainObject(value: unknown): value is { readonly [key: string]: unknown } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 function isStringList(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string')

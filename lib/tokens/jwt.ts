@@ -27,6 +27,8 @@ import type { JwtConfig } from '../config/config-types.js'
 import { InvalidTokenError } from '../errors.js'
 import { compactRestrictions, restrictionsProblem } from '../permissions/restrictions.js'
 import type { Actor, Restrictions, TokenContext, TokenSource } from '../types.js'
+import { deepFreeze } from '../internal/deep-freeze.js'
+import { isPlainObject } from '../internal/is-plain-object.js'
 
 /** Key material: a string, a Buffer, or a Node `KeyObject`. */
 export type JwtKey = string | Buffer | KeyObject
@@ -93,9 +95,6 @@ const OPTION_KEYS: readonly string[] = [
 
 const isHmac = (alg: string): boolean => alg.startsWith('HS')
 
-function isPlainObject(value: unknown): value is { readonly [key: string]: unknown } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 function describe(value: unknown): string {
   if (value === null) return 'null'
@@ -225,14 +224,6 @@ function invalid(cause: unknown): InvalidTokenError {
     else if (text.startsWith('jwt audience invalid')) message = 'Invalid token: audience mismatch'
   }
   return new InvalidTokenError(message, { cause })
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    for (const child of Object.values(value)) deepFreeze(child)
-    Object.freeze(value)
-  }
-  return value
 }
 
 /**

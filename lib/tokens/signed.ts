@@ -30,6 +30,7 @@ import { timingSafeEqualStrings } from '../internal/timing-safe-equal.js'
 import type { ActionRegistry } from '../permissions/actions.js'
 import { compactRestrictions, restrictionsProblem } from '../permissions/restrictions.js'
 import type { Restrictions, TokenContext, TokenSource } from '../types.js'
+import { isPlainObject } from '../internal/is-plain-object.js'
 
 /** The prefix that marks a token as a signed token. Matched exactly and case-sensitively. */
 const PREFIX = 'dstok_'
@@ -63,9 +64,6 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 type JsonObject = { readonly [key: string]: unknown }
 
-function isPlainObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 function isInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value)

@@ -17,6 +17,8 @@ import type { StaticTokenConfig, TokengateConfig } from '../config/config-types.
 import { ConfigError } from '../errors.js'
 import { restrictionsProblem } from '../permissions/restrictions.js'
 import type { Actor, TokenContext, TokenSource } from '../types.js'
+import { deepFreeze } from '../internal/deep-freeze.js'
+import { isPlainObject } from '../internal/is-plain-object.js'
 
 /** What {@link staticTokenSource} takes besides the tokens. */
 export interface StaticTokenSourceOptions {
@@ -36,9 +38,6 @@ export interface StaticTokenSource extends TokenSource {
   verify(token: string, context?: TokenContext): Actor | null
 }
 
-function isPlainObject(value: unknown): value is { readonly [key: string]: unknown } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 function describe(value: unknown): string {
   if (value === null) return 'null'
@@ -68,14 +67,7 @@ function entryProblem(entry: unknown): [key: string | null, problem: string] | n
 
 /** A deep copy of a JSON value, frozen all the way down. */
 function frozenCopy<T>(value: T): T {
-  const copy = structuredClone(value)
-  const freeze = (node: unknown): void => {
-    if (typeof node !== 'object' || node === null || Object.isFrozen(node)) return
-    for (const child of Object.values(node)) freeze(child)
-    Object.freeze(node)
-  }
-  freeze(copy)
-  return copy
+  return deepFreeze(structuredClone(value))
 }
 
 function digest(token: string): string {

@@ -80,3 +80,12 @@ describe('restrictionsAllow: misuse', () => {
     expect(restrictionsAllow(undefined, 'view-instance')).toBe(true)
   })
 })
+
+describe('restrictionsAllow: a resource needs its database', () => {
+  test('like a check, a resource without a database is a programming error', () => {
+    expect(() => restrictionsAllow({ a: ['vt'] }, 'view-table', { resource: 't' })).toThrow(
+      'A check on resource "t" needs its database as well',
+    )
+    expect(restrictionsAllow({ a: ['vt'] }, 'view-table', { database: 'd', resource: 't' })).toBe(true)
+  })
+})

@@ -179,7 +179,7 @@ export function createResolver(config: TokengateConfig, registry: ActionRegistry
   }
 
   function gate(actor: Actor | null, action: Action, place: Place): { allowed: boolean; reason: string; restricted: boolean } {
-    if (actor === null || !Object.prototype.hasOwnProperty.call(actor, '_r')) {
+    if (actor === null || actor['_r'] === undefined) {
       return { allowed: true, reason: 'the actor has no restrictions', restricted: false }
     }
     return { ...restrictionGate(actor['_r'], action, place), restricted: true }

@@ -99,7 +99,8 @@ export function restrictionGate(
  * @param action - an action name or abbreviation.
  * @param target - the database and resource of the check.
  * @param registry - the actions to resolve `action` against. @defaultValue the built-ins
- * @throws UnknownActionError (`ERR_UNKNOWN_ACTION`) when `action` is not registered.
+ * @throws UnknownActionError (`ERR_UNKNOWN_ACTION`) when `action` is not registered;
+ * TypeError when a resource is given without its database.
  * @example
  * ```ts
  * restrictionsAllow({ r: { docs: { t: ['vt'] } } }, 'view-table', { database: 'docs', resource: 't' }) // true
@@ -113,10 +114,12 @@ export function restrictionsAllow(
   registry: ActionRegistry = DEFAULT_REGISTRY,
 ): boolean {
   const resolved = registry.resolve(action)
-  return restrictionGate(restrictions, resolved, {
-    database: target.database ?? null,
-    resource: target.database == null ? null : target.resource ?? null,
-  }).allowed
+  const database = target.database ?? null
+  const resource = target.resource ?? null
+  if (resource !== null && database === null) {
+    throw new TypeError(`A check on resource ${JSON.stringify(resource)} needs its database as well`)
+  }
+  return restrictionGate(restrictions, resolved, { database, resource }).allowed
 }
 
 /**

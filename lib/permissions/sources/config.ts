@@ -16,6 +16,7 @@
  * @internal
  */
 import type { AllowBlock, ChildConfig, PermissionsBlocks, TokengateConfig } from '../../config/config-types.js'
+import { UnknownActionError } from '../../errors.js'
 import { joinPath } from '../../internal/json-path.js'
 import type { Level } from '../../types.js'
 import type { ActionRegistry } from '../actions.js'
@@ -39,7 +40,9 @@ function ruleFor(action: string, place: Place, path: string, block: AllowBlock |
 export function configRules(config: TokengateConfig, registry: ActionRegistry): RuleSpec[] {
   const rules: RuleSpec[] = []
   const add = (action: string, place: Place, path: string, block: AllowBlock | undefined): void => {
-    const rule = ruleFor(registry.resolve(action).name, place, path, block)
+    // Full names only, as Datasette reads them; loadConfig reports anything else with its path.
+    if (!registry.isName(action)) throw new UnknownActionError(action)
+    const rule = ruleFor(action, place, path, block)
     if (rule !== null) rules.push(rule)
   }
   const addPermissions = (permissions: PermissionsBlocks | undefined, place: Place, prefix: string): void => {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { dirname, resolve } from 'node:path'
 import type { TokengateConfig } from './config/config-types.js'
 import { loadConfig } from './config/load-config.js'
 import {
@@ -20,6 +21,7 @@ import { type CredentialsInput, readToken } from './tokens/bearer.js'
 import { type JwtSourceOptions, jwtOptionsFromConfig, jwtTokenSource } from './tokens/jwt.js'
 import { createSignedToken, signedTokenSource } from './tokens/signed.js'
 import { staticTokenSource, staticTokensFromConfig } from './tokens/static.js'
+import { tokensFileSource } from './tokens/tokens-file.js'
 import type { Actor, CheckTarget, Decision, Restrictions, TokenSource } from './types.js'
 import { isPlainObject } from './internal/is-plain-object.js'
 
@@ -166,6 +168,12 @@ export function createGate(configOrPath: TokengateConfig | string = {}, options:
   const jwtOptions = options.jwt ?? (config.jwt === undefined ? undefined : jwtOptionsFromConfig(config.jwt))
   const sources: TokenSource[] = []
   if (fromConfig.tokens.length > 0) sources.push(staticTokenSource(fromConfig.tokens))
+  if (config.tokens_file !== undefined) {
+    // A relative tokens_file is relative to the configuration file's directory (like $file), or
+    // to the working directory for a configuration object.
+    const base = typeof configOrPath === 'string' ? dirname(resolve(configOrPath)) : process.cwd()
+    sources.push(tokensFileSource(resolve(base, config.tokens_file), { registry }))
+  }
   sources.push(
     signedTokenSource({
       secrets,

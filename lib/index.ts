@@ -91,6 +91,10 @@ export { jwtTokenSource, jwtOptionsFromConfig, createJwt } from './tokens/jwt.js
 export type { JwtTokenSource, JwtSourceOptions, JwtKey, CreateJwtOptions } from './tokens/jwt.js'
 // -- exports for lib/tokens/static.ts and lib/tokens/jwt.ts go here --
 
+// Token sources: InfluxDB-style offline tokens files
+export { tokensFileSource, readTokensFile, writeTokensFile, createOfflineToken } from './tokens/tokens-file.js'
+export type { TokensFile, TokensFileEntry, TokensFileActor, TokensFileSourceOptions } from './tokens/tokens-file.js'
+
 // The gate (resolver and authentication)
 export { createGate } from './gate.js'
 export type { Gate, GateOptions, GateTokenOptions } from './gate.js'

@@ -1,0 +1,149 @@
+/**
+ * `tokengate create-token --offline --output-file FILE`: InfluxDB's permission tokens file
+ * created, appended to (create_databases merged), written atomically with mode 0600 and no
+ * temporary file left behind, a duplicate name leaving the file byte-identical, a write failure
+ * exiting 1, and the file serving its tokens through a configuration's "tokens_file".
+ */
+import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createGate, readTokensFile } from 'tokengate'
+import type { TokensFile } from 'tokengate'
+import { lines, runCli, tempDir } from './run-cli.js'
+
+let dir: string
+let cleanup: () => void
+beforeEach(() => {
+  ;({ dir, cleanup } = tempDir())
+})
+afterEach(() => cleanup())
+
+function offline(args: readonly string[]): ReturnType<typeof runCli> {
+  return runCli(['create-token', '--offline', '--output-file', 'tokens.json', ...args], { cwd: dir })
+}
+
+function readFile(): TokensFile {
+  return JSON.parse(readFileSync(join(dir, 'tokens.json'), 'utf8')) as TokensFile
+}
+
+describe('create-token --offline', () => {
+  test('creates the file in InfluxDB\'s shape with mode 0600, and prints the name, never the token', () => {
+    const before = Date.now()
+    const result = offline(['--name', 'ingest', '--permission', 'db:sensors:write', '--expiry', '1y', '--create-databases', 'sensors,metrics'])
+    expect(result.status).toBe(0)
+    expect(result.stderr).toBe('')
+    expect(lines(result.stdout)).toEqual(['Wrote token "ingest" (acting as root) to tokens.json'])
+    const file = readFile()
+    expect(file).toEqual({
+      create_databases: ['sensors', 'metrics'],
+      tokens: [{ token: expect.stringMatching(/^apiv3_[A-Za-z0-9_-]{43}$/), name: 'ingest', expiry_millis: expect.any(Number), permissions: ['db:sensors:write'] }],
+    })
+    const [entry] = file.tokens
+    expect(entry?.expiry_millis).toBeGreaterThanOrEqual(before + 31_557_600_000)
+    expect(entry?.expiry_millis).toBeLessThanOrEqual(Date.now() + 31_557_600_000)
+    expect(result.stdout).not.toContain(entry?.token ?? 'apiv3_')
+    expect(statSync(join(dir, 'tokens.json')).mode & 0o777).toBe(0o600)
+    expect(readdirSync(dir)).toEqual(['tokens.json'])
+    expect(readTokensFile(join(dir, 'tokens.json'))).toEqual(file)
+  })
+
+  test('appends to an existing file, keeping what it had and merging create_databases', () => {
+    expect(offline(['--name', 'ingest', '--permission', 'db:sensors:write', '--create-databases', 'sensors,metrics']).status).toBe(0)
+    const first = readFile()
+    const result = offline(['bob', '--name', 'dash', '--permission', 'db:sensors,metrics:read', '--permission', 'system:health:read', '--create-databases', 'metrics,logs'])
+    expect(result.status).toBe(0)
+    const second = readFile()
+    expect(second.create_databases).toEqual(['sensors', 'metrics', 'logs'])
+    expect(second.tokens[0]).toEqual(first.tokens[0])
+    expect(second.tokens[1]).toEqual({
+      token: expect.stringMatching(/^apiv3_/),
+      name: 'dash',
+      permissions: ['db:sensors,metrics:read', 'system:health:read'],
+      owner: 'bob',
+    })
+    expect(second.tokens[1]?.token).not.toBe(second.tokens[0]?.token)
+    expect(readdirSync(dir)).toEqual(['tokens.json'])
+  })
+
+  test('keeps unknown keys of a hand-written file and rewrites it with mode 0600', () => {
+    writeFileSync(join(dir, 'tokens.json'), JSON.stringify({ comment: 'hand-written', owner: 'svc', tokens: [] }))
+    chmodSync(join(dir, 'tokens.json'), 0o644)
+    const result = offline(['--name', 'a', '--permission', 'db:x:read'])
+    expect(lines(result.stdout)).toEqual(['Wrote token "a" (acting as svc) to tokens.json'])
+    expect(readFile()).toMatchObject({ comment: 'hand-written', owner: 'svc', tokens: [{ name: 'a' }] })
+    expect(statSync(join(dir, 'tokens.json')).mode & 0o777).toBe(0o600)
+  })
+
+  test('a duplicate name is a usage error and leaves the file byte-identical', () => {
+    expect(offline(['--name', 'ingest', '--permission', 'db:sensors:write']).status).toBe(0)
+    const before = readFileSync(join(dir, 'tokens.json'))
+    const result = offline(['--name', 'ingest', '--permission', 'db:other:read'])
+    expect(result.status).toBe(2)
+    expect(result.stdout).toBe('')
+    expect(lines(result.stderr)).toEqual([
+      'tokengate create-token: a token named "ingest" already exists in tokens.json; choose another --name',
+    ])
+    expect(readFileSync(join(dir, 'tokens.json'))).toEqual(before)
+    expect(readdirSync(dir)).toEqual(['tokens.json'])
+  })
+
+  test('--format json describes the token without printing it', () => {
+    const result = offline(['alice', '--name', 'r', '--permission', 'db:sales:read', '--expiry', '2h', '--format', 'json'])
+    expect(result.status).toBe(0)
+    const out = JSON.parse(result.stdout) as Record<string, unknown>
+    expect(out).toEqual({
+      type: 'offline',
+      name: 'r',
+      actor: { id: 'alice' },
+      restrictions: { d: { sales: ['vd', 'vt', 'vq', 'es', 'vdd'] } },
+      expiry: new Date(readFile().tokens[0]?.expiry_millis ?? 0).toISOString(),
+      output_file: 'tokens.json',
+    })
+    expect(result.stdout).not.toContain('apiv3_')
+  })
+
+  test('a file that cannot be written is a refusal (exit 1) and leaves nothing behind', () => {
+    const result = runCli(['create-token', '--offline', '--output-file', 'no-such-dir/tokens.json', '--name', 'a', '--permission', 'db:x:read'], { cwd: dir })
+    expect(result.status).toBe(1)
+    expect(lines(result.stderr)).toEqual(['tokengate create-token: cannot write no-such-dir/tokens.json: its directory does not exist'])
+    expect(readdirSync(dir)).toEqual([])
+  })
+})
+
+describe('the written file as a configuration\'s "tokens_file"', () => {
+  function tokenNamed(name: string): string {
+    return readFile().tokens.find((entry) => entry.name === name)?.token ?? ''
+  }
+
+  test('each token acts as its owner, restricted by its permissions', async () => {
+    offline(['--name', 'writer', '--permission', 'db:sensors:write'])
+    offline(['--name', 'reader', '--permission', 'db:sensors:read'])
+    offline(['bob', '--name', 'bobs', '--permission', 'db:sensors:write'])
+    writeFileSync(
+      join(dir, 'metadata.json'),
+      JSON.stringify({ tokens_file: 'tokens.json', databases: { sensors: { permissions: { 'insert-row': { id: 'root' } } } } }),
+    )
+    const gate = createGate(join(dir, 'metadata.json'))
+    const actorOf = (name: string) => gate.authenticate({ authorization: `Bearer ${tokenNamed(name)}` })
+    const target = { database: 'sensors', resource: 'readings' }
+
+    const writer = await actorOf('writer')
+    expect(writer).toEqual({ id: 'root', token: 'tokens_file', token_name: 'writer', _r: { d: { sensors: ['ir', 'ur', 'dr'] } } })
+    expect(gate.allowed(writer, 'insert-row', target)).toBe(true)
+    expect(gate.allowed(writer, 'view-table', target)).toBe(false) // write does not imply read
+    expect(gate.allowed(await actorOf('reader'), 'insert-row', target)).toBe(false) // the token forbids it
+    expect(gate.allowed(await actorOf('bobs'), 'insert-row', target)).toBe(false) // its owner may not
+  })
+
+  test('an expired token is rejected with 401 "Token has expired"', async () => {
+    writeFileSync(
+      join(dir, 'tokens.json'),
+      JSON.stringify({ tokens: [{ token: `apiv3_${'e'.repeat(43)}`, name: 'old', expiry_millis: Date.now() - 1000, permissions: ['db:a:read'] }] }),
+    )
+    writeFileSync(join(dir, 'metadata.json'), JSON.stringify({ tokens_file: 'tokens.json' }))
+    const gate = createGate(join(dir, 'metadata.json'))
+    await expect(gate.authenticate({ authorization: `Bearer apiv3_${'e'.repeat(43)}` })).rejects.toMatchObject({
+      status: 401,
+      message: 'Token has expired',
+    })
+  })
+})

@@ -1,0 +1,52 @@
+/**
+ * Runs the BUILT `tokengate` CLI (dist/lib/cli/bin.js) as a subprocess with a clean environment,
+ * and makes temporary directories for it to work in. `npm test` builds before jest runs.
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+/** The built executable. */
+export const BIN = resolve(__dirname, '../../dist/lib/cli/bin.js')
+
+/** What a run of the CLI produced. */
+export interface CliResult {
+  status: number | null
+  stdout: string
+  stderr: string
+}
+
+/**
+ * Run `tokengate ARGS…` with only PATH and the given variables in its environment.
+ * @throws Error when dist/ has not been built.
+ */
+export function runCli(args: readonly string[], options: { env?: Record<string, string>; cwd?: string } = {}): CliResult {
+  if (!existsSync(BIN)) {
+    throw new Error(`${BIN} is missing: build first (npm run build; npm test builds before running jest)`)
+  }
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: options.cwd,
+    env: { PATH: process.env['PATH'] ?? '', ...options.env },
+    encoding: 'utf8',
+    timeout: 15_000,
+  })
+  if (result.error !== undefined) throw result.error
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+/** A fresh temporary directory and a function that removes it. */
+export function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'tokengate-cli-'))
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/** Every file in a directory with its bytes, to prove a command wrote nothing. */
+export function snapshot(dir: string): Record<string, string> {
+  return Object.fromEntries(readdirSync(dir).sort().map((name) => [name, readFileSync(join(dir, name)).toString('base64')]))
+}
+
+/** The lines of an output, without the final newline. */
+export function lines(text: string): string[] {
+  return text.replace(/\n$/, '').split('\n')
+}

@@ -126,6 +126,50 @@ function toList(value: string | readonly string[] | undefined): string[] {
   return typeof value === 'string' ? [value] : [...value]
 }
 
+/** The gate's options, checked: misuse throws a TypeError naming the option, before anything is built. */
+function checkOptions(options: GateOptions): {
+  now: () => number
+  unknownTokens: 'reject' | 'anonymous'
+  realm: string
+  rootEnabled: boolean
+  schemes: readonly string[]
+  tokenSources: readonly TokenSource[]
+} {
+  if (typeof options !== 'object' || options === null) throw new TypeError('The options of createGate must be an object')
+  const now = options.now ?? (() => Date.now() / 1000)
+  if (typeof now !== 'function') throw new TypeError('"now" option must be a function returning unix seconds')
+  const unknownTokens = options.unknownTokens ?? 'reject'
+  if (unknownTokens !== 'reject' && unknownTokens !== 'anonymous') {
+    throw new TypeError(`"unknownTokens" option must be 'reject' or 'anonymous', got ${JSON.stringify(unknownTokens)}`)
+  }
+  const realm = options.realm ?? 'tokengate'
+  if (typeof realm !== 'string' || realm === '' || /["\\\r\n]/.test(realm)) {
+    throw new TypeError('"realm" option must be a non-empty string without quotes, backslashes or line breaks')
+  }
+  const rootEnabled = options.rootEnabled ?? false
+  if (typeof rootEnabled !== 'boolean') throw new TypeError('"rootEnabled" option must be true or false')
+  const schemes = options.schemes ?? ['Bearer']
+  if (!Array.isArray(schemes) || schemes.length === 0 || schemes.some((s) => typeof s !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(s))) {
+    throw new TypeError('"schemes" option must be a non-empty list of authorization scheme names, such as ["Bearer"]')
+  }
+  if (options.queryParam !== undefined && options.queryParam !== null && (typeof options.queryParam !== 'string' || options.queryParam === '')) {
+    throw new TypeError('"queryParam" option must be a non-empty query parameter name, or null for none')
+  }
+  const tokenSources = options.tokenSources ?? []
+  if (!Array.isArray(tokenSources) || tokenSources.some((s) => typeof s !== 'object' || s === null || typeof s.verify !== 'function')) {
+    throw new TypeError('"tokenSources" option must be a list of token sources, each an object with a name and a verify(token, context) function')
+  }
+  return { now, unknownTokens, realm, rootEnabled, schemes, tokenSources }
+}
+
+function checkSecretOption(secret: unknown): string[] {
+  const list = typeof secret === 'string' ? [secret] : Array.isArray(secret) ? [...(secret as unknown[])] : null
+  if (list === null || list.length === 0 || list.some((s) => typeof s !== 'string' || s === '')) {
+    throw new TypeError('"secret" option must be a non-empty string or a list of them')
+  }
+  return list as string[]
+}
+
 /**
  * Create a gate from a configuration object (Datasette's metadata.json shape plus tokengate's
  * keys) or the path of a JSON file. Everything is validated and compiled here, once: a bad
@@ -141,27 +185,15 @@ function toList(value: string | readonly string[] | undefined): string[] {
  * invalid options.
  */
 export function createGate(configOrPath: TokengateConfig | string = {}, options: GateOptions = {}): Gate {
-  const now = options.now ?? (() => Date.now() / 1000)
-  if (typeof now !== 'function') throw new TypeError('"now" option must be a function returning unix seconds')
-  const unknownTokens = options.unknownTokens ?? 'reject'
-  if (unknownTokens !== 'reject' && unknownTokens !== 'anonymous') {
-    throw new TypeError(`"unknownTokens" option must be 'reject' or 'anonymous', got ${JSON.stringify(unknownTokens)}`)
-  }
-  const realm = options.realm ?? 'tokengate'
-  if (typeof realm !== 'string' || realm === '' || /["\\\r\n]/.test(realm)) {
-    throw new TypeError('"realm" option must be a non-empty string without quotes, backslashes or line breaks')
-  }
+  const { now, unknownTokens, realm, rootEnabled, schemes, tokenSources } = checkOptions(options)
   const config = loadConfig(configOrPath, {
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.actions === undefined ? {} : { actions: options.actions }),
   })
   const registry = new ActionRegistry([...actionsFromConfig(config.actions), ...(options.actions ?? [])])
-  const resolver = createResolver(config, registry, { rootEnabled: options.rootEnabled ?? false })
+  const resolver = createResolver(config, registry, { rootEnabled })
 
-  const secrets = toList(options.secret ?? config.secret)
-  if (secrets.some((s) => typeof s !== 'string' || s === '')) {
-    throw new TypeError('"secret" option must be a non-empty string or a list of them')
-  }
+  const secrets = options.secret === undefined ? toList(config.secret) : checkSecretOption(options.secret)
   const settings = config.settings ?? {}
   const fromConfig = staticTokensFromConfig(config)
   const queryParam = options.queryParam === undefined ? fromConfig.param : options.queryParam
@@ -182,9 +214,9 @@ export function createGate(configOrPath: TokengateConfig | string = {}, options:
     }),
   )
   if (jwtOptions !== undefined) sources.push(jwtTokenSource(jwtOptions))
-  sources.push(...(options.tokenSources ?? []))
+  sources.push(...tokenSources)
 
-  const readOptions = { schemes: options.schemes ?? ['Bearer'], queryParam }
+  const readOptions = { schemes, queryParam }
 
   function withRealm<E>(error: E): E {
     if (isTokengateError(error)) error.realm = realm

@@ -193,23 +193,9 @@ describe('relative links in README.md and docs/*.md', () => {
 
   const exists = ([file, target]: readonly [string, string]): boolean => existsSync(join(ROOT, dirname(file), decodeURIComponent(target)))
 
-  // Links known to be broken in files this suite's author does not own, reported to their owner.
-  // An entry stops mattering once the link is fixed (it no longer appears among the links).
-  // - docs/configuration.md still links the page that docs/tokens.md replaced; the fix is
-  //   `[tokens.md](tokens.md#static-tokens)`.
-  const KNOWN_BROKEN = new Set(['docs/configuration.md → tokens-static-jwt.md'])
-  const isKnownBroken = ([file, target]: readonly [string, string]): boolean => KNOWN_BROKEN.has(`${file} → ${target}`)
-
-  test.each(links.filter((link) => !isKnownBroken(link)))('%s → %s exists', (file, target) => {
+  test.each(links)('%s → %s exists', (file, target) => {
     expect(exists([file, target])).toBe(true)
   })
-
-  const knownBroken = links.filter(isKnownBroken)
-  if (knownBroken.length > 0) {
-    test.failing.each(knownBroken)('%s → %s exists (known broken)', (file, target) => {
-      expect(exists([file, target])).toBe(true)
-    })
-  }
 
   /** GitHub's anchor for a heading: lower-case, punctuation dropped, spaces to hyphens. */
   const anchorOf = (heading: string): string =>

@@ -471,6 +471,29 @@ describe.each(FLAVOURS)('$name', ({ listen }) => {
       expect(s.data.viewTable('docs', 'documents').body['rows']).toHaveLength(3)
     })
 
+    test.each([
+      ['a JSON string at the top', '"just a string"', 'The request body is not valid JSON'],
+      ['a JSON number at the top', '42', 'The request body is not valid JSON'],
+      ['an empty body', '', 'Send exactly one of "row" or "rows"'],
+    ])('insert: %s → 400', async (_label, body, message) => {
+      const s = setup()
+      const res = await s.agent
+        .post('/docs/documents/-/insert')
+        .set('Authorization', s.authorization('root') as string)
+        .set('Content-Type', 'application/json')
+        .send(body)
+      expect(res.status).toBe(400)
+      expect(res.body.error).toBe(message)
+    })
+
+    test('insert: too large a body → 413', async () => {
+      const s = setup()
+      const res = await send(s, 'POST', '/docs/documents/-/insert', 'root', { row: { title: 'x'.repeat(200 * 1024), published: false } })
+      expect(res.status).toBe(413)
+      expect(res.body).toMatchObject({ ok: false, status: 413 })
+      expect(s.data.viewTable('docs', 'documents').body['rows']).toHaveLength(3)
+    })
+
     test('insert: a body that is not JSON at all → 400', async () => {
       const s = setup()
       const res = await s.agent

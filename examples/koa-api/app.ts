@@ -42,8 +42,9 @@ function errorBody(status: number, message: string): { ok: false; error: string;
 }
 
 /**
- * The request body as JSON. A body that is not `application/json` is `undefined` (the data
- * module then answers 400, as with Express); malformed JSON is 400 and too large a body is 413.
+ * The request body as JSON, read as `express.json()` reads it: a body that is not
+ * `application/json` is `undefined` and an empty one `{}` (the data module then answers 400);
+ * anything but an object or a list at the top, or malformed JSON, is 400; too large a body is 413.
  */
 async function readJson(ctx: Context): Promise<unknown> {
   if (typeof ctx.is('application/json') !== 'string') return undefined
@@ -57,8 +58,12 @@ async function readJson(ctx: Context): Promise<unknown> {
     if (size > BODY_LIMIT) throw new HttpError(413, 'request entity too large')
     chunks.push(buffer)
   }
+  const text = Buffer.concat(chunks).toString('utf8')
+  if (text.trim() === '') return {} // as express.json answers an empty JSON body
+  // Like express.json's strict mode: only an object or a list at the top.
+  if (!/^\s*[[{]/.test(text)) throw new HttpError(400, 'The request body is not valid JSON')
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown
+    return JSON.parse(text) as unknown
   } catch {
     throw new HttpError(400, 'The request body is not valid JSON')
   }

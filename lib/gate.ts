@@ -6,7 +6,7 @@
  * @module
  */
 import { dirname, resolve } from 'node:path'
-import type { TokengateConfig } from './config/config-types.js'
+import type { TokengateConfig, TokengateConfigInput } from './config/config-types.js'
 import { loadConfig } from './config/load-config.js'
 import {
   AuthenticationRequiredError,
@@ -184,7 +184,7 @@ function checkSecretOption(secret: unknown): string[] {
  * @throws ConfigError (`ERR_CONFIG_INVALID`) for an invalid configuration; TypeError for
  * invalid options.
  */
-export function createGate(configOrPath: TokengateConfig | string = {}, options: GateOptions = {}): Gate {
+export function createGate(configOrPath: TokengateConfigInput | string = {}, options: GateOptions = {}): Gate {
   const { now, unknownTokens, realm, rootEnabled, schemes, tokenSources } = checkOptions(options)
   const config = loadConfig(configOrPath, {
     ...(options.env === undefined ? {} : { env: options.env }),

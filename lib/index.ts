@@ -49,6 +49,8 @@ export type {
   DatasetteAuthTokensConfig,
   JwtConfig,
   TokengateConfig,
+  TokengateConfigInput,
+  WithSecretReferences,
 } from './config/config-types.js'
 
 // Permissions

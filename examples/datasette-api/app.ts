@@ -24,7 +24,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response } from 'express'
-import { type Gate, type TokengateConfig, createGate, permissionsDebug, requirePermission, tokenAuth } from 'tokengate'
+import { type Gate, type TokengateConfigInput, createGate, permissionsDebug, requirePermission, tokenAuth } from 'tokengate'
 import { type ApiResult, DemoData } from './data.js'
 import metadata from './metadata.json' with { type: 'json' }
 
@@ -37,15 +37,14 @@ export const DEMO_BOT_TOKEN = 'demo-bot-token'
 /**
  * The example's metadata.json, as loaded by `import … with { type: 'json' }`. tsc copies the
  * file next to the compiled app (`dist/examples/datasette-api/metadata.json`), so the app finds it
- * wherever it runs from. Its `$env` reference is resolved by the gate, which is why it is typed
- * as a configuration only here.
+ * wherever it runs from. Its `$env` reference is resolved by the gate.
  */
-export const METADATA = metadata as unknown as TokengateConfig
+export const METADATA: TokengateConfigInput = metadata
 
 /** Options of {@link createApp}. */
 export interface DatasetteAppOptions {
   /** The configuration: an object or a metadata.json path. @defaultValue {@link METADATA} */
-  config?: TokengateConfig | string
+  config?: TokengateConfigInput | string
   /**
    * The secret that signs and verifies `dstok_` tokens.
    * @defaultValue a random secret, so tokens die with the process (as in Datasette)

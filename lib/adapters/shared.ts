@@ -6,7 +6,7 @@
  * @module
  * @internal
  */
-import type { TokengateConfig } from '../config/config-types.js'
+import type { TokengateConfigInput } from '../config/config-types.js'
 import { InvalidParameterError } from '../errors.js'
 import { type Gate, type GateOptions, createGate } from '../gate.js'
 import type { Actor, Decision } from '../types.js'
@@ -76,7 +76,7 @@ function isGate(value: unknown): value is Gate {
  * makes a new one with the gate options.
  * @internal
  */
-export function gateFrom(configOrGate: TokengateConfig | string | Gate | undefined, options: GateOptions & AdapterOptions): Gate {
+export function gateFrom(configOrGate: TokengateConfigInput | string | Gate | undefined, options: GateOptions & AdapterOptions): Gate {
   const { onError: _onError, ...gateOptions } = options
   if (isGate(configOrGate)) {
     if (Object.keys(gateOptions).length > 0) {

@@ -123,3 +123,23 @@ export interface TokengateConfig {
   }
   readonly [key: string]: unknown
 }
+
+/** `T` with a `$env` / `$file` reference allowed wherever `T` has a string. */
+export type WithSecretReferences<T> = T extends string
+  ? T | SecretReference
+  : T extends readonly (infer U)[]
+    ? readonly WithSecretReferences<U>[]
+    : T extends object
+      ? { readonly [K in keyof T]: WithSecretReferences<T[K]> }
+      : T
+
+/**
+ * A configuration as written, before `$env` / `$file` references are resolved: what
+ * `createGate`, `tokenAuth` and `loadConfig` accept.
+ *
+ * @example
+ * ```ts
+ * const config: TokengateConfigInput = { secret: { $env: 'TOKENGATE_SECRET' } }
+ * ```
+ */
+export type TokengateConfigInput = WithSecretReferences<TokengateConfig>

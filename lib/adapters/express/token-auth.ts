@@ -5,7 +5,7 @@
  * @module
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import type { TokengateConfig } from '../../config/config-types.js'
+import type { TokengateConfigInput } from '../../config/config-types.js'
 import { isTokengateError } from '../../errors.js'
 import type { Gate, GateOptions } from '../../gate.js'
 import { type AdapterOptions, type OnError, gateFrom, onErrorFrom } from '../shared.js'
@@ -69,7 +69,7 @@ export function fail(error: unknown, res: Response, next: NextFunction, onError:
  * app.post('/:db/:table/-/insert', requirePermission('insert-row', ':db', ':table'), handler)
  * ```
  */
-export function tokenAuth(config?: TokengateConfig | string | Gate, options: TokenAuthOptions = {}): RequestHandler {
+export function tokenAuth(config?: TokengateConfigInput | string | Gate, options: TokenAuthOptions = {}): RequestHandler {
   const onError = onErrorFrom(options)
   const gate = gateFrom(config, options)
   const state: ExpressState = Object.freeze({ gate, onError })

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Context, Middleware, Next } from 'koa'
-import type { TokengateConfig } from '../../config/config-types.js'
+import type { TokengateConfigInput } from '../../config/config-types.js'
 import { isTokengateError } from '../../errors.js'
 import type { Gate, GateOptions } from '../../gate.js'
 import type { Actor } from '../../types.js'
@@ -66,7 +66,7 @@ export function fail(error: unknown, ctx: Context, onError: OnError): void {
  * app.use(tokenAuth('metadata.json'))
  * ```
  */
-export function tokenAuth(config?: TokengateConfig | string | Gate, options: KoaTokenAuthOptions = {}): Middleware {
+export function tokenAuth(config?: TokengateConfigInput | string | Gate, options: KoaTokenAuthOptions = {}): Middleware {
   const onError = onErrorFrom(options)
   const gate = gateFrom(config, options)
   const state: KoaState = Object.freeze({ gate, onError })

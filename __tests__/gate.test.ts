@@ -14,6 +14,7 @@ import {
 } from 'tokengate'
 import type { Actor, GateOptions, TokenSource, TokengateConfig } from 'tokengate'
 import { encodeSignedTokenPayload, signSignedTokenBody } from '../lib/tokens/signed.js'
+import { thrown } from './helpers/thrown.js'
 
 const NOW = 1_700_000_000
 const SECRET = 'gate-suite-signing-secret'
@@ -34,15 +35,6 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected a rejection')
 }
 
-/** What a synchronous call throws; it must throw. */
-function thrown(thunk: () => unknown): unknown {
-  try {
-    thunk()
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a throw')
-}
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 

@@ -4,18 +4,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ConfigError, defineAction, loadConfig, resolveSecrets } from 'tokengate'
 import { deepFreeze } from '../../lib/internal/deep-freeze.js'
+import { thrown } from '../helpers/thrown.js'
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'config')
 const fixture = (name: string): string => join(FIXTURES, name)
 
 /** Run `fn`, expect a ConfigError, and return it. */
 function configError(fn: () => unknown): ConfigError {
-  let caught: unknown
-  try {
-    fn()
-  } catch (error) {
-    caught = error
-  }
+  const caught = thrown(() => fn())
   expect(caught).toBeInstanceOf(ConfigError)
   const error = caught as ConfigError
   expect(error.code).toBe('ERR_CONFIG_INVALID')

@@ -13,6 +13,7 @@ import {
   restrictionsAllow,
 } from 'tokengate'
 import type { Restrictions } from 'tokengate'
+import { thrown } from '../helpers/thrown.js'
 
 const READ = ['vd', 'vt', 'vq', 'es', 'vdd']
 const WRITE = ['ir', 'ur', 'dr']
@@ -21,15 +22,7 @@ const DELETE = ['dt', 'dv']
 const DESCRIBE = ['vd', 'vt']
 const SYSTEM_ALL = ['vh', 'vm', 'vp', 'vr']
 
-/** The error `run` throws; fails the test when it throws nothing. */
-function caught(run: () => unknown): unknown {
-  try {
-    run()
-  } catch (err) {
-    return err
-  }
-  throw new Error('expected an error, but nothing was thrown')
-}
+const caught = thrown
 
 /** The message tokengate gives for a string that is not three non-empty fields. */
 function formatMessage(permission: string, problem: string): string {

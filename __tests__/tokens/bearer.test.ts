@@ -1,5 +1,6 @@
 import { InvalidRequestError } from 'tokengate'
 import { readToken } from '../../lib/tokens/bearer.js'
+import { thrown } from '../helpers/thrown.js'
 
 describe('readToken: the Authorization header (RFC 6750, SPEC section 6)', () => {
   // A Bearer token: scheme case-insensitive, one or more spaces, the token verbatim
@@ -38,12 +39,7 @@ describe('readToken: the Authorization header (RFC 6750, SPEC section 6)', () =>
     ['Bearer\tabc', 'Separate the Bearer scheme from the token with a space'],
     ['bearer \tabc', 'Separate the bearer scheme from the token with a space'],
   ])('%j is rejected', (authorization, message) => {
-    let caught: unknown
-    try {
-      readToken({ authorization })
-    } catch (error) {
-      caught = error
-    }
+    const caught = thrown(() => readToken({ authorization }))
     expect(caught).toBeInstanceOf(InvalidRequestError)
     expect(caught).toMatchObject({ code: 'ERR_INVALID_REQUEST', status: 400, message })
   })

@@ -9,6 +9,7 @@ import { deflateSync } from 'node:zlib'
 import jwt from 'jsonwebtoken'
 import { InvalidTokenError, createJwt, jwtOptionsFromConfig, jwtTokenSource } from 'tokengate'
 import type { Actor, JwtSourceOptions, TokenSource } from 'tokengate'
+import { thrown } from '../helpers/thrown.js'
 
 const NOW = 1_700_000_000
 const SECRET = 'a-test-hmac-secret-of-more-than-32-bytes'
@@ -45,12 +46,7 @@ function verifySync(source: TokenSource, token: string, now = NOW): Actor | null
 
 /** Asserts that verifying throws InvalidTokenError with exactly this message, and not the token. */
 function expectInvalid(source: TokenSource, token: string, message: string, now = NOW): InvalidTokenError {
-  let caught: unknown
-  try {
-    verifySync(source, token, now)
-  } catch (error) {
-    caught = error
-  }
+  const caught = thrown(() => verifySync(source, token, now))
   expect(caught).toBeInstanceOf(InvalidTokenError)
   const error = caught as InvalidTokenError
   expect(error.code).toBe('ERR_INVALID_TOKEN')

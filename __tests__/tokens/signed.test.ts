@@ -13,6 +13,7 @@ import {
 } from 'tokengate'
 import type { Restrictions } from 'tokengate'
 import { encodeSignedTokenPayload, signSignedTokenBody } from '../../lib/tokens/signed.js'
+import { thrown } from '../helpers/thrown.js'
 
 interface Vector {
   name: string
@@ -50,12 +51,7 @@ function tokenFor(json: string, secret = SECRET): string {
 
 /** Run a thunk that must throw InvalidTokenError with exactly this message. */
 function expectInvalid(thunk: () => unknown, message: string): void {
-  let caught: unknown
-  try {
-    thunk()
-  } catch (err) {
-    caught = err
-  }
+  const caught = thrown(() => thunk())
   expect(caught).toBeInstanceOf(InvalidTokenError)
   expect(caught).toMatchObject({ code: 'ERR_INVALID_TOKEN', status: 401, message })
 }
@@ -515,12 +511,7 @@ describe('verifySignedToken: a validly signed payload that cannot be decoded', (
     ['a leading dot but no zlib stream', signSignedTokenBody(`.${Buffer.from(`{"a":"bob","t":${T}}`).toString('base64url')}`, SECRET), 'the payload is not a valid zlib stream'],
     ['a zlib bomb (over 64 KiB inflated)', tokenFor(`{"a":"${'x'.repeat(70_000)}","t":${T}}`), 'the decompressed payload is larger than 65536 bytes'],
   ])('%s → Invalid token: malformed payload', (_label, token, cause) => {
-    let caught: unknown
-    try {
-      verifySignedToken(token, { secrets: [SECRET], now: T })
-    } catch (err) {
-      caught = err
-    }
+    const caught = thrown(() => verifySignedToken(token, { secrets: [SECRET], now: T }))
     expect(caught).toBeInstanceOf(InvalidTokenError)
     expect(caught).toMatchObject({ code: 'ERR_INVALID_TOKEN', message: 'Invalid token: malformed payload' })
     expect((caught as Error).cause).toEqual(new Error(cause))

@@ -5,6 +5,7 @@
  */
 import { ConfigError, staticTokenSource, staticTokensFromConfig } from 'tokengate'
 import type { StaticTokenConfig, TokengateConfig } from 'tokengate'
+import { thrown } from '../helpers/thrown.js'
 
 const context = { now: 1_700_000_000 }
 const BOT_TOKEN = '5f9a486dd807de632200b17508c75002bb66ca6fde1993db1de6cbd446362589'
@@ -197,12 +198,7 @@ describe('staticTokensFromConfig', () => {
       'Invalid tokengate configuration: tokens: must be a list of {"token", "actor"} entries, got object',
     ],
   ])('rejects %s', (_label, config, message) => {
-    let caught: unknown
-    try {
-      staticTokensFromConfig(config as TokengateConfig)
-    } catch (error) {
-      caught = error
-    }
+    const caught = thrown(() => staticTokensFromConfig(config as TokengateConfig))
     expect(caught).toBeInstanceOf(ConfigError)
     expect((caught as ConfigError).code).toBe('ERR_CONFIG_INVALID')
     expect((caught as ConfigError).message).toBe(message)
@@ -211,12 +207,7 @@ describe('staticTokensFromConfig', () => {
 
   test('reports every problem at once', () => {
     const config = { tokens: [{ token: 1, actor: {} }], plugins: { 'datasette-auth-tokens': [{ token: 'x', actor: null }] } }
-    let caught: unknown
-    try {
-      staticTokensFromConfig(config as unknown as TokengateConfig)
-    } catch (error) {
-      caught = error
-    }
+    const caught = thrown(() => staticTokensFromConfig(config as unknown as TokengateConfig))
     expect((caught as ConfigError).problems).toEqual([
       { path: 'tokens[0].token', message: 'must be a string, got number' },
       { path: 'plugins.datasette-auth-tokens[0].actor', message: 'must be an object such as {"id": "bot"}, got null' },

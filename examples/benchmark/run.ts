@@ -20,7 +20,7 @@
  *
  * On Linux the driver also reads, for every measured run, the CPU time the server used (from
  * `/proc/<pid>/stat`) and what the rest of the machine used (`/proc/stat`): the table shows the
- * server's CPU time per request, a second, load-insensitive view of each scenario's cost, and
+ * server's CPU time per request, a second view of each scenario's cost that other load moves less, and
  * every run says how much CPU other processes took while it ran.
  *
  * Exit status: 0 when every run finished without a single non-2xx answer, error, timeout or

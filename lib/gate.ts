@@ -21,8 +21,9 @@ import { type CredentialsInput, readToken } from './tokens/bearer.js'
 import { type JwtSourceOptions, jwtOptionsFromConfig, jwtTokenSource } from './tokens/jwt.js'
 import { createSignedToken, signedTokenSource } from './tokens/signed.js'
 import { staticTokenSource, staticTokensFromConfig } from './tokens/static.js'
+import { checkCacheSize } from './tokens/verified-cache.js'
 import { tokensFileSource } from './tokens/tokens-file.js'
-import type { Actor, CheckTarget, Decision, Restrictions, TokenSource } from './types.js'
+import type { Actor, CheckTarget, Decision, Restrictions, TokenContext, TokenSource } from './types.js'
 import { isPlainObject } from './internal/is-plain-object.js'
 
 /** Options of {@link createGate}. */
@@ -64,6 +65,13 @@ export interface GateOptions {
   jwt?: JwtSourceOptions
   /** More token sources, tried after the built-in ones, in order. */
   tokenSources?: readonly TokenSource[]
+  /**
+   * How many verified `dstok_` tokens and JWTs each source remembers (by SHA-256 digest), so a
+   * token sent on every request pays for its signature check once. Expiry is checked on every
+   * request all the same; failures are never remembered. 0 turns the caches off.
+   * @defaultValue 1000
+   */
+  tokenCacheSize?: number
 }
 
 /** What {@link Gate.createSignedToken} takes. */
@@ -134,6 +142,7 @@ function checkOptions(options: GateOptions): {
   rootEnabled: boolean
   schemes: readonly string[]
   tokenSources: readonly TokenSource[]
+  tokenCacheSize: number
 } {
   if (typeof options !== 'object' || options === null) throw new TypeError('The options of createGate must be an object')
   const now = options.now ?? (() => Date.now() / 1000)
@@ -159,7 +168,8 @@ function checkOptions(options: GateOptions): {
   if (!Array.isArray(tokenSources) || tokenSources.some((s) => typeof s !== 'object' || s === null || typeof s.verify !== 'function')) {
     throw new TypeError('"tokenSources" option must be a list of token sources, each an object with a name and a verify(token, context) function')
   }
-  return { now, unknownTokens, realm, rootEnabled, schemes, tokenSources }
+  const tokenCacheSize = checkCacheSize(options.tokenCacheSize, 'tokenCacheSize')
+  return { now, unknownTokens, realm, rootEnabled, schemes, tokenSources, tokenCacheSize }
 }
 
 function checkSecretOption(secret: unknown): string[] {
@@ -185,7 +195,7 @@ function checkSecretOption(secret: unknown): string[] {
  * invalid options.
  */
 export function createGate(configOrPath: TokengateConfigInput | string = {}, options: GateOptions = {}): Gate {
-  const { now, unknownTokens, realm, rootEnabled, schemes, tokenSources } = checkOptions(options)
+  const { now, unknownTokens, realm, rootEnabled, schemes, tokenSources, tokenCacheSize } = checkOptions(options)
   const config = loadConfig(configOrPath, {
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.actions === undefined ? {} : { actions: options.actions }),
@@ -211,9 +221,10 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
       secrets,
       allowSignedTokens: secrets.length > 0 && settings.allow_signed_tokens !== false,
       maxTtl: settings.max_signed_tokens_ttl ?? 0,
+      cacheSize: tokenCacheSize,
     }),
   )
-  if (jwtOptions !== undefined) sources.push(jwtTokenSource(jwtOptions))
+  if (jwtOptions !== undefined) sources.push(jwtTokenSource({ cacheSize: tokenCacheSize, ...jwtOptions }))
   sources.push(...tokenSources)
 
   const readOptions = { schemes, queryParam }
@@ -223,20 +234,49 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
     return error
   }
 
-  async function resolveToken(token: string): Promise<Actor | null> {
-    const context = { now: now() }
-    for (const source of sources) {
-      const actor = await source.verify(token, context)
-      if (actor === null) continue
-      if (!isPlainObject(actor)) throw new TypeError(`Token source "${source.name}" returned an actor that is not an object`)
-      if (Object.prototype.hasOwnProperty.call(actor, '_r')) {
-        const problem = restrictionsProblem(actor['_r'])
-        if (problem !== null) throw new InvalidTokenError(`Invalid token: ${problem}`)
+  function checked(actor: unknown, source: TokenSource): Actor {
+    if (!isPlainObject(actor)) throw new TypeError(`Token source "${source.name}" returned an actor that is not an object`)
+    if (Object.prototype.hasOwnProperty.call(actor, '_r')) {
+      const problem = restrictionsProblem(actor['_r'])
+      if (problem !== null) throw new InvalidTokenError(`Invalid token: ${problem}`)
+    }
+    return actor
+  }
+
+  /**
+   * Ask the sources in order, starting at `from`. Synchronous while every source answers
+   * synchronously (the built-in ones do); switches to a promise at the first source that
+   * returns one, so an application source may be asynchronous.
+   */
+  function resolveToken(token: string, context: TokenContext, from: number): Actor | null | Promise<Actor | null> {
+    for (let index = from; index < sources.length; index++) {
+      const source = sources[index] as TokenSource
+      const result = source.verify(token, context)
+      if (result !== null && typeof (result as PromiseLike<Actor | null>).then === 'function') {
+        return Promise.resolve(result).then((actor) =>
+          actor === null ? resolveToken(token, context, index + 1) : checked(actor, source),
+        )
       }
-      return actor
+      if (result !== null) return checked(result, source)
     }
     if (unknownTokens === 'anonymous') return null
     throw new InvalidTokenError('Unknown token')
+  }
+
+  const rethrowWithRealm = (error: unknown): never => {
+    throw withRealm(error)
+  }
+
+  /** {@link Gate.authenticate} without the promise when none is needed (the adapters' path). */
+  function authenticateNow(input: CredentialsInput): Actor | null | Promise<Actor | null> {
+    try {
+      const presented = readToken(input, readOptions)
+      if (presented === null) return null
+      const result = resolveToken(presented.token, { now: now() }, 0)
+      return result instanceof Promise ? result.catch(rethrowWithRealm) : result
+    } catch (error) {
+      throw withRealm(error)
+    }
   }
 
   const gate: Gate = {
@@ -254,12 +294,7 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
       )
     },
     async authenticate(input) {
-      try {
-        const presented = readToken(input, readOptions)
-        return presented === null ? null : await resolveToken(presented.token)
-      } catch (error) {
-        throw withRealm(error)
-      }
+      return authenticateNow(input)
     },
     createSignedToken({ actorId, expiresAfter, restrictions }) {
       const [secret] = secrets
@@ -276,5 +311,22 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
       })
     },
   }
-  return Object.freeze(gate)
+  Object.freeze(gate)
+  FAST_PATHS.set(gate, authenticateNow)
+  return gate
+}
+
+/** Each gate's synchronous-when-possible authentication, for the adapters. */
+const FAST_PATHS = new WeakMap<Gate, (input: CredentialsInput) => Actor | null | Promise<Actor | null>>()
+
+/**
+ * Authenticate a request through a gate, synchronously when every source that is asked answers
+ * synchronously, so the adapters skip a promise per request. Same results and errors as
+ * {@link Gate.authenticate} (thrown rather than rejected on the synchronous path). A gate not
+ * made by {@link createGate} is authenticated through its own `authenticate`.
+ * @internal
+ */
+export function authenticateNow(gate: Gate, input: CredentialsInput): Actor | null | Promise<Actor | null> {
+  const fast = FAST_PATHS.get(gate)
+  return fast === undefined ? gate.authenticate(input) : fast(input)
 }

@@ -159,23 +159,35 @@ export function createResolver(config: TokengateConfig, registry: ActionRegistry
     return out
   }
 
-  /** The base result from the rules alone: the most specific level with an applicable rule decides. */
-  function baseAllowed(actor: Actor | null, action: Action, place: Place): boolean {
-    for (const [, rules] of levels(action, place)) {
-      let applied = false
-      let denied = false
-      for (const rule of rules) {
-        const verdict = evaluate(rule, actor)
-        if (verdict === null) continue
-        applied = true
-        if (!verdict) {
-          denied = true
-          break
-        }
-      }
-      if (applied) return !denied
+  /** One level's verdict: `null` when no rule there applies to the actor, else whether none denies. */
+  function levelVerdict(rules: readonly RuleSpec[] | undefined, actor: Actor | null): boolean | null {
+    if (rules === undefined) return null
+    let applied = false
+    for (const rule of rules) {
+      const verdict = evaluate(rule, actor)
+      if (verdict === false) return false
+      if (verdict === true) applied = true
     }
-    return false
+    return applied ? true : null
+  }
+
+  /**
+   * The base result from the rules alone: the most specific level with an applicable rule
+   * decides. The hot path of every check, so it walks the index directly instead of building
+   * the level list that {@link explainAction} reports.
+   */
+  function baseAllowed(actor: Actor | null, action: Action, place: Place): boolean {
+    const rules = index.get(action.name)
+    if (rules === undefined) return false
+    if (place.database !== null) {
+      if (place.resource !== null) {
+        const child = levelVerdict(rules.byChild.get(place.database)?.get(place.resource), actor)
+        if (child !== null) return child
+      }
+      const database = levelVerdict(rules.byDatabase.get(place.database), actor)
+      if (database !== null) return database
+    }
+    return levelVerdict(rules.global, actor) ?? false
   }
 
   function gate(actor: Actor | null, action: Action, place: Place): { allowed: boolean; reason: string; restricted: boolean } {

@@ -71,17 +71,19 @@ export function readToken(input: CredentialsInput, options: ReadTokenOptions = {
       throw new InvalidRequestError(`Separate the ${scheme} scheme from the token with a space`)
     }
     if (WHITESPACE.test(rest)) throw new InvalidRequestError('The token in the Authorization header must not contain whitespace')
-    if (readQuery(input.query, param) !== null) {
+    if (param !== null && readQuery(input.query, param) !== null) {
       throw new InvalidRequestError('Send the token once: in the Authorization header or in the query string, not both')
     }
     return { token: rest, from: 'header' }
   }
-  const fromQuery = readQuery(input.query, param)
+  // input.query is read only when a parameter is configured: a framework may parse the query
+  // string lazily (Express 5 does, on first access).
+  const fromQuery = param === null ? null : readQuery(input.query, param)
   return fromQuery === null ? null : { token: fromQuery, from: 'query' }
 }
 
-function readQuery(query: CredentialsInput['query'], param: string | null): string | null {
-  if (param === null || query === undefined) return null
+function readQuery(query: CredentialsInput['query'], param: string): string | null {
+  if (query === undefined) return null
   if (!Object.prototype.hasOwnProperty.call(query, param)) return null
   const value = query[param]
   if (Array.isArray(value)) {

@@ -27,8 +27,8 @@ import type { JwtConfig } from '../config/config-types.js'
 import { InvalidTokenError } from '../errors.js'
 import { compactRestrictions, restrictionsProblem } from '../permissions/restrictions.js'
 import type { Actor, Restrictions, TokenContext, TokenSource } from '../types.js'
-import { deepFreeze } from '../internal/deep-freeze.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
+import { VerifiedTokenCache, checkCacheSize } from './verified-cache.js'
 
 /** Key material: a string, a Buffer, or a Node `KeyObject`. */
 export type JwtKey = string | Buffer | KeyObject
@@ -74,6 +74,13 @@ export interface JwtSourceOptions {
    * @defaultValue 0
    */
   clockTolerance?: number | undefined
+  /**
+   * How many verified tokens the source remembers (by SHA-256 digest, least recently used
+   * dropped first), so a token sent on every request is verified once; `exp` and `nbf` are still
+   * checked on every request. 0 turns the cache off.
+   * @defaultValue 1000
+   */
+  cacheSize?: number | undefined
 }
 
 const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const
@@ -90,7 +97,7 @@ const EC_CURVES: { readonly [alg: string]: string } = { ES256: 'prime256v1', ES3
 const RESERVED_ACTOR_KEYS = ['token', '_r', 'token_expires'] as const
 
 const OPTION_KEYS: readonly string[] = [
-  'algorithms', 'secret', 'publicKey', 'issuer', 'audience', 'actorClaim', 'actorIdKey', 'clockTolerance',
+  'algorithms', 'secret', 'publicKey', 'issuer', 'audience', 'actorClaim', 'actorIdKey', 'clockTolerance', 'cacheSize',
 ]
 
 const isHmac = (alg: string): boolean => alg.startsWith('HS')
@@ -306,6 +313,8 @@ export function jwtTokenSource(options: JwtSourceOptions): JwtTokenSource {
     throw new TypeError(`"clockTolerance" option must be a number of seconds, 0 or more, got ${JSON.stringify(clockTolerance)}`)
   }
 
+  const cache = new VerifiedTokenCache(checkCacheSize(options.cacheSize))
+
   const baseOptions: VerifyOptions = {
     algorithms: algorithms as Algorithm[],
     clockTolerance,
@@ -317,6 +326,8 @@ export function jwtTokenSource(options: JwtSourceOptions): JwtTokenSource {
     name: 'jwt',
     verify(token: string, context: TokenContext): Actor | null {
       if (typeof token !== 'string') return null
+      const cached = cache.get(token, context.now)
+      if (cached !== undefined) return cached
       const header = jwsHeader(token)
       if (header === null) return null
       if (!algorithms.includes(header.alg)) throw new InvalidTokenError('Invalid token: algorithm not allowed')
@@ -331,7 +342,13 @@ export function jwtTokenSource(options: JwtSourceOptions): JwtTokenSource {
         throw invalid(cause)
       }
       if (!isPlainObject(payload)) throw new InvalidTokenError('Invalid token: malformed JWT')
-      return deepFreeze(actorFromClaims(payload, actorClaim, actorIdKey))
+      const actor = actorFromClaims(payload, actorClaim, actorIdKey)
+      // jsonwebtoken's own windows: expired once now >= exp + tolerance; not yet valid while
+      // nbf > now + tolerance. Outside them a cached token is verified again, with its message.
+      const { exp, nbf } = payload
+      return cache.set(token, actor, (now) =>
+        (typeof exp !== 'number' || now < exp + clockTolerance) && (typeof nbf !== 'number' || nbf <= now + clockTolerance),
+      )
     },
   }
 }

@@ -22,14 +22,14 @@
  *
  * @module
  */
-import { createHash, createHmac } from 'node:crypto'
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import { deflateSync, inflateSync } from 'node:zlib'
 import { InvalidTokenError } from '../errors.js'
 import { base64urlDecode, base64urlEncode } from '../internal/base64url.js'
-import { timingSafeEqualStrings } from '../internal/timing-safe-equal.js'
 import type { ActionRegistry } from '../permissions/actions.js'
 import { compactRestrictions, restrictionsProblem } from '../permissions/restrictions.js'
 import type { Restrictions, TokenContext, TokenSource } from '../types.js'
+import { VerifiedTokenCache, checkCacheSize } from './verified-cache.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
 
 /** The prefix that marks a token as a signed token. Matched exactly and case-sensitively. */
@@ -102,6 +102,27 @@ export function encodeSignedTokenPayload(json: string): string {
  */
 export function signSignedTokenBody(body: string, secret: string): string {
   return `${PREFIX}${body}.${signatureOf(deriveKey(secret), body)}`
+}
+
+/** Every HMAC-SHA1 signature, base64url without padding, is this long. */
+const SIGNATURE_LENGTH = 27
+const SIGNATURE_SHAPE = /^[A-Za-z0-9_-]{27}$/
+
+/**
+ * Whether `presented` is the signature of `body` under one of the keys, compared in constant
+ * time as exact text (a differently written encoding of the same bytes does not count). The
+ * length and alphabet of a signature are public, so checking them first leaks nothing.
+ */
+function signatureMatches(keys: readonly Buffer[], body: string, presented: string): boolean {
+  if (!SIGNATURE_SHAPE.test(presented)) return false
+  const given = Buffer.from(presented, 'latin1')
+  let matched = false
+  for (const key of keys) {
+    const expected = Buffer.from(signatureOf(key, body), 'latin1')
+    // Every key is tried, so the time does not say which key (if any) matched.
+    if (expected.length === SIGNATURE_LENGTH && timingSafeEqual(expected, given)) matched = true
+  }
+  return matched
 }
 
 /** Decode a payload segment, or say why it cannot be decoded. */
@@ -293,6 +314,13 @@ export interface SignedTokenSettings {
    * @defaultValue 0
    */
   maxTtl?: number | undefined
+  /**
+   * How many verified tokens {@link signedTokenSource} remembers (by SHA-256 digest, least
+   * recently used dropped first), so a token sent on every request is verified once; expiry is
+   * still checked on every request. 0 turns the cache off. {@link verifySignedToken} never caches.
+   * @defaultValue 1000
+   */
+  cacheSize?: number | undefined
 }
 
 /** What {@link verifySignedToken} takes. */
@@ -356,8 +384,7 @@ function verifyPrepared(token: string, settings: Prepared, now: number): SignedT
   if (dot === -1) throw new InvalidTokenError(MESSAGES.signature)
   const body = rest.slice(0, dot)
   const signature = rest.slice(dot + 1)
-  const signed = settings.keys.some((key) => timingSafeEqualStrings(signatureOf(key, body), signature))
-  if (!signed) throw new InvalidTokenError(MESSAGES.signature)
+  if (!signatureMatches(settings.keys, body, signature)) throw new InvalidTokenError(MESSAGES.signature)
 
   const decoded = decodeBody(body)
   if (!decoded.ok) throw new InvalidTokenError(MESSAGES.malformedPayload, { cause: new Error(decoded.problem) })
@@ -443,11 +470,22 @@ export function verifySignedToken(token: string, options: VerifySignedTokenOptio
  */
 export function signedTokenSource(options: SignedTokenSettings): TokenSource {
   const prepared = prepare(options)
+  const cache = new VerifiedTokenCache(checkCacheSize(options.cacheSize))
   return Object.freeze({
     name: 'dstok',
     verify: function verifySignedTokenSource(token: string, context: TokenContext): SignedTokenActor | null {
       assertNow(context.now)
-      return verifyPrepared(token, prepared, context.now)
+      if (typeof token === 'string' && token.startsWith(PREFIX)) {
+        const cached = cache.get(token, context.now)
+        if (cached !== undefined) return cached as SignedTokenActor
+      }
+      const actor = verifyPrepared(token, prepared, context.now)
+      if (actor === null) return null
+      // Valid while now - t <= lifetime, i.e. until token_expires inclusive (see verifyPrepared).
+      const expires = actor.token_expires
+      return cache.set(token, actor, expires === undefined ? ALWAYS_VALID : (now) => now <= expires) as SignedTokenActor
     },
   })
 }
+
+const ALWAYS_VALID = (): boolean => true

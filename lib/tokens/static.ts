@@ -12,13 +12,13 @@
  *
  * @module
  */
-import { createHash } from 'node:crypto'
 import type { StaticTokenConfig, TokengateConfig } from '../config/config-types.js'
 import { ConfigError } from '../errors.js'
 import { restrictionsProblem } from '../permissions/restrictions.js'
 import type { Actor, TokenContext, TokenSource } from '../types.js'
 import { deepFreeze } from '../internal/deep-freeze.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
+import { tokenDigest } from '../internal/token-digest.js'
 
 /** What {@link staticTokenSource} takes besides the tokens. */
 export interface StaticTokenSourceOptions {
@@ -70,9 +70,6 @@ function frozenCopy<T>(value: T): T {
   return deepFreeze(structuredClone(value))
 }
 
-function digest(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('base64')
-}
 
 /**
  * A token source for static tokens: each configured secret stands for its configured actor.
@@ -116,7 +113,7 @@ export function staticTokenSource(
       throw new TypeError(`Static token at index ${index}: ${key === null ? 'the entry' : `"${key}"`} ${problem}`)
     }
     const { token, actor } = entry as StaticTokenConfig
-    const key = digest(token)
+    const key = tokenDigest(token)
     if (byDigest.has(key)) return // the first entry with this value wins
     let copy: Actor
     try {
@@ -131,7 +128,7 @@ export function staticTokenSource(
     name,
     verify(token: string): Actor | null {
       if (typeof token !== 'string' || token === '') return null
-      return byDigest.get(digest(token)) ?? null
+      return byDigest.get(tokenDigest(token)) ?? null
     },
   }
 }

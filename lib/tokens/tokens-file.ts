@@ -23,7 +23,7 @@
  *
  * @module
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { ConfigError, InvalidTokenError, isTokengateError } from '../errors.js'
@@ -33,6 +33,7 @@ import { type PathSegment, ROOT_PATH, formatPath } from '../internal/json-path.j
 import type { ActionRegistry } from '../permissions/actions.js'
 import { parsePermissions } from '../permissions/permission-strings.js'
 import type { Actor, Restrictions, TokenContext, TokenSource } from '../types.js'
+import { tokenDigest } from '../internal/token-digest.js'
 
 /** The prefix of an offline token, as InfluxDB 3 requires it. */
 export const OFFLINE_TOKEN_PREFIX = 'apiv3_'
@@ -135,7 +136,7 @@ function shapeProblems(value: unknown): Problem[] {
         message: `must start with "${OFFLINE_TOKEN_PREFIX}" followed by at least ${MIN_TOKEN_BODY} random characters (tokengate create-token --offline makes one)`,
       })
     } else {
-      const key = digest(token)
+      const key = tokenDigest(token)
       const first = digests.get(key)
       if (first !== undefined) {
         problems.push({ path: here('token'), message: `is the same token as tokens[${first}]; every token must be different` })
@@ -181,9 +182,6 @@ function shapeProblems(value: unknown): Problem[] {
   return problems
 }
 
-function digest(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('base64')
-}
 
 /**
  * Read and validate an offline tokens file.
@@ -385,7 +383,7 @@ export function tokensFileSource(file: string, options: TokensFileSourceOptions 
       _r: restrictions,
       ...(expiryMillis === null ? {} : { token_expires: expiryMillis / 1000 }),
     }
-    byDigest.set(digest(entry.token), { actor: deepFreeze(actor), expiryMillis })
+    byDigest.set(tokenDigest(entry.token), { actor: deepFreeze(actor), expiryMillis })
   })
   if (problems.length > 0) throw new ConfigError(problems, { source: file })
 
@@ -393,7 +391,7 @@ export function tokensFileSource(file: string, options: TokensFileSourceOptions 
     name,
     verify: function verifyTokensFileToken(token: string, context: TokenContext): Actor | null {
       if (typeof token !== 'string' || token === '') return null
-      const found = byDigest.get(digest(token))
+      const found = byDigest.get(tokenDigest(token))
       if (found === undefined) return null
       if (found.expiryMillis !== null && context.now * 1000 > found.expiryMillis) {
         throw new InvalidTokenError('Token has expired')

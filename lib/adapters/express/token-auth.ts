@@ -7,7 +7,9 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import type { TokengateConfigInput } from '../../config/config-types.js'
 import { isTokengateError } from '../../errors.js'
-import type { Gate, GateOptions } from '../../gate.js'
+import { type Gate, type GateOptions, authenticateNow } from '../../gate.js'
+import type { CredentialsInput } from '../../tokens/bearer.js'
+import type { Actor } from '../../types.js'
 import { type AdapterOptions, type OnError, gateFrom, onErrorFrom } from '../shared.js'
 import './augment.js'
 
@@ -75,18 +77,42 @@ export function tokenAuth(config?: TokengateConfigInput | string | Gate, options
   const state: ExpressState = Object.freeze({ gate, onError })
   return function tokenAuth(req: Request, res: Response, next: NextFunction): void {
     ;(req as WithState)[STATE] = state
-    const input = {
-      authorization: req.headers.authorization,
-      get query() {
-        return req.query as { readonly [key: string]: unknown }
-      },
+    let result: Actor | null | Promise<Actor | null>
+    try {
+      result = authenticateNow(gate, new ExpressCredentials(req))
+    } catch (error) {
+      fail(error, res, next, onError)
+      return
     }
-    gate.authenticate(input).then(
-      (actor) => {
-        req.actor = actor
-        next()
-      },
-      (error: unknown) => fail(error, res, next, onError),
-    )
+    if (result instanceof Promise) {
+      result.then(
+        (actor) => {
+          req.actor = actor
+          next()
+        },
+        (error: unknown) => fail(error, res, next, onError),
+      )
+      return
+    }
+    req.actor = result
+    next()
+  }
+}
+
+/**
+ * What the gate reads from an Express request. The query string is read only if the gate asks
+ * for it (a query parameter is configured): Express 5 parses it on first access.
+ */
+class ExpressCredentials implements CredentialsInput {
+  readonly authorization: string | undefined
+  readonly #req: Request
+
+  constructor(req: Request) {
+    this.authorization = req.headers.authorization
+    this.#req = req
+  }
+
+  get query(): { readonly [key: string]: unknown } {
+    return this.#req.query as { readonly [key: string]: unknown }
   }
 }

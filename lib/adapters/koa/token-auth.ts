@@ -6,7 +6,8 @@
 import type { Context, Middleware, Next } from 'koa'
 import type { TokengateConfigInput } from '../../config/config-types.js'
 import { isTokengateError } from '../../errors.js'
-import type { Gate, GateOptions } from '../../gate.js'
+import { type Gate, type GateOptions, authenticateNow } from '../../gate.js'
+import type { CredentialsInput } from '../../tokens/bearer.js'
 import type { Actor } from '../../types.js'
 import { type AdapterOptions, type OnError, gateFrom, onErrorFrom } from '../shared.js'
 
@@ -74,17 +75,28 @@ export function tokenAuth(config?: TokengateConfigInput | string | Gate, options
     ;(ctx as WithState)[STATE] = state
     let actor: Actor | null
     try {
-      actor = await gate.authenticate({
-        authorization: ctx.get('Authorization') || undefined,
-        get query() {
-          return ctx.query
-        },
-      })
+      const result = authenticateNow(gate, new KoaCredentials(ctx))
+      actor = result instanceof Promise ? await result : result
     } catch (error) {
       fail(error, ctx, onError)
       return
     }
     ctx.state.actor = actor
     await next()
+  }
+}
+
+/** What the gate reads from a Koa context; the query string only if the gate asks for it. */
+class KoaCredentials implements CredentialsInput {
+  readonly authorization: string | undefined
+  readonly #ctx: Context
+
+  constructor(ctx: Context) {
+    this.authorization = ctx.headers.authorization
+    this.#ctx = ctx
+  }
+
+  get query(): { readonly [key: string]: unknown } {
+    return this.#ctx.query
   }
 }

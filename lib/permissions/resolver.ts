@@ -101,6 +101,11 @@ export interface ResolverOptions {
 export interface Resolver {
   allowed(actor: Actor | null, action: string, target?: CheckTarget): boolean
   explain(actor: Actor | null, action: string, target?: CheckTarget): Decision
+  /**
+   * {@link Resolver.allowed} for a caller that has already checked its arguments (strings or
+   * null, never a resource without its database), without allocating a target: the guards' path.
+   */
+  allowedAt(actor: Actor | null, action: string, database: string | null, resource: string | null): boolean
 }
 
 /**
@@ -260,6 +265,9 @@ export function createResolver(config: TokengateConfig, registry: ActionRegistry
   return {
     allowed(actor, action, target) {
       return allowedAction(actor, registry.resolve(action), normalize(target))
+    },
+    allowedAt(actor, action, database, resource) {
+      return allowedAction(actor, registry.resolve(action), { database, resource })
     },
     explain(actor, action, target) {
       return explainAction(actor, registry.resolve(action), normalize(target))

@@ -33,8 +33,55 @@ export interface PresentedToken {
   from: 'header' | 'query'
 }
 
-const HEADER = /^([^ \t]*)([ \t]*)(.*)$/s
 const WHITESPACE = /\s/
+
+/**
+ * A token reader for fixed options: what {@link readToken} does, with the options prepared once.
+ * The request's query string is read (through `queryOf`) only when a parameter is configured.
+ * @internal
+ */
+export type TokenReader = <C>(authorization: string | readonly string[] | undefined, carrier: C, queryOf: (carrier: C) => CredentialsInput['query']) => PresentedToken | null
+
+/**
+ * Prepare a token reader: scheme names lower-cased once, the header parsed by index (this runs on
+ * every request).
+ * @internal
+ */
+export function compileTokenReader(options: ReadTokenOptions = {}): TokenReader {
+  const schemes = (options.schemes ?? ['Bearer']).map((scheme) => scheme.toLowerCase())
+  const param = options.queryParam ?? null
+  return function readPresentedToken(authorization, carrier, queryOf) {
+    let header = authorization
+    if (Array.isArray(header)) {
+      if (header.length > 1) throw new InvalidRequestError('Send one Authorization header, not several')
+      header = header[0]
+    }
+    if (typeof header === 'string' && header !== '') {
+      let end = 0
+      while (end < header.length && header[end] !== ' ' && header[end] !== '\t') end++
+      const scheme = header.slice(0, end)
+      if (!schemes.includes(scheme.toLowerCase())) return null
+      let start = end
+      while (start < header.length && (header[start] === ' ' || header[start] === '\t')) start++
+      const rest = header.slice(start)
+      if (rest === '') throw new InvalidRequestError(`The Authorization header has the ${scheme} scheme but no token`)
+      if (header.slice(end, start).includes('\t')) {
+        throw new InvalidRequestError(`Separate the ${scheme} scheme from the token with a space`)
+      }
+      if (WHITESPACE.test(rest)) throw new InvalidRequestError('The token in the Authorization header must not contain whitespace')
+      if (param !== null && readQuery(queryOf(carrier), param) !== null) {
+        throw new InvalidRequestError('Send the token once: in the Authorization header or in the query string, not both')
+      }
+      return { token: rest, from: 'header' }
+    }
+    // The query string is read only when a parameter is configured: a framework may parse it
+    // lazily (Express 5 does, on first access).
+    const fromQuery = param === null ? null : readQuery(queryOf(carrier), param)
+    return fromQuery === null ? null : { token: fromQuery, from: 'query' }
+  }
+}
+
+const queryOfInput = (input: CredentialsInput): CredentialsInput['query'] => input.query
 
 /**
  * The token a request presents, or `null` when it presents none (an anonymous request).
@@ -55,31 +102,7 @@ const WHITESPACE = /\s/
  * ```
  */
 export function readToken(input: CredentialsInput, options: ReadTokenOptions = {}): PresentedToken | null {
-  const schemes = options.schemes ?? ['Bearer']
-  let header = input.authorization
-  if (Array.isArray(header)) {
-    if (header.length > 1) throw new InvalidRequestError('Send one Authorization header, not several')
-    header = header[0]
-  }
-  const param = options.queryParam ?? null
-  if (typeof header === 'string' && header !== '') {
-    const [, scheme = '', separator = '', rest = ''] = HEADER.exec(header) ?? []
-    const lower = scheme.toLowerCase()
-    if (!schemes.some((s) => s.toLowerCase() === lower)) return null
-    if (rest === '') throw new InvalidRequestError(`The Authorization header has the ${scheme} scheme but no token`)
-    if (/[^ ]/.test(separator)) {
-      throw new InvalidRequestError(`Separate the ${scheme} scheme from the token with a space`)
-    }
-    if (WHITESPACE.test(rest)) throw new InvalidRequestError('The token in the Authorization header must not contain whitespace')
-    if (param !== null && readQuery(input.query, param) !== null) {
-      throw new InvalidRequestError('Send the token once: in the Authorization header or in the query string, not both')
-    }
-    return { token: rest, from: 'header' }
-  }
-  // input.query is read only when a parameter is configured: a framework may parse the query
-  // string lazily (Express 5 does, on first access).
-  const fromQuery = param === null ? null : readQuery(input.query, param)
-  return fromQuery === null ? null : { token: fromQuery, from: 'query' }
+  return compileTokenReader(options)(input.authorization, input, queryOfInput)
 }
 
 function readQuery(query: CredentialsInput['query'], param: string): string | null {

@@ -7,6 +7,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { MiddlewareOrderError } from '../../errors.js'
+import { checkNow } from '../../gate.js'
 import { type AdapterOptions, type TargetSpec, compileGuard } from '../shared.js'
 import { fail, stateOf } from './token-auth.js'
 
@@ -52,10 +53,7 @@ export function requirePermission(
     }
     try {
       const params = req.params as { readonly [key: string]: unknown } | undefined
-      state.gate.check(req.actor ?? null, guard.action, {
-        database: guard.databaseOf(req, params),
-        resource: guard.resourceOf(req, params),
-      })
+      checkNow(state.gate, req.actor ?? null, guard.action, guard.databaseOf(req, params), guard.resourceOf(req, params))
     } catch (error) {
       fail(error, res, next, guard.onError ?? state.onError)
       return

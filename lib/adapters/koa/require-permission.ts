@@ -6,6 +6,7 @@
  */
 import type { Context, Middleware, Next } from 'koa'
 import { MiddlewareOrderError } from '../../errors.js'
+import { checkNow } from '../../gate.js'
 import { type AdapterOptions, type TargetSpec, compileGuard } from '../shared.js'
 import { fail, stateOf } from './token-auth.js'
 
@@ -36,10 +37,7 @@ export function requirePermission(
     }
     try {
       const params = (ctx as Context & { params?: { readonly [key: string]: unknown } }).params
-      state.gate.check(ctx.state.actor ?? null, guard.action, {
-        database: guard.databaseOf(ctx, params),
-        resource: guard.resourceOf(ctx, params),
-      })
+      checkNow(state.gate, ctx.state.actor ?? null, guard.action, guard.databaseOf(ctx, params), guard.resourceOf(ctx, params))
     } catch (error) {
       fail(error, ctx, guard.onError ?? state.onError)
       return

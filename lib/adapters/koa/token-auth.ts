@@ -7,7 +7,6 @@ import type { Context, Middleware, Next } from 'koa'
 import type { TokengateConfigInput } from '../../config/config-types.js'
 import { isTokengateError } from '../../errors.js'
 import { type Gate, type GateOptions, authenticateNow } from '../../gate.js'
-import type { CredentialsInput } from '../../tokens/bearer.js'
 import type { Actor } from '../../types.js'
 import { type AdapterOptions, type OnError, gateFrom, onErrorFrom } from '../shared.js'
 
@@ -27,14 +26,12 @@ export interface KoaState {
   readonly onError: OnError
 }
 
-/** The context property under which tokenAuth leaves its state. @internal */
-export const STATE: unique symbol = Symbol('tokengate')
-
-type WithState = Context & { [STATE]?: KoaState }
+/** The state tokenAuth leaves for the guards, per request (a WeakMap, as in the Express adapter). */
+const STATES = new WeakMap<Context, KoaState>()
 
 /** The state tokenAuth left on a context, if it ran. @internal */
 export function stateOf(ctx: Context): KoaState | undefined {
-  return (ctx as WithState)[STATE]
+  return STATES.get(ctx)
 }
 
 /**
@@ -54,6 +51,9 @@ export function fail(error: unknown, ctx: Context, onError: OnError): void {
   throw error
 }
 
+/** How the gate reaches the query string, only when a query parameter is configured. */
+const queryOf = (ctx: Context) => ctx.query
+
 /**
  * Koa middleware that authenticates the request's bearer token and sets `ctx.state.actor`
  * (`null` when anonymous). Same behaviour and options as the Express `tokenAuth`.
@@ -72,10 +72,10 @@ export function tokenAuth(config?: TokengateConfigInput | string | Gate, options
   const gate = gateFrom(config, options)
   const state: KoaState = Object.freeze({ gate, onError })
   return async function tokenAuth(ctx: Context, next: Next): Promise<void> {
-    ;(ctx as WithState)[STATE] = state
+    STATES.set(ctx, state)
     let actor: Actor | null
     try {
-      const result = authenticateNow(gate, new KoaCredentials(ctx))
+      const result = authenticateNow(gate, ctx.headers.authorization, ctx, queryOf)
       actor = result instanceof Promise ? await result : result
     } catch (error) {
       fail(error, ctx, onError)
@@ -86,17 +86,3 @@ export function tokenAuth(config?: TokengateConfigInput | string | Gate, options
   }
 }
 
-/** What the gate reads from a Koa context; the query string only if the gate asks for it. */
-class KoaCredentials implements CredentialsInput {
-  readonly authorization: string | undefined
-  readonly #ctx: Context
-
-  constructor(ctx: Context) {
-    this.authorization = ctx.headers.authorization
-    this.#ctx = ctx
-  }
-
-  get query(): { readonly [key: string]: unknown } {
-    return this.#ctx.query
-  }
-}

@@ -2,21 +2,13 @@ import { generateKeyPairSync } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ConfigError, defineAction, loadConfig, resolveSecrets } from 'tokengate'
+import { defineAction, loadConfig, resolveSecrets } from 'tokengate'
 import { deepFreeze } from '../../lib/internal/deep-freeze.js'
-import { thrown } from '../helpers/thrown.js'
+import { configError } from '../helpers/thrown.js'
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'config')
 const fixture = (name: string): string => join(FIXTURES, name)
 
-/** Run `fn`, expect a ConfigError, and return it. */
-function configError(fn: () => unknown): ConfigError {
-  const caught = thrown(() => fn())
-  expect(caught).toBeInstanceOf(ConfigError)
-  const error = caught as ConfigError
-  expect(error.code).toBe('ERR_CONFIG_INVALID')
-  return error
-}
 
 const ALLOW_EXPECTED = 'must be true, false, null or an object such as {"id": "root"}'
 const publishPost = defineAction({ name: 'publish-post', abbr: 'pp', scope: 'resource' })

@@ -1,20 +1,12 @@
 import { join, relative } from 'node:path'
-import { ConfigError, resolveSecrets } from 'tokengate'
+import { resolveSecrets } from 'tokengate'
 import { formatPath } from '../../lib/internal/json-path.js'
 import { resolveSecretsDetailed } from '../../lib/config/secrets.js'
-import { thrown } from '../helpers/thrown.js'
+import { configError } from '../helpers/thrown.js'
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'config')
 const SECRETS = join(FIXTURES, 'secrets')
 
-/** Run `fn`, expect a ConfigError, and return it. */
-function configError(fn: () => unknown): ConfigError {
-  const caught = thrown(() => fn())
-  expect(caught).toBeInstanceOf(ConfigError)
-  const error = caught as ConfigError
-  expect(error.code).toBe('ERR_CONFIG_INVALID')
-  return error
-}
 
 describe('resolveSecrets: what is a reference', () => {
   const env = { BOT_TOKEN: 'env-secret' }

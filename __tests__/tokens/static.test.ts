@@ -104,14 +104,10 @@ describe('staticTokenSource', () => {
     ['an actor that is not JSON data', [{ token: 'sekrit-1', actor: { id: 'b', hook: () => 1 } }], 'Static token at index 0: "actor" must be plain JSON data'],
   ])('rejects %s', (_label, tokens, message) => {
     const build = (): unknown => staticTokenSource(tokens as unknown as StaticTokenConfig[])
-    expect(build).toThrow(TypeError)
-    expect(build).toThrow(message)
-    try {
-      build()
-    } catch (error) {
-      expect((error as Error).message).toBe(message)
-      expect((error as Error).message).not.toContain('sekrit')
-    }
+    const error = thrown(build)
+    expect(error).toBeInstanceOf(TypeError)
+    expect((error as Error).message).toBe(message)
+    expect((error as Error).message).not.toContain('sekrit')
   })
 
   test('accepts a well-formed _r, including the empty one', () => {

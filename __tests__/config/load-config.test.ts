@@ -261,13 +261,13 @@ describe('loadConfig: a bad configuration is one ConfigError with the exact path
       'EdDSA is not supported (jsonwebtoken 9 cannot verify it); use ES256, RS256 or PS256',
     ],
     ['jwt with a negative tolerance', { jwt: { algorithms: ['HS256'], secret: 'x', clock_tolerance: -5 } }, {}, 'jwt.clock_tolerance', 'must be at least 0; got the number -5'],
-    ['jwt without a key', { jwt: { algorithms: ['HS256'] } }, {}, 'jwt', 'needs a key: "secret" for HS256, HS384, HS512, or "public_key" (PEM) for RS*, PS*, ES* and EdDSA'],
+    ['jwt without a key', { jwt: { algorithms: ['HS256'] } }, {}, 'jwt', 'needs a key: "secret" for HS256, HS384, HS512, or "public_key" (PEM) for RS*, PS*, ES*'],
     [
       'jwt with both keys',
       { jwt: { algorithms: ['HS256'], secret: 'x', public_key: 'y' } },
       {},
       'jwt',
-      'set either "secret" (for HS256, HS384, HS512) or "public_key" (for RS*, PS*, ES* and EdDSA), not both',
+      'set either "secret" (for HS256, HS384, HS512) or "public_key" (for RS*, PS*, ES*), not both',
     ],
     [
       'jwt mixing algorithm families',
@@ -288,7 +288,7 @@ describe('loadConfig: a bad configuration is one ConfigError with the exact path
       { jwt: { algorithms: ['HS512'], public_key: 'x' } },
       {},
       'jwt.public_key',
-      'is for RS*, PS*, ES* and EdDSA algorithms, but jwt.algorithms lists HS512; set "secret" instead',
+      'is for RS*, PS*, ES* algorithms, but jwt.algorithms lists HS512; set "secret" instead',
     ],
     [
       'jwt with a public key that is not a key',

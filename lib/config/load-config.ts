@@ -510,12 +510,12 @@ function checkJwt(config: JsonObject, problems: ConfigProblem[]): void {
   if (hasSecret && hasPublicKey) {
     problems.push({
       path: 'jwt',
-      message: 'set either "secret" (for HS256, HS384, HS512) or "public_key" (for RS*, PS*, ES* and EdDSA), not both',
+      message: 'set either "secret" (for HS256, HS384, HS512) or "public_key" (for RS*, PS*, ES*), not both',
     })
   } else if (!hasSecret && !hasPublicKey) {
     problems.push({
       path: 'jwt',
-      message: 'needs a key: "secret" for HS256, HS384, HS512, or "public_key" (PEM) for RS*, PS*, ES* and EdDSA',
+      message: 'needs a key: "secret" for HS256, HS384, HS512, or "public_key" (PEM) for RS*, PS*, ES*',
     })
   } else if (hmac.length > 0 && asymmetric.length > 0) {
     problems.push({
@@ -530,7 +530,7 @@ function checkJwt(config: JsonObject, problems: ConfigProblem[]): void {
   } else if (hasPublicKey && hmac.length > 0) {
     problems.push({
       path: 'jwt.public_key',
-      message: `is for RS*, PS*, ES* and EdDSA algorithms, but jwt.algorithms lists ${hmac.join(', ')}; set "secret" instead`,
+      message: `is for RS*, PS*, ES* algorithms, but jwt.algorithms lists ${hmac.join(', ')}; set "secret" instead`,
     })
   } else if (hasPublicKey) {
     try {

@@ -28,6 +28,8 @@ import type { TokengateConfig } from './config-types.js'
 import { closest, schemaProblems } from './schema.js'
 import { type PathSegment, ROOT_PATH, formatPath } from '../internal/json-path.js'
 import { type ConfigProblem, type SecretOrigin, resolveSecretsDetailed } from './secrets.js'
+import { isPlainObject } from '../internal/is-plain-object.js'
+import { lineAndColumn, locateJsonError } from '../internal/json-syntax-error.js'
 
 /** Options of {@link loadConfig}. */
 export interface LoadConfigOptions {
@@ -51,146 +53,9 @@ export interface LoadConfigOptions {
 
 type JsonObject = { readonly [key: string]: unknown }
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 // ---------------------------------------------------------------------------------------------
 // 1. Reading the file
-
-/** Where a JSON text stops being JSON, and what was expected there. */
-interface JsonSyntaxProblem {
-  offset: number
-  expected: string
-}
-
-/**
- * Find the first syntax error in a text that `JSON.parse` rejected. `JSON.parse`'s own message
- * quotes a piece of the text on some Node versions, which may be a secret, so the position and
- * the expectation are worked out here instead.
- */
-function locateJsonError(text: string): JsonSyntaxProblem | undefined {
-  let at = 0
-  const fail = (expected: string): never => {
-    throw { offset: at, expected } satisfies JsonSyntaxProblem
-  }
-  const ws = (): void => {
-    while (at < text.length && ' \t\n\r'.includes(text.charAt(at))) at++
-  }
-  const end = (): boolean => at >= text.length
-  const string = (): void => {
-    at++ // the opening quote
-    for (;;) {
-      if (end()) fail('a closing quote \'"\' before the end of the file')
-      const code = text.charCodeAt(at)
-      if (code === 0x22) {
-        at++
-        return
-      }
-      if (code < 0x20) fail('no control character inside a string (write \\n, \\t, … instead)')
-      if (code === 0x5c) {
-        const escape = text.charAt(at + 1)
-        if (escape === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(at + 2, at + 6))) fail('four hex digits after \\u')
-          at += 6
-        } else if ('"\\/bfnrt'.includes(escape) && escape !== '') {
-          at += 2
-        } else {
-          fail('a valid escape after "\\" (one of \\" \\\\ \\/ \\b \\f \\n \\r \\t \\u)')
-        }
-      } else {
-        at++
-      }
-    }
-  }
-  const value = (): void => {
-    ws()
-    if (end()) fail('a value before the end of the file')
-    const char = text.charAt(at)
-    if (char === '{') {
-      at++
-      ws()
-      if (text.charAt(at) === '}') {
-        at++
-        return
-      }
-      for (;;) {
-        ws()
-        if (text.charAt(at) !== '"') {
-          fail(text.charAt(at) === '}' ? 'a key in double quotes (JSON allows no trailing comma)' : 'a key in double quotes')
-        }
-        string()
-        ws()
-        if (text.charAt(at) !== ':') fail('":" after the key')
-        at++
-        value()
-        ws()
-        if (text.charAt(at) === ',') {
-          at++
-          continue
-        }
-        if (text.charAt(at) === '}') {
-          at++
-          return
-        }
-        fail('"," or "}" after a value in an object')
-      }
-    }
-    if (char === '[') {
-      at++
-      ws()
-      if (text.charAt(at) === ']') {
-        at++
-        return
-      }
-      for (;;) {
-        ws()
-        if (text.charAt(at) === ']') fail('a value (JSON allows no trailing comma)')
-        value()
-        ws()
-        if (text.charAt(at) === ',') {
-          at++
-          continue
-        }
-        if (text.charAt(at) === ']') {
-          at++
-          return
-        }
-        fail('"," or "]" after a value in a list')
-      }
-    }
-    if (char === '"') return string()
-    for (const literal of ['true', 'false', 'null']) {
-      if (text.startsWith(literal, at)) {
-        at += literal.length
-        return
-      }
-    }
-    const number = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y
-    number.lastIndex = at
-    if (char !== '' && '-0123456789'.includes(char) && number.test(text)) {
-      at = number.lastIndex
-      return
-    }
-    fail('a value (a string in double quotes, a number, true, false, null, an object or a list)')
-  }
-  try {
-    value()
-    ws()
-    if (!end()) fail('the end of the file after the JSON value')
-    return undefined
-  } catch (problem) {
-    if (isObject(problem) && typeof problem['offset'] === 'number') return problem as unknown as JsonSyntaxProblem
-    return { offset: at, expected: 'valid JSON' }
-  }
-}
-
-function lineAndColumn(text: string, offset: number): string {
-  const before = text.slice(0, offset)
-  const line = before.split('\n').length
-  const column = offset - before.lastIndexOf('\n')
-  return `line ${line}, column ${column} (character ${offset + 1})`
-}
 
 /** Read and parse a configuration file, or throw a ConfigError naming the file. */
 function readConfigFile(file: string): unknown {
@@ -246,18 +111,18 @@ function stripOneNewline(value: string): string {
  */
 function staticTokenEntries(config: unknown): { entry: { [key: string]: unknown }; path: PathSegment[] }[] {
   const out: { entry: { [key: string]: unknown }; path: PathSegment[] }[] = []
-  if (!isObject(config)) return out
+  if (!isPlainObject(config)) return out
   const collect = (list: unknown, path: PathSegment[]): void => {
     if (!Array.isArray(list)) return
     list.forEach((entry: unknown, index) => {
-      if (isObject(entry)) out.push({ entry: entry as { [key: string]: unknown }, path: [...path, index] })
+      if (isPlainObject(entry)) out.push({ entry: entry as { [key: string]: unknown }, path: [...path, index] })
     })
   }
   collect(config['tokens'], ['tokens'])
   const plugins = config['plugins']
-  const plugin = isObject(plugins) ? plugins['datasette-auth-tokens'] : undefined
+  const plugin = isPlainObject(plugins) ? plugins['datasette-auth-tokens'] : undefined
   if (Array.isArray(plugin)) collect(plugin, ['plugins', 'datasette-auth-tokens'])
-  else if (isObject(plugin)) collect(plugin['tokens'], ['plugins', 'datasette-auth-tokens', 'tokens'])
+  else if (isPlainObject(plugin)) collect(plugin['tokens'], ['plugins', 'datasette-auth-tokens', 'tokens'])
   return out
 }
 
@@ -331,8 +196,8 @@ function checkActions(
   const declared = config['actions']
   const configActions: Action[] = []
   // With shape problems under `actions` (reported by the schema), the registry is not built.
-  const actionsShapeValid = declared === undefined || (isObject(declared) && !hasProblemUnder(problems, 'actions'))
-  if (isObject(declared) && actionsShapeValid) {
+  const actionsShapeValid = declared === undefined || (isPlainObject(declared) && !hasProblemUnder(problems, 'actions'))
+  if (isPlainObject(declared) && actionsShapeValid) {
     for (const [name, spec] of Object.entries(declared)) {
       const path = formatPath(['actions', name])
       const init = spec as { abbr?: string | null; scope: Action['scope']; default?: boolean; also_requires?: string | null; description?: string }
@@ -393,7 +258,7 @@ function checkActions(
   }
   // A declared name that failed its own checks is still "known" for the permissions check:
   // its problem is already reported where it is declared.
-  if (isObject(declared)) for (const name of Object.keys(declared)) names.add(name)
+  if (isPlainObject(declared)) for (const name of Object.keys(declared)) names.add(name)
 
   const known = { names, abbreviations }
   if (!actionsShapeValid) return known
@@ -404,7 +269,7 @@ function checkActions(
   for (const action of configActions) {
     const required = action.alsoRequires
     if (required === null || owners.get(required)?.action.name === required) continue
-    if (isObject(declared) && Object.prototype.hasOwnProperty.call(declared, required)) continue
+    if (isPlainObject(declared) && Object.prototype.hasOwnProperty.call(declared, required)) continue
     requiresProblem = true
     problems.push({
       path: formatPath(['actions', action.name]),
@@ -457,19 +322,19 @@ function unknownActionMessage(name: string, known: KnownActions): string {
 function permissionsBlocks(config: JsonObject): { block: JsonObject; path: PathSegment[] }[] {
   const out: { block: JsonObject; path: PathSegment[] }[] = []
   const add = (owner: unknown, path: PathSegment[]): void => {
-    if (!isObject(owner)) return
+    if (!isPlainObject(owner)) return
     const block = owner['permissions']
-    if (isObject(block)) out.push({ block, path: [...path, 'permissions'] })
+    if (isPlainObject(block)) out.push({ block, path: [...path, 'permissions'] })
   }
   add(config, [])
   const databases = config['databases']
-  if (!isObject(databases)) return out
+  if (!isPlainObject(databases)) return out
   for (const [database, db] of Object.entries(databases)) {
     add(db, ['databases', database])
-    if (!isObject(db)) continue
+    if (!isPlainObject(db)) continue
     for (const kind of ['tables', 'queries'] as const) {
       const children = db[kind]
-      if (!isObject(children)) continue
+      if (!isPlainObject(children)) continue
       for (const [child, spec] of Object.entries(children)) add(spec, ['databases', database, kind, child])
     }
   }
@@ -491,7 +356,7 @@ function isHmac(algorithm: string): boolean {
 
 function checkJwt(config: JsonObject, problems: ConfigProblem[]): void {
   const jwt = config['jwt']
-  if (!isObject(jwt) || hasProblemUnder(problems, 'jwt')) return
+  if (!isPlainObject(jwt) || hasProblemUnder(problems, 'jwt')) return
   const algorithms = jwt['algorithms'] as readonly string[]
   const hasSecret = jwt['secret'] !== undefined
   const hasPublicKey = jwt['public_key'] !== undefined
@@ -600,7 +465,7 @@ export function loadConfig(source: string | object, options: LoadConfigOptions =
   trimFileTokens(config, resolved.origins)
 
   const problems = schemaProblems(config, resolved.origins)
-  if (isObject(config)) {
+  if (isPlainObject(config)) {
     const known = checkActions(config, optionActions, problems)
     checkPermissionNames(config, known, problems)
     checkJwt(config, problems)

@@ -18,6 +18,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { type PathSegment, formatPath } from '../internal/json-path.js'
 import type { ConfigProblem, SecretOrigin } from './secrets.js'
+import { isPlainObject } from '../internal/is-plain-object.js'
 
 /** Every algorithm the `jwt.algorithms` list accepts. @internal */
 export const JWT_ALGORITHMS = [
@@ -188,9 +189,6 @@ function validator(): ValidateFunction {
 // ---------------------------------------------------------------------------------------------
 // Describing values and expectations
 
-function isObject(value: unknown): value is { readonly [key: string]: unknown } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 const SECRET_KEYS = new Set(['token', 'secret', 'public_key'])
 
@@ -306,7 +304,7 @@ function pointerSegments(pointer: string, root: unknown): PathSegment[] {
       node = node[index]
     } else {
       segments.push(key)
-      node = isObject(node) ? node[key] : undefined
+      node = isPlainObject(node) ? node[key] : undefined
     }
   }
   return segments

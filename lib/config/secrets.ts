@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import { ConfigError } from '../errors.js'
 import { type PathSegment, formatPath } from '../internal/json-path.js'
+import { isPlainObject } from '../internal/is-plain-object.js'
 
 /** One configuration problem, as {@link ConfigError} lists them. @internal */
 export interface ConfigProblem {
@@ -60,9 +61,6 @@ export interface ResolvedSecrets {
   problems: ConfigProblem[]
 }
 
-function isObject(value: unknown): value is { readonly [key: string]: unknown } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 /** The single key of an object, or `undefined` when it has none or several. */
 function onlyKey(value: { readonly [key: string]: unknown }): string | undefined {
@@ -113,7 +111,7 @@ export function resolveSecretsDetailed(value: unknown, options: ResolveSecretsOp
 
   const visit = (node: unknown, segments: PathSegment[]): unknown => {
     if (Array.isArray(node)) return node.map((item: unknown, index) => visit(item, [...segments, index]))
-    if (!isObject(node)) return node
+    if (!isPlainObject(node)) return node
     const key = onlyKey(node)
     const reference = key === undefined ? undefined : node[key]
     if ((key === '$env' || key === '$file') && typeof reference === 'string') {

@@ -25,6 +25,7 @@ module.exports = {
   },
   moduleNameMapper: {
     '^tokengate$': '<rootDir>/lib/index.ts',
+    '^tokengate/express$': '<rootDir>/lib/adapters/express/index.ts',
     '^tokengate/koa$': '<rootDir>/lib/adapters/koa/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

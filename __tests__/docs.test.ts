@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import * as api from 'tokengate'
 import * as koaApi from 'tokengate/koa'
-import { ERROR_CODES } from '../lib/errors.js'
+import { ERROR_CODES, INVALID_TOKEN_REASONS } from '../lib/errors.js'
 
 const ROOT = resolve(__dirname, '..')
 const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8')
@@ -36,10 +36,9 @@ describe('docs/errors.md and ERROR_CODES', () => {
     expect(named.filter((code) => !(ERROR_CODES as readonly string[]).includes(code))).toEqual([])
   })
 
-  // One way to make each exported error class, so its code can be read off an instance. A new
-  // exported class without an entry here fails the next test.
-  const makers: Record<string, () => api.TokengateError> = {
-    TokengateError: () => new api.TokengateError('ERR_INVALID_TOKEN', 401, 'x'),
+  // One way to make each exported concrete error class, so its code can be read off an instance.
+  // A new exported class without an entry here (or in ABSTRACT) fails the next test.
+  const makers: Record<string, () => api.AnyTokengateError> = {
     ConfigError: () => new api.ConfigError([{ path: 'allow', message: 'x' }]),
     UnknownActionError: () => new api.UnknownActionError('x'),
     InvalidRequestError: () => new api.InvalidRequestError('x'),
@@ -50,32 +49,37 @@ describe('docs/errors.md and ERROR_CODES', () => {
     MiddlewareOrderError: () => new api.MiddlewareOrderError('x'),
     InvalidParameterError: () => new api.InvalidParameterError('action', 'x'),
   }
+  const ABSTRACT = ['TokengateError', 'AuthError', 'HttpError']
   const exportedErrorClasses = Object.entries(api)
     .filter(([, value]) => typeof value === 'function' && (value as { prototype?: unknown }).prototype instanceof Error)
     .map(([name]) => name)
     .sort()
 
-  test("the exported error classes are exactly the ones this test knows how to make", () => {
-    expect(exportedErrorClasses).toEqual(Object.keys(makers).sort())
+  test('the exported error classes are exactly the ones this test knows how to make, and the three bases', () => {
+    expect(exportedErrorClasses).toEqual([...Object.keys(makers), ...ABSTRACT].sort())
   })
 
-  test.each(Object.entries(makers).filter(([name]) => name !== 'TokengateError'))(
-    '%s has a code in ERROR_CODES, and the code\'s section names the class',
-    (name, make) => {
-      const error = make()
-      expect(error).toBeInstanceOf(api.TokengateError)
-      expect(error.name).toBe(name)
-      expect(ERROR_CODES).toContain(error.code)
-      expect(section(error.code)).toContain(`\`${name}\``)
-    },
-  )
+  test.each(Object.entries(makers))("%s has a code in ERROR_CODES, as a static and on instances, and the code's section names the class", (name, make) => {
+    const error = make()
+    expect(error).toBeInstanceOf(api.TokengateError)
+    expect(error.name).toBe(name)
+    expect(ERROR_CODES).toContain(error.code)
+    expect((api as unknown as Record<string, { code: string }>)[name]?.code).toBe(error.code)
+    expect(section(error.code)).toContain(`\`${name}\``)
+  })
 
   test('each class has its own code', () => {
-    const codes = Object.entries(makers)
-      .filter(([name]) => name !== 'TokengateError')
-      .map(([, make]) => make().code)
+    const codes = Object.values(makers).map((make) => make().code)
     expect(new Set(codes).size).toBe(codes.length)
     expect([...codes].sort()).toEqual([...ERROR_CODES].sort())
+  })
+
+  test('only credential errors carry a challenge', () => {
+    for (const make of Object.values(makers)) {
+      const error = make()
+      const challenged = 'WWW-Authenticate' in error.headers
+      expect([error.code, challenged]).toEqual([error.code, error instanceof api.AuthError && error.status < 500])
+    }
   })
 
   test.each(ERROR_CODES.map((code) => [code]))('the %s section states the status and the challenge', (code) => {
@@ -85,93 +89,39 @@ describe('docs/errors.md and ERROR_CODES', () => {
   })
 })
 
-/**
- * The literal messages of `new <ErrorClass>(…)` calls in a TypeScript source, with `${…}`
- * placeholders kept. A first argument that is `MESSAGES.key` is looked up in the file's
- * `MESSAGES` object; one that is the identifier `message` stands for every string literal
- * assigned to `message` in the file. Anything else is reported, so a new way of building a
- * message cannot slip past the test.
- */
-function messagesIn(source: string, errorClass: string): { messages: string[]; unreadable: string[] } {
-  const messages: string[] = []
-  const unreadable: string[] = []
-  const readLiteral = (text: string, at: number): string | null => {
-    const quote = text[at]
-    if (quote !== "'" && quote !== '"' && quote !== '`') return null
-    let out = ''
-    for (let i = at + 1; i < text.length; i++) {
-      const ch = text[i]
-      if (ch === '\\') {
-        out += text[i + 1] ?? ''
-        i++
-      } else if (ch === quote) {
-        return out
-      } else {
-        out += ch
-      }
-    }
-    return null
-  }
-  const table = /const MESSAGES = \{([\s\S]*?)\n\}/.exec(source)?.[1] ?? ''
-  const lookup = new Map([...table.matchAll(/^\s*(\w+):\s*(['"`])(.*?)\2,?\s*$/gm)].map((m) => [m[1] ?? '', m[3] ?? '']))
-  for (const match of source.matchAll(new RegExp(`new ${errorClass}\\(\\s*`, 'g'))) {
-    const at = (match.index ?? 0) + match[0].length
-    const literal = readLiteral(source, at)
-    if (literal !== null) {
-      messages.push(literal)
-      continue
-    }
-    const identifier = /^[\w.]+/.exec(source.slice(at))?.[0] ?? ''
-    const key = identifier.startsWith('MESSAGES.') ? identifier.slice('MESSAGES.'.length) : null
-    if (key !== null && lookup.has(key)) {
-      messages.push(lookup.get(key) ?? '')
-    } else if (identifier === 'message') {
-      for (const assigned of source.matchAll(/\bmessage\s*=\s*(?=['"`])/g)) {
-        const value = readLiteral(source, (assigned.index ?? 0) + assigned[0].length)
-        if (value !== null) messages.push(value)
-      }
-    } else {
-      unreadable.push(source.slice(at, at + 60))
-    }
-  }
-  return { messages, unreadable }
-}
+describe('InvalidTokenError reasons and docs/errors.md', () => {
+  /** The reasons table of docs/errors.md: the table under "### Reasons". */
+  const table = section('ERR_INVALID_TOKEN').split('### Reasons')[1]?.split('\n\n')[2] ?? ''
+  const documented = [...table.matchAll(/^\| `([a-z_]+)` \|/gm)].map((m) => m[1])
 
-/** A regular expression for a message whose `${…}` placeholders may be anything in the docs. */
-function messagePattern(message: string): RegExp {
-  const parts = message.split(/\$\{[^}]*\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-  return new RegExp(parts.join('.+?'))
-}
+  test('every reason is documented, once, in the order of INVALID_TOKEN_REASONS', () => {
+    expect(documented).toEqual([...INVALID_TOKEN_REASONS])
+  })
 
-describe('every message a token can be rejected with is in docs/errors.md', () => {
-  const files = ['lib/gate.ts', ...readdirSync(join(ROOT, 'lib/tokens')).filter((f) => f.endsWith('.ts')).map((f) => `lib/tokens/${f}`)]
-  const found = files.flatMap((file) =>
-    ['InvalidTokenError', 'InvalidRequestError'].map((errorClass) => ({ file, errorClass, ...messagesIn(read(file), errorClass) })),
+  // Every place lib/ throws an InvalidTokenError says why (a custom source may leave it out and
+  // get `rejected`; the library's own code may not).
+  const files = readdirSync(join(ROOT, 'lib'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))
+  const calls = files.flatMap((file) =>
+    [...read(`lib/${file}`).matchAll(/new InvalidTokenError\(/g)].map((m) => {
+      const text = read(`lib/${file}`)
+      let depth = 0
+      let end = (m.index ?? 0) + m[0].length - 1
+      for (; end < text.length; end++) {
+        if (text[end] === '(') depth++
+        else if (text[end] === ')' && --depth === 0) break
+      }
+      return [file, text.slice(m.index, end + 1)] as const
+    }),
   )
-  const messages = [...new Set(found.flatMap(({ messages: list }) => list))]
 
-  test('the scan finds the messages it should (it is not vacuous)', () => {
-    expect(messages).toEqual(expect.arrayContaining(['Unknown token', 'Invalid token signature', 'Token is not yet valid', 'Signed tokens are not enabled']))
-    expect(messages.length).toBeGreaterThan(25)
+  test('the scan finds the throw sites (it is not vacuous)', () => {
+    expect(calls.length).toBeGreaterThan(25)
   })
 
-  test('every message argument is a literal, MESSAGES.key or a literal assigned to message', () => {
-    expect(found.flatMap(({ file, unreadable }) => unreadable.map((u) => `${file}: ${u}`))).toEqual([])
-  })
-
-  test.each(messages.map((m) => [m]))('%s', (message) => {
-    expect(ERRORS_MD).toMatch(messagePattern(message))
-  })
-
-  // `Invalid token: <problem with _r>`: each problem restrictionsProblem can return is listed.
-  const restrictions = read('lib/permissions/restrictions.ts')
-  const body = /export function restrictionsProblem[\s\S]*?\n\}/.exec(restrictions)?.[0] ?? ''
-  const problems = [...body.matchAll(/return (`[^`]*`|'[^']*')/g)].map((m) => (m[1] ?? '').slice(1, -1))
-  test('the _r problems are read from restrictionsProblem', () => {
-    expect(problems.length).toBeGreaterThanOrEqual(8)
-  })
-  test.each(problems.map((p) => [p]))('_r problem: %s', (problem) => {
-    expect(ERRORS_MD).toMatch(messagePattern(problem))
+  test.each(calls)('%s: %s names its reason', (_file, call) => {
+    expect(call).toMatch(/reason: '[a-z_]+'/)
+    const reason = /reason: '([a-z_]+)'/.exec(call)?.[1]
+    expect(INVALID_TOKEN_REASONS).toContain(reason)
   })
 })
 

@@ -49,7 +49,7 @@ describe('createGate: misuse throws a TypeError before any request', () => {
     ['secret is empty', { secret: '' }, '"secret" option must be a non-empty string or a list of them'],
     ['a listed secret is empty', { secret: ['new', ''] }, '"secret" option must be a non-empty string or a list of them'],
     ['jwt without algorithms', { jwt: { algorithms: [] } }, '"algorithms" option is required: list the algorithms you accept, such as ["HS256"]'],
-    ['jwt with alg none', { jwt: { algorithms: ['none'], secret: JWT_SECRET } }, '"algorithms" option must not list "none": unsigned tokens are never accepted'],
+    ['jwt with alg none', { jwt: { algorithms: ['none'], secret: JWT_SECRET } }, '"algorithms" option: "none" is refused: unsigned tokens are never accepted'],
     ['actions is not a list', { actions: 'publish' as never }, 'loadConfig: "actions" option must be an array of actions made with defineAction()'],
   ])('%s', (_label, options, message) => {
     const error = thrown(() => createGate({}, options))
@@ -160,7 +160,7 @@ describe('gate.authenticate: the token-source chain', () => {
 describe('gate.authenticate: custom token sources', () => {
   const prefixed: TokenSource = {
     name: 'api-key',
-    verify: (token) => (token.startsWith('key_') ? { id: token.slice(4), via: 'api-key' } : null),
+    verify: (token) => (token.startsWith('key_') ? { actor: { id: token.slice(4), via: 'api-key' } } : null),
   }
 
   test('a custom source claims its tokens; others still reach the built-ins', async () => {
@@ -173,7 +173,7 @@ describe('gate.authenticate: custom token sources', () => {
   test('custom sources run after the built-ins, in order, and may be async', async () => {
     const calls: string[] = []
     const first: TokenSource = { name: 'first', verify: async (token) => (calls.push(`first:${token}`), null) }
-    const second: TokenSource = { name: 'second', verify: async () => (calls.push('second'), { id: 'from-second' }) }
+    const second: TokenSource = { name: 'second', verify: async () => (calls.push('second'), { actor: { id: 'from-second' } }) }
     const gate = setup({ tokens: [{ token: 'static-one', actor: { id: 'static' } }] }, { tokenSources: [first, second] })
     await expect(gate.authenticate(bearer('static-one'))).resolves.toEqual({ id: 'static' })
     expect(calls).toEqual([]) // static claimed it; custom sources were never asked
@@ -183,15 +183,15 @@ describe('gate.authenticate: custom token sources', () => {
 
   test('custom sources see the gate clock', async () => {
     let seen: number | undefined
-    const gate = setup({}, { tokenSources: [{ name: 'clock', verify: (_t, context) => ((seen = context.now), { id: 'x' }) }] })
+    const gate = setup({}, { tokenSources: [{ name: 'clock', verify: (_t, context) => ((seen = context.now), { actor: { id: 'x' } }) }] })
     await gate.authenticate(bearer('anything'))
     expect(seen).toBe(NOW)
   })
 
   test("a source's InvalidTokenError is the request's 401, with the gate's realm", async () => {
-    const revoked: TokenSource = { name: 'revoked', verify: () => { throw new InvalidTokenError('Token has been revoked') } }
+    const revoked: TokenSource = { name: 'revoked', verify: () => { throw new InvalidTokenError('Token has been revoked', { reason: 'revoked' }) } }
     const error = await rejection(setup({}, { tokenSources: [revoked], realm: 'docs-api' }).authenticate(bearer('anything')))
-    expect(error).toMatchObject({ status: 401, message: 'Token has been revoked', headers: { 'WWW-Authenticate': 'Bearer realm="docs-api", error="invalid_token"' } })
+    expect(error).toMatchObject({ status: 401, message: 'Token has been revoked', reason: 'revoked', headers: { 'WWW-Authenticate': 'Bearer realm="docs-api", error="invalid_token"' } })
   })
 
   test.each<[string, unknown, string]>([
@@ -200,14 +200,14 @@ describe('gate.authenticate: custom token sources', () => {
     ['a string list', { a: 'vt' }, 'Invalid token: _r.a must be a list of action names'],
     ['an unknown key', { x: [] }, 'Invalid token: _r has an unknown key "x"; only "a", "d" and "r" are allowed'],
   ])('an actor from a custom source with _r %s → 401', async (_label, restrictions, message) => {
-    const source: TokenSource = { name: 'custom', verify: () => ({ id: 'alice', _r: restrictions }) }
+    const source: TokenSource = { name: 'custom', verify: () => ({ actor: { id: 'alice', _r: restrictions } }) }
     const error = await rejection(setup({}, { tokenSources: [source] }).authenticate(bearer('anything')))
     expect(error).toBeInstanceOf(InvalidTokenError)
-    expect(error).toMatchObject({ status: 401, message })
+    expect(error).toMatchObject({ status: 401, message, reason: 'invalid_restrictions' })
   })
 
   test('near miss: a well-formed _r from a custom source is kept, and restricts', async () => {
-    const source: TokenSource = { name: 'custom', verify: () => ({ id: 'alice', _r: { a: ['vi'] } }) }
+    const source: TokenSource = { name: 'custom', verify: () => ({ actor: { id: 'alice', _r: { a: ['vi'] } } }) }
     const gate = setup({}, { tokenSources: [source] })
     const actor = await gate.authenticate(bearer('anything'))
     expect(actor).toEqual({ id: 'alice', _r: { a: ['vi'] } })
@@ -216,9 +216,9 @@ describe('gate.authenticate: custom token sources', () => {
   })
 
   test('a source returning something other than an object or null is a bug: TypeError', async () => {
-    const broken: TokenSource = { name: 'broken', verify: () => 'alice' as unknown as Actor }
+    const broken: TokenSource = { name: 'broken', verify: () => 'alice' as never }
     await expect(setup({}, { tokenSources: [broken] }).authenticate(bearer('anything'))).rejects.toThrow(
-      new TypeError('Token source "broken" returned an actor that is not an object'),
+      new TypeError('Token source "broken" must answer null or { actor, tokenId?, expiresAt? } with a plain-object actor'),
     )
   })
 })

@@ -1,24 +1,33 @@
 /**
- * Every error tokengate throws on purpose.
+ * Every error tokengate throws on purpose, in one file (as jose keeps its errors).
  *
- * One base class, {@link TokengateError}, with a closed union of stable codes
- * ({@link TokengateErrorCode}). Request-time errors carry what a host framework needs to render
- * them unaided: `status` (and `statusCode`), `expose`, and `headers` with the RFC 6750
- * `WWW-Authenticate` challenge. Express's final handler and Koa's `ctx.onerror` both honour those
- * fields, so handing one of these errors to the framework keeps the status and the challenge.
+ * One base class, {@link TokengateError}, and one class per stable code. Each class carries its
+ * code twice: as a static (`InvalidTokenError.code`) and on every instance, typed as its own
+ * literal, so `switch (err.code)` over {@link AnyTokengateError} narrows to the class.
  *
- * Misuse of the API (a wrong option type, an unknown action name in a check) throws a coded
- * error too, but with `expose: false` and status 500: it is a bug in the calling program, not
- * something the HTTP client did.
+ * Two families share the base:
+ * - **Credential errors** ({@link AuthError}): a malformed request (400), an invalid token (401),
+ *   an anonymous request that must authenticate (401), an actor without the permission (403).
+ *   They alone carry the RFC 6750 `WWW-Authenticate` challenge and its realm.
+ * - **Plain HTTP errors** ({@link HttpError}): a bad parameter (400) and the statuses of token
+ *   management and limits. No challenge: they are not about credentials.
+ *
+ * The rest are programming or configuration errors (status 500, `expose: false`): a bug in the
+ * calling program, never something an HTTP client did.
+ *
+ * Every request-time error carries what a host framework needs to render it unaided: `status`
+ * (and `statusCode`), `expose`, and `headers`. Express's final handler and Koa's `ctx.onerror`
+ * both honour those fields.
  *
  * Messages never contain a token or a secret.
  *
  * @module
  */
+import type { Decision } from './types.js'
 
 /**
- * The stable codes. `switch (err.code)` narrows on them; each one is documented in
- * `docs/errors.md`.
+ * The stable codes. Each one is documented in `docs/errors.md`; switch on the code (or on
+ * {@link InvalidTokenError.reason}), never on the message.
  */
 export type TokengateErrorCode =
   | 'ERR_CONFIG_INVALID'
@@ -44,60 +53,45 @@ function quote(value: string): string {
   return `"${value.replace(/["\\]/g, '\\$&')}"`
 }
 
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
+
 /**
- * Base class of every tokengate error.
+ * Base class of every tokengate error. Not thrown itself: each subclass fixes its code and
+ * status.
  *
  * @example
  * ```ts
  * try {
  *   await gate.authenticate({ authorization })
  * } catch (err) {
- *   if (isTokengateError(err) && err.code === 'ERR_INVALID_TOKEN') { … }
+ *   if (isTokengateError(err) && err.code === 'ERR_INVALID_TOKEN') console.log(err.reason)
  * }
  * ```
  */
-export class TokengateError extends Error {
+export abstract class TokengateError extends Error {
   /** The stable code of this error. */
-  readonly code: TokengateErrorCode
+  abstract readonly code: TokengateErrorCode
   /** HTTP status a server should answer with. */
-  readonly status: number
-  /** The same as {@link TokengateError.status}, for frameworks that read `statusCode`. */
-  readonly statusCode: number
-  /** Whether the message is safe to show to an HTTP client (Koa reads this). */
-  readonly expose: boolean
-  /**
-   * The realm named in the `WWW-Authenticate` challenge. The layer that knows the configured
-   * realm (the gate, the middleware) sets it before the error leaves tokengate.
-   * @defaultValue `"tokengate"`
-   */
-  realm = 'tokengate'
+  abstract readonly status: number
 
-  constructor(
-    code: TokengateErrorCode,
-    status: number,
-    message: string,
-    options?: { cause?: unknown; expose?: boolean },
-  ) {
+  constructor(message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = new.target.name
-    this.code = code
-    this.status = status
-    this.statusCode = status
-    this.expose = options?.expose ?? status < 500
   }
 
-  /** The RFC 6750 error code for the challenge, if this error has one. */
-  protected get challengeError(): string | undefined {
-    return undefined
+  /** The same as {@link TokengateError.status}, for frameworks that read `statusCode`. */
+  get statusCode(): number {
+    return this.status
   }
 
-  /** Response headers that belong to this error (the `WWW-Authenticate` challenge). */
-  get headers(): Record<string, string> {
-    if (this.status !== 400 && this.status !== 401 && this.status !== 403) return {}
-    const error = this.challengeError
-    const params = [`realm=${quote(this.realm)}`]
-    if (error !== undefined) params.push(`error=${quote(error)}`)
-    return { 'WWW-Authenticate': `Bearer ${params.join(', ')}` }
+  /** Whether the message is safe to show to an HTTP client (Koa reads this): true below 500. */
+  get expose(): boolean {
+    return this.status < 500
+  }
+
+  /** Response headers that belong to this error; none unless a subclass says otherwise. */
+  get headers(): Readonly<Record<string, string>> {
+    return NO_HEADERS
   }
 
   /** The JSON body of SPEC section 8. A non-exposed error says only "Internal Server Error". */
@@ -108,29 +102,66 @@ export class TokengateError extends Error {
 }
 
 /**
+ * A credential error: its response carries the RFC 6750 challenge
+ * `WWW-Authenticate: Bearer realm="…"`, with `error="…"` where RFC 6750 names one.
+ */
+export abstract class AuthError extends TokengateError {
+  /**
+   * The realm named in the challenge. The gate sets it to its `realm` option before the error
+   * leaves tokengate.
+   * @defaultValue `"tokengate"`
+   */
+  realm = 'tokengate'
+
+  /** The RFC 6750 error code for the challenge, if this error has one. */
+  protected get challengeError(): string | undefined {
+    return undefined
+  }
+
+  override get headers(): Readonly<Record<string, string>> {
+    const error = this.challengeError
+    const params = [`realm=${quote(this.realm)}`]
+    if (error !== undefined) params.push(`error=${quote(error)}`)
+    return { 'WWW-Authenticate': `Bearer ${params.join(', ')}` }
+  }
+}
+
+/**
+ * A plain HTTP error: a status and a message for the client, and the headers it needs (such as
+ * `Retry-After`), but no challenge.
+ */
+export abstract class HttpError extends TokengateError {
+  readonly #headers: Readonly<Record<string, string>>
+
+  constructor(message: string, options?: { cause?: unknown; headers?: Readonly<Record<string, string>> }) {
+    super(message, options)
+    this.#headers = options?.headers === undefined ? NO_HEADERS : Object.freeze({ ...options.headers })
+  }
+
+  override get headers(): Readonly<Record<string, string>> {
+    return this.#headers
+  }
+}
+
+/**
  * A configuration is invalid: thrown when a config is loaded or a gate is created, never per
  * request. The message names the JSON path, what was found and what is expected.
  */
 export class ConfigError extends TokengateError {
+  static readonly code = 'ERR_CONFIG_INVALID'
+  readonly code = 'ERR_CONFIG_INVALID'
+  readonly status = 500
   /** JSON path of the first problem, such as `databases.docs.tables.t.allow`. */
   readonly path: string
   /** Every problem found, each with its path and message. */
   readonly problems: readonly { path: string; message: string }[]
 
-  constructor(
-    problems: readonly { path: string; message: string }[],
-    options?: { cause?: unknown; source?: string },
-  ) {
+  constructor(problems: readonly { path: string; message: string }[], options?: { cause?: unknown; source?: string }) {
     const first = problems[0] ?? { path: '(root)', message: 'invalid configuration' }
     const where = options?.source === undefined ? '' : ` in ${options.source}`
     const list =
-      problems.length === 1
-        ? `${first.path}: ${first.message}`
-        : problems.map((p) => `\n  - ${p.path}: ${p.message}`).join('')
-    super('ERR_CONFIG_INVALID', 500, `Invalid tokengate configuration${where}: ${list}`, {
-      ...options,
-      expose: false,
-    })
+      problems.length === 1 ? `${first.path}: ${first.message}` : problems.map((p) => `\n  - ${p.path}: ${p.message}`).join('')
+    super(`Invalid tokengate configuration${where}: ${list}`, options)
     this.path = first.path
     this.problems = problems
   }
@@ -138,35 +169,100 @@ export class ConfigError extends TokengateError {
 
 /** A check named an action that is not registered. A programming error, not a client error. */
 export class UnknownActionError extends TokengateError {
+  static readonly code = 'ERR_UNKNOWN_ACTION'
+  readonly code = 'ERR_UNKNOWN_ACTION'
+  readonly status = 500
   /** The name that was looked up. */
   readonly action: string
 
-  constructor(action: string) {
+  /**
+   * @param action - the name that was looked up.
+   * @param hint - what to do instead, such as `did you mean "view-table"?`.
+   */
+  constructor(action: string, hint?: string) {
     super(
-      'ERR_UNKNOWN_ACTION',
-      500,
-      `Unknown action ${JSON.stringify(action)}: register it in the config's "actions" or with the gate's "actions" option`,
-      { expose: false },
+      hint === undefined
+        ? `Unknown action ${JSON.stringify(action)}: register it in the config's "actions" or with the gate's "actions" option`
+        : `Unknown action ${JSON.stringify(action)}; ${hint}`,
     )
     this.action = action
   }
 }
 
 /** The request is malformed (RFC 6750 `invalid_request`): a bad Authorization header, or a token given twice. */
-export class InvalidRequestError extends TokengateError {
-  constructor(message: string) {
-    super('ERR_INVALID_REQUEST', 400, message)
-  }
+export class InvalidRequestError extends AuthError {
+  static readonly code = 'ERR_INVALID_REQUEST'
+  readonly code = 'ERR_INVALID_REQUEST'
+  readonly status = 400
 
   protected override get challengeError(): string {
     return 'invalid_request'
   }
 }
 
+/**
+ * Why a token was refused: a closed list, stable like the codes, so a program (the CLI, a log
+ * pipeline, a test) switches on it instead of on the message.
+ *
+ * - `malformed`: not decodable as the kind of token it claims to be (bad base64url, JSON, zlib, shape).
+ * - `unknown`: well formed, but no source knows it.
+ * - `bad_signature`: the signature does not verify with any configured key.
+ * - `algorithm_not_allowed`: a JWT signed with an algorithm the configuration does not accept.
+ * - `expired`: past its expiry.
+ * - `not_yet_valid`: before its `nbf`.
+ * - `revoked`: revoked one by one (managed tokens).
+ * - `owner_gone`: the actor the token stands for no longer exists (`resolveActor` said so).
+ * - `disabled`: this kind of token is turned off (`allow_signed_tokens: false`, no secret).
+ * - `invalid_claims`: signed and decodable, but a claim is missing or has the wrong type.
+ * - `invalid_restrictions`: the token's `_r` is malformed.
+ * - `rejected`: a custom token source refused it without saying why.
+ */
+export type InvalidTokenReason =
+  | 'malformed'
+  | 'unknown'
+  | 'bad_signature'
+  | 'algorithm_not_allowed'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'revoked'
+  | 'owner_gone'
+  | 'disabled'
+  | 'invalid_claims'
+  | 'invalid_restrictions'
+  | 'rejected'
+
+/** Every reason, in the order of {@link InvalidTokenReason}'s documentation. @internal */
+export const INVALID_TOKEN_REASONS: readonly InvalidTokenReason[] = Object.freeze([
+  'malformed',
+  'unknown',
+  'bad_signature',
+  'algorithm_not_allowed',
+  'expired',
+  'not_yet_valid',
+  'revoked',
+  'owner_gone',
+  'disabled',
+  'invalid_claims',
+  'invalid_restrictions',
+  'rejected',
+])
+
 /** A presented token is invalid, expired, revoked or unknown (RFC 6750 `invalid_token`). */
-export class InvalidTokenError extends TokengateError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ERR_INVALID_TOKEN', 401, message, options)
+export class InvalidTokenError extends AuthError {
+  static readonly code = 'ERR_INVALID_TOKEN'
+  readonly code = 'ERR_INVALID_TOKEN'
+  readonly status = 401
+  /** Why the token was refused. */
+  readonly reason: InvalidTokenReason
+
+  /**
+   * @param message - what the client is told, such as `Token has expired`. Never the token.
+   * @param options - `reason` (default `rejected`, for a custom source that says no more) and
+   * `cause`, the precise failure for logs.
+   */
+  constructor(message: string, options?: { reason?: InvalidTokenReason; cause?: unknown }) {
+    super(message, options)
+    this.reason = options?.reason ?? 'rejected'
   }
 
   protected override get challengeError(): string {
@@ -187,28 +283,34 @@ function describeCheck({ action, database, resource }: DeniedCheck): string {
 }
 
 /** An anonymous request was denied: the client should authenticate (401 with a bare challenge). */
-export class AuthenticationRequiredError extends TokengateError {
+export class AuthenticationRequiredError extends AuthError {
+  static readonly code = 'ERR_AUTHENTICATION_REQUIRED'
+  readonly code = 'ERR_AUTHENTICATION_REQUIRED'
+  readonly status = 401
   /** The check that was denied. */
   readonly check: DeniedCheck
   /** The decision that denied it, as {@link Gate.explain} returns it. */
-  readonly decision: unknown
+  readonly decision: Decision | undefined
 
-  constructor(check: DeniedCheck, decision?: unknown) {
-    super('ERR_AUTHENTICATION_REQUIRED', 401, `Authentication required: ${describeCheck(check)}`)
+  constructor(check: DeniedCheck, decision?: Decision) {
+    super(`Authentication required: ${describeCheck(check)}`)
     this.check = check
     this.decision = decision
   }
 }
 
 /** An authenticated actor was denied (403, RFC 6750 `insufficient_scope`). */
-export class ForbiddenError extends TokengateError {
+export class ForbiddenError extends AuthError {
+  static readonly code = 'ERR_FORBIDDEN'
+  readonly code = 'ERR_FORBIDDEN'
+  readonly status = 403
   /** The check that was denied. */
   readonly check: DeniedCheck
   /** The decision that denied it, as {@link Gate.explain} returns it. */
-  readonly decision: unknown
+  readonly decision: Decision | undefined
 
-  constructor(check: DeniedCheck, decision?: unknown) {
-    super('ERR_FORBIDDEN', 403, `Permission denied: ${describeCheck(check)}`)
+  constructor(check: DeniedCheck, decision?: Decision) {
+    super(`Permission denied: ${describeCheck(check)}`)
     this.check = check
     this.decision = decision
   }
@@ -219,17 +321,22 @@ export class ForbiddenError extends TokengateError {
 }
 
 /** An InfluxDB-style permission string (`TYPE:NAMES:ACTIONS`) is invalid. */
-export class PermissionStringError extends TokengateError {
+export class PermissionStringError extends HttpError {
+  static readonly code = 'ERR_PERMISSION_STRING'
+  readonly code = 'ERR_PERMISSION_STRING'
+  readonly status = 400
   /** The string that was rejected. */
   readonly permission: string
+  /**
+   * Which part is wrong: `format` (not three non-empty `:`-separated fields; the message quotes
+   * the whole string), `type`, `names` or `actions` (the message names the bad part).
+   */
+  readonly field: 'format' | 'type' | 'names' | 'actions'
 
-  constructor(permission: string, message: string) {
-    super('ERR_PERMISSION_STRING', 400, message)
+  constructor(permission: string, message: string, field: PermissionStringError['field'] = 'format') {
+    super(message)
     this.permission = permission
-  }
-
-  override get headers(): Record<string, string> {
-    return {}
+    this.field = field
   }
 }
 
@@ -238,49 +345,63 @@ export class PermissionStringError extends TokengateError {
  * (500, not exposed) instead of treating every request as anonymous.
  */
 export class MiddlewareOrderError extends TokengateError {
-  constructor(message: string) {
-    super('ERR_MIDDLEWARE_ORDER', 500, message, { expose: false })
-  }
+  static readonly code = 'ERR_MIDDLEWARE_ORDER'
+  readonly code = 'ERR_MIDDLEWARE_ORDER'
+  readonly status = 500
 }
 
 /**
  * A request parameter of one of tokengate's own endpoints is missing or invalid (400, no
  * challenge: this is not about credentials). The permissions-debug endpoint uses it.
  */
-export class InvalidParameterError extends TokengateError {
+export class InvalidParameterError extends HttpError {
+  static readonly code = 'ERR_INVALID_PARAMETER'
+  readonly code = 'ERR_INVALID_PARAMETER'
+  readonly status = 400
   /** The parameter that was wrong. */
   readonly parameter: string
 
   constructor(parameter: string, message: string) {
-    super('ERR_INVALID_PARAMETER', 400, message)
+    super(message)
     this.parameter = parameter
-  }
-
-  override get headers(): Record<string, string> {
-    return {}
   }
 }
 
 /**
- * Whether a value is a tokengate error. Works across module copies (it checks the shape and
- * the code, not `instanceof`).
+ * Every concrete tokengate error. `switch (err.code)` on a value of this type narrows to the
+ * class, so `err.reason` is there under `case 'ERR_INVALID_TOKEN'`.
  */
-export function isTokengateError(value: unknown): value is TokengateError {
+export type AnyTokengateError =
+  | ConfigError
+  | UnknownActionError
+  | InvalidRequestError
+  | InvalidTokenError
+  | AuthenticationRequiredError
+  | ForbiddenError
+  | PermissionStringError
+  | MiddlewareOrderError
+  | InvalidParameterError
+
+/** Every code, in the order of docs/errors.md. @internal */
+export const ERROR_CODES: readonly TokengateErrorCode[] = Object.freeze([
+  ConfigError.code,
+  UnknownActionError.code,
+  InvalidRequestError.code,
+  InvalidTokenError.code,
+  AuthenticationRequiredError.code,
+  ForbiddenError.code,
+  PermissionStringError.code,
+  MiddlewareOrderError.code,
+  InvalidParameterError.code,
+])
+
+/**
+ * Whether a value is a tokengate error. Works across module copies (it checks the shape and
+ * the code, not `instanceof`), and narrows to {@link AnyTokengateError}.
+ */
+export function isTokengateError(value: unknown): value is AnyTokengateError {
   if (value instanceof TokengateError) return true
   if (!(value instanceof Error)) return false
   const { code, status } = value as Error & { code?: unknown; status?: unknown }
   return typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code) && typeof status === 'number'
 }
-
-/** Every code, for documentation tests and `isTokengateError`. @internal */
-export const ERROR_CODES: readonly TokengateErrorCode[] = [
-  'ERR_CONFIG_INVALID',
-  'ERR_UNKNOWN_ACTION',
-  'ERR_INVALID_REQUEST',
-  'ERR_INVALID_TOKEN',
-  'ERR_AUTHENTICATION_REQUIRED',
-  'ERR_FORBIDDEN',
-  'ERR_PERMISSION_STRING',
-  'ERR_MIDDLEWARE_ORDER',
-  'ERR_INVALID_PARAMETER',
-]

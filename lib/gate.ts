@@ -1,30 +1,25 @@
 /**
- * The gate: one object that holds a loaded configuration, the actions registry, the compiled
- * resolver and the chain of token sources. Framework adapters (Express, Koa) and the CLI are
- * thin layers over it.
+ * The gate: one object that composes a loaded configuration, the actions registry, the resolver
+ * (`permissions/resolver.ts`, where every decision is made) and the token chain
+ * (`tokens/chain.ts`, where every token is verified). It only composes: each concept lives in
+ * its own module. Framework adapters (Express, Koa) and the CLI are thin layers over it.
  *
  * @module
  */
-import { dirname, resolve } from 'node:path'
 import type { TokengateConfig, TokengateConfigInput } from './config/config-types.js'
 import { loadConfig } from './config/load-config.js'
-import {
-  AuthenticationRequiredError,
-  ForbiddenError,
-  InvalidTokenError,
-  isTokengateError,
-} from './errors.js'
+import { AuthError, AuthenticationRequiredError, ForbiddenError } from './errors.js'
+import { GATE_INTERNALS, type GateInternals } from './internal/gate-internals.js'
+import { checkOptionNames } from './internal/options.js'
 import { type Action, ActionRegistry, actionsFromConfig } from './permissions/actions.js'
-import { createResolver } from './permissions/resolver.js'
-import { restrictionsProblem } from './permissions/restrictions.js'
+import { type Place, createResolver, placeOf } from './permissions/resolver.js'
 import { type CredentialsInput, compileTokenReader } from './tokens/bearer.js'
-import { type JwtSourceOptions, jwtOptionsFromConfig, jwtTokenSource } from './tokens/jwt.js'
-import { createSignedToken, signedTokenSource } from './tokens/signed.js'
-import { staticTokenSource, staticTokensFromConfig } from './tokens/static.js'
+import { createTokenChain } from './tokens/chain.js'
+import type { JwtSourceOptions } from './tokens/jwt.js'
+import { createSignedToken } from './tokens/signed.js'
+import { queryParamOf, tokenSourcesFromConfig } from './tokens/sources-from-config.js'
 import { checkCacheSize } from './tokens/verified-cache.js'
-import { tokensFileSource } from './tokens/tokens-file.js'
-import type { Actor, CheckTarget, Decision, Restrictions, TokenContext, TokenSource } from './types.js'
-import { isPlainObject } from './internal/is-plain-object.js'
+import type { Actor, CheckTarget, Decision, Restrictions, TokenSource } from './types.js'
 
 /** Options of {@link createGate}. */
 export interface GateOptions {
@@ -66,9 +61,9 @@ export interface GateOptions {
   /** More token sources, tried after the built-in ones, in order. */
   tokenSources?: readonly TokenSource[]
   /**
-   * How many verified `dstok_` tokens and JWTs each source remembers (by SHA-256 digest), so a
-   * token sent on every request pays for its signature check once. Expiry is checked on every
-   * request all the same; failures are never remembered. 0 turns the caches off.
+   * How many verified tokens the gate remembers (by SHA-256 digest), so a `dstok_` token or JWT
+   * sent on every request pays for its signature check once. Expiry is checked on every request
+   * all the same; failures are never remembered. 0 turns the cache off.
    * @defaultValue 1000
    */
   tokenCacheSize?: number
@@ -126,8 +121,24 @@ export interface Gate {
   createSignedToken(options: GateTokenOptions): string
 }
 
-const ALLOWED = true as const
+/** Every option {@link createGate} takes, for the strict check. */
+const GATE_OPTIONS: readonly (keyof GateOptions)[] = [
+  'rootEnabled',
+  'now',
+  'env',
+  'actions',
+  'secret',
+  'realm',
+  'unknownTokens',
+  'queryParam',
+  'schemes',
+  'jwt',
+  'tokenSources',
+  'tokenCacheSize',
+]
 
+/** The names of {@link GateOptions}, for adapters that take them with their own. @internal */
+export const GATE_OPTION_NAMES: readonly string[] = GATE_OPTIONS
 
 function toList(value: string | readonly string[] | undefined): string[] {
   if (value === undefined) return []
@@ -144,7 +155,7 @@ function checkOptions(options: GateOptions): {
   tokenSources: readonly TokenSource[]
   tokenCacheSize: number
 } {
-  if (typeof options !== 'object' || options === null) throw new TypeError('The options of createGate must be an object')
+  checkOptionNames(options, GATE_OPTIONS, 'createGate')
   const now = options.now ?? (() => Date.now() / 1000)
   if (typeof now !== 'function') throw new TypeError('"now" option must be a function returning unix seconds')
   const unknownTokens = options.unknownTokens ?? 'reject'
@@ -192,7 +203,7 @@ function checkSecretOption(secret: unknown): string[] {
  * gate.explain(null, 'view-table', { database: 'docs', resource: 'documents' }).reason
  * ```
  * @throws ConfigError (`ERR_CONFIG_INVALID`) for an invalid configuration; TypeError for
- * invalid options.
+ * invalid or unknown options.
  */
 export function createGate(configOrPath: TokengateConfigInput | string = {}, options: GateOptions = {}): Gate {
   const { now, unknownTokens, realm, rootEnabled, schemes, tokenSources, tokenCacheSize } = checkOptions(options)
@@ -204,79 +215,54 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
   const resolver = createResolver(config, registry, { rootEnabled })
 
   const secrets = options.secret === undefined ? toList(config.secret) : checkSecretOption(options.secret)
-  const settings = config.settings ?? {}
-  const fromConfig = staticTokensFromConfig(config)
-  const queryParam = options.queryParam === undefined ? fromConfig.param : options.queryParam
-  const jwtOptions = options.jwt ?? (config.jwt === undefined ? undefined : jwtOptionsFromConfig(config.jwt))
-  const sources: TokenSource[] = []
-  if (fromConfig.tokens.length > 0) sources.push(staticTokenSource(fromConfig.tokens))
-  if (config.tokens_file !== undefined) {
-    // A relative tokens_file is relative to the configuration file's directory (like $file), or
-    // to the working directory for a configuration object.
-    const base = typeof configOrPath === 'string' ? dirname(resolve(configOrPath)) : process.cwd()
-    sources.push(tokensFileSource(resolve(base, config.tokens_file), { registry }))
-  }
-  sources.push(
-    signedTokenSource({
+  const chain = createTokenChain({
+    sources: tokenSourcesFromConfig(config, {
+      registry,
       secrets,
-      allowSignedTokens: secrets.length > 0 && settings.allow_signed_tokens !== false,
-      maxTtl: settings.max_signed_tokens_ttl ?? 0,
-      cacheSize: tokenCacheSize,
+      jwt: options.jwt,
+      configFile: typeof configOrPath === 'string' ? configOrPath : undefined,
+      extra: tokenSources,
     }),
-  )
-  if (jwtOptions !== undefined) sources.push(jwtTokenSource({ cacheSize: tokenCacheSize, ...jwtOptions }))
-  sources.push(...tokenSources)
+    unknownTokens,
+    cacheSize: tokenCacheSize,
+  })
+  const readPresentedToken = compileTokenReader({
+    schemes,
+    queryParam: options.queryParam === undefined ? queryParamOf(config) : options.queryParam,
+  })
 
-  const readPresentedToken = compileTokenReader({ schemes, queryParam })
-
-  function withRealm<E>(error: E): E {
-    if (isTokengateError(error)) error.realm = realm
+  /** Every credential error leaves the gate naming the gate's realm. */
+  function withRealm(error: unknown): unknown {
+    if (error instanceof AuthError) error.realm = realm
     return error
   }
-
-  function checked(actor: unknown, source: TokenSource): Actor {
-    if (!isPlainObject(actor)) throw new TypeError(`Token source "${source.name}" returned an actor that is not an object`)
-    if (Object.prototype.hasOwnProperty.call(actor, '_r')) {
-      const problem = restrictionsProblem(actor['_r'])
-      if (problem !== null) throw new InvalidTokenError(`Invalid token: ${problem}`)
-    }
-    return actor
-  }
-
-  /**
-   * Ask the sources in order, starting at `from`. Synchronous while every source answers
-   * synchronously (the built-in ones do); switches to a promise at the first source that
-   * returns one, so an application source may be asynchronous.
-   */
-  function resolveToken(token: string, context: TokenContext, from: number): Actor | null | Promise<Actor | null> {
-    for (let index = from; index < sources.length; index++) {
-      const source = sources[index] as TokenSource
-      const result = source.verify(token, context)
-      if (result !== null && typeof (result as PromiseLike<Actor | null>).then === 'function') {
-        return Promise.resolve(result).then((actor) =>
-          actor === null ? resolveToken(token, context, index + 1) : checked(actor, source),
-        )
-      }
-      if (result !== null) return checked(result, source)
-    }
-    if (unknownTokens === 'anonymous') return null
-    throw new InvalidTokenError('Unknown token')
-  }
-
   const rethrowWithRealm = (error: unknown): never => {
     throw withRealm(error)
   }
 
-  /** {@link Gate.authenticate} without the promise when none is needed (the adapters' path). */
-  const authenticateNow: FastPath = (authorization, carrier, queryOf) => {
-    try {
-      const presented = readPresentedToken(authorization, carrier, queryOf)
-      if (presented === null) return null
-      const result = resolveToken(presented.token, { now: now() }, 0)
-      return result instanceof Promise ? result.catch(rethrowWithRealm) : result
-    } catch (error) {
-      throw withRealm(error)
-    }
+  /** The error for a denied check, with its explained decision. */
+  function denied(actor: Actor | null, action: string, place: Place): never {
+    const decision = resolver.explain(actor, action, place)
+    const check = { action: decision.action, database: decision.database, resource: decision.resource }
+    throw withRealm(actor === null ? new AuthenticationRequiredError(check, decision) : new ForbiddenError(check, decision))
+  }
+
+  const internals: GateInternals = {
+    chain,
+    authenticate(authorization, carrier, queryOf) {
+      try {
+        const presented = readPresentedToken(authorization, carrier, queryOf)
+        if (presented === null) return null
+        const verified = chain.verify(presented.token, now())
+        return verified instanceof Promise ? verified.catch(rethrowWithRealm) : verified
+      } catch (error) {
+        throw withRealm(error)
+      }
+    },
+    check(actor, action, database, resource) {
+      const place = { database, resource }
+      if (!resolver.decide(actor, registry.resolve(action), place)) denied(actor, action, place)
+    },
   }
 
   const gate: Gate = {
@@ -286,15 +272,13 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
     allowed: (actor, action, target) => resolver.allowed(actor, action, target),
     explain: (actor, action, target) => resolver.explain(actor, action, target),
     check(actor, action, target) {
-      if (resolver.allowed(actor, action, target)) return ALLOWED
-      const decision = resolver.explain(actor, action, target)
-      const denied = { action: decision.action, database: decision.database, resource: decision.resource }
-      throw withRealm(
-        actor === null ? new AuthenticationRequiredError(denied, decision) : new ForbiddenError(denied, decision),
-      )
+      const place = placeOf(target)
+      if (!resolver.decide(actor, registry.resolve(action), place)) denied(actor, action, place)
+      return true
     },
     async authenticate(input) {
-      return authenticateNow(input.authorization, input, queryOfInput)
+      const verified = await internals.authenticate(input.authorization, input, queryOfInput)
+      return verified === null ? null : verified.actor
     },
     createSignedToken({ actorId, expiresAfter, restrictions }) {
       const [secret] = secrets
@@ -311,68 +295,8 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
       })
     },
   }
-  Object.freeze(gate)
-  FAST_PATHS.set(gate, {
-    authenticate: authenticateNow,
-    check(actor, action, database, resource) {
-      // A resource without its database goes the long way, which throws the usual TypeError.
-      if ((resource === null || database !== null) && resolver.allowedAt(actor, action, database, resource)) return
-      gate.check(actor, action, { database, resource })
-    },
-  })
-  return gate
+  Object.defineProperty(gate, GATE_INTERNALS, { value: internals })
+  return Object.freeze(gate)
 }
-
-/** How an adapter reaches the query string of its request, only when it is needed. @internal */
-type FastPath = <C>(
-  authorization: string | readonly string[] | undefined,
-  carrier: C,
-  queryOf: (carrier: C) => CredentialsInput['query'],
-) => Actor | null | Promise<Actor | null>
-
-/** What the adapters call on every request, per gate made by {@link createGate}. */
-interface FastPaths {
-  readonly authenticate: FastPath
-  readonly check: (actor: Actor | null, action: string, database: string | null, resource: string | null) => void
-}
-
-const FAST_PATHS = new WeakMap<Gate, FastPaths>()
 
 const queryOfInput = (input: CredentialsInput): CredentialsInput['query'] => input.query
-
-/**
- * Authenticate a request through a gate, synchronously when every source that is asked answers
- * synchronously, so the adapters skip a promise per request, and without building a credentials
- * object: the adapter passes the header, its request, and how to get the request's query string
- * (read only when a query parameter is configured). Same results and errors as
- * {@link Gate.authenticate} (thrown rather than rejected on the synchronous path). A gate not
- * made by {@link createGate} is authenticated through its own `authenticate`.
- * @internal
- */
-export function authenticateNow<C>(
-  gate: Gate,
-  authorization: string | readonly string[] | undefined,
-  carrier: C,
-  queryOf: (carrier: C) => CredentialsInput['query'],
-): Actor | null | Promise<Actor | null> {
-  const fast = FAST_PATHS.get(gate)
-  if (fast !== undefined) return fast.authenticate(authorization, carrier, queryOf)
-  return gate.authenticate({
-    authorization,
-    get query() {
-      return queryOf(carrier)
-    },
-  })
-}
-
-/**
- * {@link Gate.check} for the guards: returns when allowed, throws the same coded errors when
- * not, and allocates nothing on the allowed path. A gate not made by {@link createGate} is
- * checked through its own `check`.
- * @internal
- */
-export function checkNow(gate: Gate, actor: Actor | null, action: string, database: string | null, resource: string | null): void {
-  const fast = FAST_PATHS.get(gate)
-  if (fast !== undefined) fast.check(actor, action, database, resource)
-  else gate.check(actor, action, { database, resource })
-}

@@ -8,8 +8,22 @@
 /**
  * Who is calling: a JSON object such as `{ id: 'root' }` or `{ bot_id: 'my-bot' }`. `null` means
  * anonymous. An actor that came from a restricted token carries `_r` (see {@link Restrictions}).
+ *
+ * An interface, so an application can say what its actors look like and have `req.actor.id`
+ * typed everywhere:
+ *
+ * @example
+ * ```ts
+ * declare module 'tokengate' {
+ *   interface Actor {
+ *     readonly id?: string
+ *   }
+ * }
+ * ```
  */
-export type Actor = { readonly [key: string]: unknown }
+export interface Actor {
+  readonly [key: string]: unknown
+}
 
 /**
  * Token restrictions, Datasette's `_r` object: `a` lists actions allowed everywhere, `d` actions
@@ -98,16 +112,73 @@ export interface Decision {
 /** What a token source sees of the request besides the token. */
 export interface TokenContext {
   /** The current time in unix seconds (the gate's `now` option). */
-  now: number
+  readonly now: number
+  /**
+   * SHA-256 of the token's UTF-8 bytes, lower-case hex: computed once per request and shared by
+   * every source and the cache, so a source that looks tokens up by hash never hashes again.
+   */
+  readonly digest: string
+}
+
+/**
+ * What a token source answers for a token that is its own and valid: the actor it stands for,
+ * and what the chain needs to know about the token.
+ */
+export interface TokenSourceResult {
+  /** The actor the token stands for (with `_r` when the token is restricted). */
+  readonly actor: Actor
+  /** The token's own id, when it has one (a managed token's record id). @defaultValue null */
+  readonly tokenId?: string | null | undefined
+  /** When the token stops being valid, in unix seconds; `null` for never. @defaultValue null */
+  readonly expiresAt?: number | null | undefined
+  /** When the token starts being valid, in unix seconds (a JWT's `nbf`). @defaultValue null */
+  readonly notBefore?: number | null | undefined
+}
+
+/**
+ * A token the chain verified: the actor, which source claimed the token, the token's id when it
+ * has one, and its expiry. `gate.authenticate` returns the actor alone; adapters, events and
+ * rate limits see the whole of it.
+ */
+export interface VerifiedToken {
+  /** The actor the token stands for, frozen. */
+  readonly actor: Actor
+  /** The name of the source that claimed the token, such as `static`, `dstok` or `jwt`. */
+  readonly source: string
+  /** The token's own id, or `null` when it has none. */
+  readonly tokenId: string | null
+  /** When the token stops being valid, in unix seconds, or `null` for never. */
+  readonly expiresAt: number | null
 }
 
 /**
  * Turns a presented token into an actor. Returns `null` when the token is not this source's
- * ("not mine": the next source tries), returns the actor when it is valid, and throws
- * {@link InvalidTokenError} when it is this source's token but bad ("mine but bad").
+ * ("not mine": the next source tries), a {@link TokenSourceResult} when it is this source's and
+ * valid, and throws {@link InvalidTokenError} when it is this source's token but bad ("mine but
+ * bad"). May answer with a promise (a store lookup); the chain stays synchronous while every
+ * source it asks answers synchronously.
+ *
+ * @example
+ * ```ts
+ * const apiKeys: TokenSource = {
+ *   name: 'api-keys',
+ *   verify(token, { digest }) {
+ *     const key = keysByHash.get(digest) // look tokens up by hash, never by value
+ *     return key === undefined ? null : { actor: { id: key.owner }, tokenId: key.id }
+ *   },
+ * }
+ * ```
  */
 export interface TokenSource {
   /** A short name for logs and explanations, such as `static` or `dstok`. */
   readonly name: string
-  verify(token: string, context: TokenContext): Actor | null | Promise<Actor | null>
+  /**
+   * How long, in seconds, the chain may reuse this source's answer for the same token without
+   * asking again: `Infinity` for answers that can only change with the token's expiry (a
+   * signature that verified), a few seconds for a store that may revoke it, 0 or absent to ask
+   * every time. Expiry (`expiresAt`, `notBefore`) is honoured on every request either way.
+   * @defaultValue 0
+   */
+  readonly cacheFor?: number
+  verify(token: string, context: TokenContext): TokenSourceResult | null | Promise<TokenSourceResult | null>
 }

@@ -258,7 +258,7 @@ describe('Express: wiring mistakes fail loudly', () => {
   test('a bug in a custom token source goes to next(err) even with the default onError', async () => {
     const errors: unknown[] = []
     const app = express()
-    app.use(tokenAuth({}, { tokenSources: [{ name: 'broken', verify: () => 'not an actor' as unknown as Actor }] }))
+    app.use(tokenAuth({}, { tokenSources: [{ name: 'broken', verify: () => 'not an actor' as never }] }))
     app.get('/open', (_req, res) => res.json({}))
     app.use(((err, _req, res, _next) => {
       errors.push(err)

@@ -250,7 +250,7 @@ describe('Koa: wiring mistakes fail loudly', () => {
     const errors: unknown[] = []
     const app = new Koa()
     app.on('error', (error: unknown) => errors.push(error))
-    app.use(tokenAuth({}, { tokenSources: [{ name: 'broken', verify: () => 'not an actor' as unknown as Actor }] }))
+    app.use(tokenAuth({}, { tokenSources: [{ name: 'broken', verify: () => 'not an actor' as never }] }))
     app.use((ctx) => {
       ctx.body = {}
     })

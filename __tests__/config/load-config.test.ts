@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { defineAction, loadConfig, resolveSecrets } from 'tokengate'
+import { createGate, defineAction, loadConfig, resolveSecrets } from 'tokengate'
 import { deepFreeze } from '../../lib/internal/deep-freeze.js'
 import { configError } from '../helpers/thrown.js'
 
@@ -261,34 +261,31 @@ describe('loadConfig: a bad configuration is one ConfigError with the exact path
       'EdDSA is not supported (jsonwebtoken 9 cannot verify it); use ES256, RS256 or PS256',
     ],
     ['jwt with a negative tolerance', { jwt: { algorithms: ['HS256'], secret: 'x', clock_tolerance: -5 } }, {}, 'jwt.clock_tolerance', 'must be at least 0; got the number -5'],
-    ['jwt without a key', { jwt: { algorithms: ['HS256'] } }, {}, 'jwt', 'needs a key: "secret" for HS256, HS384, HS512, or "public_key" (PEM) for RS*, PS*, ES*'],
+    // JWT keys: the same rules as the jwt option (lib/tokens/jwt-keys.ts), so the messages are
+    // that check's, at the configuration's paths. (Changed when the two checks became one: the
+    // configuration used to refuse HS* and RS* together, which the option accepted with one key
+    // per family; both now accept it.)
+    ['jwt without a key', { jwt: { algorithms: ['HS256'] } }, {}, 'jwt.secret', 'is required for HS256: pass the HMAC secret'],
     [
-      'jwt with both keys',
-      { jwt: { algorithms: ['HS256'], secret: 'x', public_key: 'y' } },
-      {},
-      'jwt',
-      'set either "secret" (for HS256, HS384, HS512) or "public_key" (for RS*, PS*, ES*), not both',
-    ],
-    [
-      'jwt mixing algorithm families',
+      'jwt mixing algorithm families with one key',
       { jwt: { algorithms: ['HS256', 'RS256'], secret: 'x' } },
       {},
-      'jwt.algorithms',
-      'mixes HMAC (HS256) and public-key (RS256) algorithms; one key cannot verify both, so list one family',
+      'jwt.public_key',
+      'is required for RS256: pass the PEM public key',
     ],
     [
       'jwt RS256 with a secret',
       { jwt: { algorithms: ['RS256'], secret: 'x' } },
       {},
       'jwt.secret',
-      'is for HMAC algorithms (HS256, HS384, HS512), but jwt.algorithms lists RS256; set "public_key" to a PEM public key instead',
+      'is set but no HS* algorithm is accepted: an HMAC secret cannot verify RS*, PS* or ES* tokens; remove it, or add HS256 to jwt.algorithms',
     ],
     [
       'jwt HS256 with a public key',
       { jwt: { algorithms: ['HS512'], public_key: 'x' } },
       {},
       'jwt.public_key',
-      'is for RS*, PS*, ES* algorithms, but jwt.algorithms lists HS512; set "secret" instead',
+      'is set but only HS* algorithms are accepted: a public key cannot verify HS* tokens; remove it, or add RS256 (or another algorithm for the key) to jwt.algorithms',
     ],
     [
       'jwt with a public key that is not a key',
@@ -580,9 +577,11 @@ describe('loadConfig: misuse of the API is a TypeError', () => {
 
   test('option actions that collide with a built-in', () => {
     const clash = defineAction({ name: 'my-view', abbr: 'vt', scope: 'resource' })
+    // The registry and the loader share one check (actionProblems), so option actions get the
+    // configuration's wording, prefixed with the action.
     expect(() => loadConfig({}, { actions: [clash] })).toThrow(
       new TypeError(
-        'Action "my-view" passed in the "actions" option cannot use "vt": it is already the name or abbreviation of the built-in action "view-table"',
+        'Action "my-view" passed in the "actions" option: abbreviation "vt" is already the abbreviation of the built-in action "view-table"; choose another abbreviation',
       ),
     )
   })
@@ -590,10 +589,25 @@ describe('loadConfig: misuse of the API is a TypeError', () => {
   test('an option action that also requires an action nobody registers', () => {
     const orphan = defineAction({ name: 'publish-post', scope: 'resource', alsoRequires: 'review-post' })
     expect(() => loadConfig({}, { actions: [orphan] })).toThrow(
-      new TypeError('Action "publish-post" also requires "review-post", which is not a registered action name'),
+      new TypeError(
+        'Action "publish-post" passed in the "actions" option: also_requires names an unknown action "review-post"; declare it in "actions" or pass it in the "actions" option',
+      ),
     )
     // near miss: the configuration declares it
     expect(() => loadConfig({ actions: { 'review-post': { scope: 'resource' } } }, { actions: [orphan] })).not.toThrow()
+  })
+})
+
+describe('loadConfig and createGate accept the same jwt blocks', () => {
+  test('one key per family: HS256 with the secret, RS256 with the public key', () => {
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const jwt = { algorithms: ['HS256', 'RS256'], secret: 'hmac-secret', public_key: publicKey.export({ type: 'spki', format: 'pem' }).toString() }
+    expect(() => loadConfig({ jwt })).not.toThrow()
+    expect(() => createGate({ jwt })).not.toThrow()
+    // near miss: the public key without an asymmetric algorithm
+    for (const load of [() => loadConfig({ jwt: { ...jwt, algorithms: ['HS256'] } }), () => createGate({ jwt: { ...jwt, algorithms: ['HS256'] } })]) {
+      expect(load).toThrow(expect.objectContaining({ code: 'ERR_CONFIG_INVALID', path: 'jwt.public_key' }))
+    }
   })
 })
 

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from 'tokengate'
-import { closest, describeValue, schemaProblems } from '../../lib/config/schema.js'
+import { describeValue, schemaProblems } from '../../lib/config/schema.js'
+import { closest } from '../../lib/internal/closest.js'
 
 const ALLOW_EXPECTED = 'must be true, false, null or an object such as {"id": "root"}'
 

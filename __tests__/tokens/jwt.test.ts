@@ -7,9 +7,10 @@
 import { createHmac, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { deflateSync } from 'node:zlib'
 import jwt from 'jsonwebtoken'
-import { InvalidTokenError, createJwt, jwtOptionsFromConfig, jwtTokenSource } from 'tokengate'
+import { InvalidTokenError, createGate, createJwt, jwtTokenSource, loadConfig } from 'tokengate'
 import type { Actor, JwtSourceOptions, TokenSource } from 'tokengate'
 import { thrown } from '../helpers/thrown.js'
+import { actorOf } from '../helpers/source.js'
 
 const NOW = 1_700_000_000
 const SECRET = 'a-test-hmac-secret-of-more-than-32-bytes'
@@ -39,9 +40,7 @@ function hs256(options: Partial<JwtSourceOptions> = {}): TokenSource {
 }
 
 function verifySync(source: TokenSource, token: string, now = NOW): Actor | null {
-  const result = source.verify(token, { now })
-  if (result instanceof Promise) throw new Error('the JWT source verifies synchronously')
-  return result
+  return actorOf(source, token, now)
 }
 
 /** Asserts that verifying throws InvalidTokenError with exactly this message, and not the token. */
@@ -295,8 +294,10 @@ describe('claims to actor', () => {
     expectInvalid(hs256(), sign({ sub: 'alice', _r: restrictions }), message)
   })
 
-  test('the actor is frozen, all the way down', () => {
-    const actor = verifySync(hs256(), sign({ sub: 'alice', _r: { a: ['vi'] }, actor: { roles: ['staff'] } }))
+  test('the actor is frozen, all the way down, once the gate remembers it', async () => {
+    const gate = createGate({ jwt: { algorithms: ['HS256'], secret: SECRET } })
+    const token = sign({ sub: 'alice', _r: { a: ['vi'] }, actor: { roles: ['staff'] } })
+    const actor = await gate.authenticate({ authorization: `Bearer ${token}` })
     expect(Object.isFrozen(actor)).toBe(true)
     expect(Object.isFrozen(actor?.['_r'])).toBe(true)
     expect(Object.isFrozen(actor?.['roles'])).toBe(true)
@@ -327,7 +328,7 @@ describe('option misuse', () => {
     ['no algorithms', { secret: SECRET }, '"algorithms" option is required: list the algorithms you accept, such as ["HS256"]'],
     ['empty algorithms', { algorithms: [], secret: SECRET }, '"algorithms" option is required: list the algorithms you accept, such as ["HS256"]'],
     ['algorithms as a string', { algorithms: 'HS256', secret: SECRET }, '"algorithms" option is required: list the algorithms you accept, such as ["HS256"]'],
-    ['none', { algorithms: ['HS256', 'none'], secret: SECRET }, '"algorithms" option must not list "none": unsigned tokens are never accepted'],
+    ['none', { algorithms: ['HS256', 'none'], secret: SECRET }, '"algorithms" option: "none" is refused: unsigned tokens are never accepted'],
     ['EdDSA', { algorithms: ['EdDSA'], publicKey: RSA_PUBLIC_PEM }, '"algorithms" option: EdDSA is not supported (jsonwebtoken 9 cannot verify it); use ES256, RS256 or PS256'],
     ['an unknown algorithm', { algorithms: ['hs256'], secret: SECRET }, '"algorithms" option: unknown algorithm "hs256"; use HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384 or ES512'],
     ['HS256 without a secret', { algorithms: ['HS256'] }, '"secret" option is required for HS256: pass the HMAC secret'],
@@ -338,12 +339,13 @@ describe('option misuse', () => {
     ['an empty secret', { algorithms: ['HS256'], secret: '' }, '"secret" option must not be empty'],
     ['a public KeyObject as the secret', { algorithms: ['HS256'], secret: rsa.publicKey }, '"secret" option must be an HMAC secret for HS256 (a string, a Buffer or a secret KeyObject), got a public KeyObject'],
     ['a number as the secret', { algorithms: ['HS256'], secret: 42 }, '"secret" option must be a string, a Buffer or a secret KeyObject, got number'],
-    ['a public key that is not PEM', { algorithms: ['RS256'], publicKey: 'not-a-key' }, '"publicKey" option is not a valid public key: pass a PEM such as "-----BEGIN PUBLIC KEY-----…"'],
+    ['a public key that is not PEM', { algorithms: ['RS256'], publicKey: 'not-a-key' }, '"publicKey" option is not a valid PEM public key (such as "-----BEGIN PUBLIC KEY-----\\n…"); check the key or the file it is read from'],
     ['an RSA key for ES256', { algorithms: ['ES256'], publicKey: RSA_PUBLIC_PEM }, '"publicKey" option is an rsa key, which cannot verify ES256: accept only algorithms that fit the key'],
     ['an EC key for RS256', { algorithms: ['RS256'], publicKey: ecPem }, '"publicKey" option is an ec key, which cannot verify RS256: accept only algorithms that fit the key'],
     ['a P-384 key for ES256', { algorithms: ['ES256'], publicKey: ec384.publicKey }, '"publicKey" option is an ec key on curve secp384r1, which cannot verify ES256 (it needs prime256v1)'],
-    ['an unknown option', { algorithms: ['RS256'], public_key: RSA_PUBLIC_PEM }, 'Unknown option "public_key": jwtTokenSource takes "algorithms", "secret", "publicKey", "issuer", "audience", "actorClaim", "actorIdKey", "clockTolerance", "cacheSize"'],
-    ['a negative cacheSize', { algorithms: ['HS256'], secret: SECRET, cacheSize: -1 }, '"cacheSize" option must be a non-negative integer (0 turns the cache off)'],
+    ['an unknown option', { algorithms: ['RS256'], public_key: RSA_PUBLIC_PEM }, '"public_key" is not an option of jwtTokenSource; did you mean "publicKey"?'],
+    // The cache moved from the sources to the gate's token chain (tokenCacheSize).
+    ['cacheSize', { algorithms: ['HS256'], secret: SECRET, cacheSize: 10 }, '"cacheSize" is not an option of jwtTokenSource; its options are "algorithms", "secret", "publicKey", "issuer", "audience", "actorClaim", "actorIdKey", "clockTolerance"'],
     ['an empty issuer', { algorithms: ['HS256'], secret: SECRET, issuer: '' }, '"issuer" option must be a non-empty string or a non-empty list of non-empty strings, got string'],
     ['an empty audience list', { algorithms: ['HS256'], secret: SECRET, audience: [] }, '"audience" option must be a non-empty string or a non-empty list of non-empty strings, got a list'],
     ['an empty actorClaim', { algorithms: ['HS256'], secret: SECRET, actorClaim: '' }, '"actorClaim" option must be a non-empty string, got string'],
@@ -364,40 +366,21 @@ describe('option misuse', () => {
   })
 })
 
-describe('jwtOptionsFromConfig', () => {
-  test('maps every snake_case key', () => {
-    expect(
-      jwtOptionsFromConfig({
-        algorithms: ['RS256'],
-        public_key: RSA_PUBLIC_PEM,
-        issuer: 'https://id.example',
-        audience: ['api'],
-        actor_claim: 'user_id',
-        actor_id_key: 'user',
-        clock_tolerance: 30,
-      }),
-    ).toStrictEqual({
-      algorithms: ['RS256'],
-      publicKey: RSA_PUBLIC_PEM,
-      issuer: 'https://id.example',
-      audience: ['api'],
-      actorClaim: 'user_id',
-      actorIdKey: 'user',
-      clockTolerance: 30,
+describe('the configuration\'s jwt block', () => {
+  test('maps every snake_case key to the source\'s option', async () => {
+    const gate = createGate({
+      jwt: { algorithms: ['HS256'], secret: SECRET, issuer: 'https://id.example', audience: ['api'], actor_claim: 'user_id', actor_id_key: 'user', clock_tolerance: 30 },
     })
+    const token = sign({ user_id: 'alice', iss: 'https://id.example', aud: 'api', exp: Math.floor(Date.now() / 1000) - 10 })
+    await expect(gate.authenticate({ authorization: `Bearer ${token}` })).resolves.toMatchObject({ user: 'alice', token: 'jwt' })
+    const wrongIssuer = sign({ user_id: 'alice', iss: 'https://other.example', aud: 'api' })
+    await expect(gate.authenticate({ authorization: `Bearer ${wrongIssuer}` })).rejects.toMatchObject({ reason: 'invalid_claims' })
   })
 
-  test('leaves absent keys out, and the result builds a working source', () => {
-    const options = jwtOptionsFromConfig({ algorithms: ['HS256'], secret: SECRET })
-    expect(options).toStrictEqual({ algorithms: ['HS256'], secret: SECRET })
-    expect(verifySync(jwtTokenSource(options), sign({ sub: 'alice' }))).toEqual({ id: 'alice', token: 'jwt' })
-  })
-
-  test('a block without algorithms fails when the source is built', () => {
-    const options = jwtOptionsFromConfig({ secret: SECRET } as never)
-    expect(() => jwtTokenSource(options)).toThrow(
-      new TypeError('"algorithms" option is required: list the algorithms you accept, such as ["HS256"]'),
-    )
+  test('a block without algorithms is refused by loadConfig and createGate alike', () => {
+    for (const load of [() => loadConfig({ jwt: { secret: SECRET } } as never), () => createGate({ jwt: { secret: SECRET } } as never)]) {
+      expect(load).toThrow(expect.objectContaining({ code: 'ERR_CONFIG_INVALID', path: 'jwt.algorithms' }))
+    }
   })
 })
 
@@ -456,7 +439,7 @@ describe('createJwt', () => {
   // Misuse: TypeError with a message that says what to do.
   test.each<[string, unknown, string]>([
     ['an empty actor id', { actorId: '', secret: SECRET }, '"actorId" option must be a non-empty string, got string'],
-    ['alg none', { actorId: 'a', secret: SECRET, algorithm: 'none' }, '"algorithm" option must not list "none": unsigned tokens are never accepted'],
+    ['alg none', { actorId: 'a', secret: SECRET, algorithm: 'none' }, '"algorithm" option: "none" is refused: unsigned tokens are never accepted'],
     ['an unknown algorithm', { actorId: 'a', secret: SECRET, algorithm: 'HS1' }, '"algorithm" option: unknown algorithm "HS1"; use HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384 or ES512'],
     ['HS256 without a secret', { actorId: 'a' }, '"secret" option is required for HS256: pass the HMAC secret'],
     ['HS256 with a private key', { actorId: 'a', privateKey: RSA_PRIVATE_PEM }, '"privateKey" option cannot sign HS256: pass the HMAC secret as "secret"'],

@@ -14,6 +14,7 @@ import {
 import type { Restrictions } from 'tokengate'
 import { encodeSignedTokenPayload, signSignedTokenBody } from '../../lib/tokens/signed.js'
 import { thrown } from '../helpers/thrown.js'
+import { actorOf, answerOf } from '../helpers/source.js'
 
 interface Vector {
   name: string
@@ -592,22 +593,23 @@ describe('signedTokenSource', () => {
     const source = signedTokenSource({ secrets: [SECRET], maxTtl: 10 })
     const token = createSignedToken({ actorId: 'bob', secret: SECRET, now: T })
     expect(source.name).toBe('dstok')
-    expect(source.verify(token, { now: T + 10 })).toEqual({ id: 'bob', token: 'dstok', token_expires: T + 10 })
-    expectInvalid(() => source.verify(token, { now: T + 11 }), 'Token has expired')
-    expect(source.verify('not-mine', { now: T })).toBeNull()
+    expect(answerOf(source, token, T + 10)).toEqual({ actor: { id: 'bob', token: 'dstok', token_expires: T + 10 }, expiresAt: T + 10 })
+    expect(source.cacheFor).toBe(Infinity)
+    expectInvalid(() => actorOf(source, token, T + 11), 'Token has expired')
+    expect(actorOf(source, 'not-mine', T)).toBeNull()
   })
 
   test('rotation: verifies tokens signed with any listed secret', () => {
     const source = signedTokenSource({ secrets: ['new', 'old'] })
-    expect(source.verify(createSignedToken({ actorId: 'a', secret: 'old', now: T }), { now: T })).toEqual({ id: 'a', token: 'dstok' })
-    expect(source.verify(createSignedToken({ actorId: 'b', secret: 'new', now: T }), { now: T })).toEqual({ id: 'b', token: 'dstok' })
-    expectInvalid(() => source.verify(createSignedToken({ actorId: 'c', secret: 'gone', now: T }), { now: T }), 'Invalid token signature')
+    expect(actorOf(source, createSignedToken({ actorId: 'a', secret: 'old', now: T }), T)).toEqual({ id: 'a', token: 'dstok' })
+    expect(actorOf(source, createSignedToken({ actorId: 'b', secret: 'new', now: T }), T)).toEqual({ id: 'b', token: 'dstok' })
+    expectInvalid(() => actorOf(source, createSignedToken({ actorId: 'c', secret: 'gone', now: T }), T), 'Invalid token signature')
   })
 
   test('disabled: claims every dstok_ token and rejects it; needs no secret', () => {
     const source = signedTokenSource({ secrets: [], allowSignedTokens: false })
-    expectInvalid(() => source.verify(createSignedToken({ actorId: 'a', secret: SECRET, now: T }), { now: T }), 'Signed tokens are not enabled')
-    expect(source.verify('DSTOK_x.y', { now: T })).toBeNull()
+    expectInvalid(() => actorOf(source, createSignedToken({ actorId: 'a', secret: SECRET, now: T }), T), 'Signed tokens are not enabled')
+    expect(actorOf(source, 'DSTOK_x.y', T)).toBeNull()
   })
 
   test('checks its settings once, when created', () => {
@@ -619,6 +621,6 @@ describe('signedTokenSource', () => {
 
   test('rejects a context without a usable time', () => {
     const source = signedTokenSource({ secrets: [SECRET] })
-    expect(() => source.verify('dstok_x.y', { now: Number.NaN })).toThrow(new TypeError('"now" must be a finite number of unix seconds, got NaN'))
+    expect(() => actorOf(source, 'dstok_x.y', Number.NaN)).toThrow(new TypeError('"now" must be a finite number of unix seconds, got NaN'))
   })
 })

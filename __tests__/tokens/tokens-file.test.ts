@@ -19,6 +19,7 @@ import {
   writeTokensFile,
 } from 'tokengate'
 import type { TokensFile } from 'tokengate'
+import { actorOf } from '../helpers/source.js'
 
 const TOKEN_A = 'apiv3_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
 const TOKEN_B = 'apiv3_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB'
@@ -180,14 +181,14 @@ describe('tokensFileSource', () => {
   test('resolves a token to its owner restricted by its compiled permissions', () => {
     const source = tokensFileSource(setup(validFile()))
     expect(source.name).toBe('tokens_file')
-    expect(source.verify(TOKEN_A, context)).toEqual({
+    expect(actorOf(source, TOKEN_A, context.now)).toEqual({
       id: 'root',
       token: 'tokens_file',
       token_name: 'ingest',
       _r: { d: { sensors: ['ir', 'ur', 'dr'] } },
       token_expires: NOW + 60,
     })
-    expect(source.verify(TOKEN_B, context)).toEqual({
+    expect(actorOf(source, TOKEN_B, context.now)).toEqual({
       id: 'bob',
       token: 'tokens_file',
       token_name: 'dashboard',
@@ -201,7 +202,7 @@ describe('tokensFileSource', () => {
     ['file owner', { owner: 'file-owner', tokens: [{ token: TOKEN_A, name: 'x', permissions: ['db:a:read'] }] }, 'file-owner'],
     ['root by default', { tokens: [{ token: TOKEN_A, name: 'x', permissions: ['db:a:read'] }] }, 'root'],
   ])('owner: %s', (_label, data, owner) => {
-    expect(tokensFileSource(setup(data)).verify(TOKEN_A, context)).toMatchObject({ id: owner })
+    expect(actorOf(tokensFileSource(setup(data)), TOKEN_A, context.now)).toMatchObject({ id: owner })
   })
 
   // Lookup: only the exact token; anything else is not mine (null).
@@ -213,7 +214,7 @@ describe('tokensFileSource', () => {
     ['a dstok_ token', 'dstok_abc.def'],
     ['the empty string', ''],
   ])('%s is not mine', (_label, token) => {
-    expect(tokensFileSource(setup(validFile())).verify(token, context)).toBeNull()
+    expect(actorOf(tokensFileSource(setup(validFile())), token, context.now)).toBeNull()
   })
 
   // Expiry: valid up to and including expiry_millis, rejected after it.
@@ -224,16 +225,16 @@ describe('tokensFileSource', () => {
     ['a day after', NOW + 86_400, false],
   ])('%s', (_label, now, valid) => {
     const source = tokensFileSource(setup(validFile()))
-    if (valid) expect(source.verify(TOKEN_A, { now })).toMatchObject({ token_name: 'ingest' })
-    else expect(() => source.verify(TOKEN_A, { now })).toThrow(new InvalidTokenError('Token has expired'))
+    if (valid) expect(actorOf(source, TOKEN_A, now)).toMatchObject({ token_name: 'ingest' })
+    else expect(() => actorOf(source, TOKEN_A, now)).toThrow(new InvalidTokenError('Token has expired'))
   })
 
   test('the actor is frozen all the way down and the same object every time', () => {
     const source = tokensFileSource(setup(validFile()))
-    const actor = source.verify(TOKEN_A, context)
+    const actor = actorOf(source, TOKEN_A, context.now)
     expect(Object.isFrozen(actor)).toBe(true)
     expect(Object.isFrozen((actor as { _r: { d: object } })._r.d)).toBe(true)
-    expect(source.verify(TOKEN_A, context)).toBe(actor)
+    expect(actorOf(source, TOKEN_A, context.now)).toBe(actor)
   })
 
   test('an invalid permission string is a ConfigError at its path, listing every one', () => {
@@ -262,7 +263,7 @@ describe('tokensFileSource', () => {
     const registry = new ActionRegistry([defineAction({ name: 'publish-post', abbr: 'pp', scope: 'resource' })])
     const file = setup({ tokens: [{ token: TOKEN_A, name: 'x', permissions: ['table:blog/posts:publish-post'] }] })
     expect(() => tokensFileSource(file)).toThrow(ConfigError)
-    expect(tokensFileSource(file, { registry }).verify(TOKEN_A, context)).toMatchObject({ _r: { r: { blog: { posts: ['pp'] } } } })
+    expect(actorOf(tokensFileSource(file, { registry }), TOKEN_A, context.now)).toMatchObject({ _r: { r: { blog: { posts: ['pp'] } } } })
   })
 })
 

@@ -8,7 +8,9 @@
  */
 import type { TokengateConfigInput } from '../config/config-types.js'
 import { InvalidParameterError } from '../errors.js'
-import { type Gate, type GateOptions, createGate } from '../gate.js'
+import { GATE_OPTION_NAMES, type Gate, type GateOptions, createGate } from '../gate.js'
+import { GATE_INTERNALS, type GateInternals, internalsOf } from '../internal/gate-internals.js'
+import { checkOptionNames } from '../internal/options.js'
 import type { Actor, Decision } from '../types.js'
 
 /**
@@ -62,31 +64,40 @@ export function compileTarget<Req>(spec: TargetSpec<Req> | null | undefined, wha
   }
 }
 
-function isGate(value: unknown): value is Gate {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Gate).authenticate === 'function' &&
-    typeof (value as Gate).explain === 'function'
-  )
+/** Every option of `tokenAuth`: the gate's and the adapter's. @internal */
+export const TOKEN_AUTH_OPTIONS: readonly string[] = [...GATE_OPTION_NAMES, 'onError']
+
+/** Every option of a guard or endpoint. @internal */
+export const ADAPTER_OPTIONS: readonly string[] = ['onError']
+
+/** What `tokenAuth` leaves for the guards of a request: the gate, its internals and the error mode. @internal */
+export interface AdapterState {
+  readonly gate: Gate
+  readonly internals: GateInternals
+  readonly onError: OnError
 }
 
 /**
- * The gate behind a middleware: an existing gate is used as is; a configuration or a path
- * makes a new one with the gate options.
+ * The state behind a `tokenAuth` middleware: an existing gate is used as is; a configuration or
+ * a path makes a new one with the gate options. Options are checked strictly here, once.
  * @internal
  */
-export function gateFrom(configOrGate: TokengateConfigInput | string | Gate | undefined, options: GateOptions & AdapterOptions): Gate {
+export function adapterState(configOrGate: TokengateConfigInput | string | Gate | undefined, options: GateOptions & AdapterOptions): AdapterState {
+  checkOptionNames(options, TOKEN_AUTH_OPTIONS, 'tokenAuth')
+  const onError = onErrorFrom(options)
   const { onError: _onError, ...gateOptions } = options
-  if (isGate(configOrGate)) {
+  let gate: Gate
+  if (typeof configOrGate === 'object' && configOrGate !== null && GATE_INTERNALS in configOrGate) {
     if (Object.keys(gateOptions).length > 0) {
       throw new TypeError(
         `Gate options (${Object.keys(gateOptions).join(', ')}) cannot be applied to an existing gate: pass them to createGate instead`,
       )
     }
-    return configOrGate
+    gate = configOrGate as Gate
+  } else {
+    gate = createGate(configOrGate as TokengateConfigInput | string | undefined, gateOptions)
   }
-  return createGate(configOrGate, gateOptions)
+  return Object.freeze({ gate, internals: internalsOf(gate, 'tokenAuth'), onError })
 }
 
 /** Validate the `onError` option. @internal */
@@ -119,6 +130,7 @@ export function compileGuard<Req>(
   options: AdapterOptions | undefined,
 ): CompiledGuard<Req> {
   if (typeof action !== 'string' || action === '') throw new TypeError('requirePermission needs an action name, such as "view-table"')
+  checkOptionNames(options, ADAPTER_OPTIONS, 'requirePermission')
   if (resource != null && database == null) throw new TypeError(`requirePermission("${action}") has a resource but no database`)
   return {
     action,

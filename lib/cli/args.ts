@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { closest } from '../config/schema.js'
+import { closest } from '../internal/closest.js'
 import { UsageError } from './usage-error.js'
 
 /** One option a command accepts. */

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { isTokengateError } from '../errors.js'
+import { PermissionStringError } from '../errors.js'
 import { parseDuration } from '../internal/duration.js'
 import { ActionRegistry } from '../permissions/actions.js'
 import { parsePermissions } from '../permissions/permission-strings.js'
@@ -147,8 +147,9 @@ function permissionStrings(scanned: ScannedArgs): string[] {
     try {
       parsePermissions(permission, REGISTRY)
     } catch (error) {
-      if (!isTokengateError(error)) throw error
-      const message = error.message.startsWith('invalid permission ')
+      if (!(error instanceof PermissionStringError)) throw error
+      // A format problem quotes the whole string already; the others name only the bad part.
+      const message = error.field === 'format'
         ? `--permission: ${error.message}`
         : `--permission ${JSON.stringify(permission)}: ${error.message}`
       throw new UsageError(message, { cause: error })

@@ -196,7 +196,7 @@ export async function inspectCommand(argv: readonly string[], io: CliIo): Promis
     actor = await gate.authenticate({ authorization: `Bearer ${token}` })
   } catch (error) {
     if (error instanceof InvalidTokenError) {
-      const message = error.message === 'Unknown token' ? unknownTokenMessage(token, configPath, secret !== undefined) : error.message
+      const message = error.reason === 'unknown' ? unknownTokenMessage(token, configPath, secret !== undefined) : error.message
       throw new RefusedError(message, { cause: error })
     }
     throw error

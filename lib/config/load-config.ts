@@ -9,8 +9,8 @@
  * 3. strip one trailing newline from static tokens that came from `$file` (SPEC 6, "Secrets");
  * 4. validate the shape ({@link CONFIG_SCHEMA}, every error at once);
  * 5. semantic checks: custom actions build a valid action registry with the code's actions,
- *    every `permissions` key is a registered full action name, the JWT key suits its
- *    algorithms;
+ *    every `permissions` key is a registered full action name, the JWT keys suit their
+ *    algorithms (by the same rules as the `jwt` option), a static actor's `_r` is well formed;
  * 6. deep-freeze and return.
  *
  * Loading is synchronous (`createGate` calls it) and all-or-nothing: any problem throws one
@@ -18,18 +18,19 @@
  *
  * @module
  */
-import { createPublicKey } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { dirname, extname, resolve } from 'node:path'
 import { ConfigError } from '../errors.js'
 import { deepFreeze } from '../internal/deep-freeze.js'
-import { type Action, BUILTIN_ACTIONS, ActionRegistry, defineAction } from '../permissions/actions.js'
+import { type Action, type DeclaredAction, actionProblemError, actionProblems, defineAction, unknownActionMessage } from '../permissions/actions.js'
 import type { TokengateConfig } from './config-types.js'
-import { closest, schemaProblems } from './schema.js'
+import { schemaProblems } from './schema.js'
 import { type PathSegment, ROOT_PATH, formatPath } from '../internal/json-path.js'
 import { type ConfigProblem, type SecretOrigin, resolveSecretsDetailed } from './secrets.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
 import { lineAndColumn, locateJsonError } from '../internal/json-syntax-error.js'
+import { type JwtKeyInput, type JwtKeyNames, jwtKeys } from '../tokens/jwt-keys.js'
+import { restrictionsProblem } from '../permissions/restrictions.js'
 
 /** Options of {@link loadConfig}. */
 export interface LoadConfigOptions {
@@ -143,19 +144,6 @@ function hasProblemUnder(problems: readonly ConfigProblem[], prefix: string): bo
   return problems.some((p) => p.path === prefix || p.path.startsWith(`${prefix}.`) || p.path.startsWith(`${prefix}[`))
 }
 
-/** Who owns a name or abbreviation, for messages. */
-interface Owner {
-  action: Action
-  origin: 'built-in' | 'option' | 'config'
-}
-
-function describeOwner({ action, origin }: Owner): string {
-  const name = JSON.stringify(action.name)
-  if (origin === 'built-in') return `the built-in action ${name}`
-  if (origin === 'option') return `the action ${name} passed in the "actions" option`
-  return `the action ${name} declared in "actions"`
-}
-
 /** What the action checks learned, for the `permissions` check that follows. */
 interface KnownActions {
   /** Every registered full name. */
@@ -165,46 +153,27 @@ interface KnownActions {
 }
 
 /**
- * Check the configuration's `actions` against the built-ins and the option's actions: valid
- * names and abbreviations, no collisions, also-requires naming a registered action, no cycles.
- * Problems go to `problems`, each at `actions.<name>`. A conflict among the option's own actions
- * is a programming error and throws a TypeError.
+ * Check the configuration's `actions` together with the built-ins and the option's actions, by
+ * the registry's own rules (`actionProblems`): valid names and abbreviations, no collisions,
+ * also-requires naming a registered action, no cycles. Problems of configured actions go to
+ * `problems`, each at `actions.<name>`; a problem of the option's actions is a programming
+ * error and throws a TypeError.
  */
-function checkActions(
-  config: JsonObject,
-  optionActions: readonly Action[],
-  problems: ConfigProblem[],
-): KnownActions {
-  const owners = new Map<string, Owner>()
-  const take = (action: Action, origin: Owner['origin']): void => {
-    owners.set(action.name, { action, origin })
-    if (action.abbr !== null) owners.set(action.abbr, { action, origin })
-  }
-  for (const action of BUILTIN_ACTIONS) take(action, 'built-in')
-  for (const action of optionActions) {
-    for (const key of action.abbr === null ? [action.name] : [action.name, action.abbr]) {
-      const owner = owners.get(key)
-      if (owner !== undefined) {
-        throw new TypeError(
-          `Action "${action.name}" passed in the "actions" option cannot use "${key}": it is already the name or abbreviation of ${describeOwner(owner)}`,
-        )
-      }
-    }
-    take(action, 'option')
-  }
-
-  const declared = config['actions']
-  const configActions: Action[] = []
-  // With shape problems under `actions` (reported by the schema), the registry is not built.
-  const actionsShapeValid = declared === undefined || (isPlainObject(declared) && !hasProblemUnder(problems, 'actions'))
-  if (isPlainObject(declared) && actionsShapeValid) {
-    for (const [name, spec] of Object.entries(declared)) {
+function checkActions(config: JsonObject, optionActions: readonly Action[], problems: ConfigProblem[]): KnownActions {
+  const declared: DeclaredAction[] = optionActions.map((action) => ({ action, origin: 'option' }))
+  const configured = config['actions']
+  // With shape problems under `actions` (reported by the schema), the actions are not checked.
+  const shapeValid = configured === undefined || (isPlainObject(configured) && !hasProblemUnder(problems, 'actions'))
+  /** Declared names whose own definition failed: known, so not reported again elsewhere. */
+  const failed = new Set<string>()
+  if (isPlainObject(configured) && shapeValid) {
+    for (const [name, spec] of Object.entries(configured)) {
       const path = formatPath(['actions', name])
       const init = spec as { abbr?: string | null; scope: Action['scope']; default?: boolean; also_requires?: string | null; description?: string }
-      let action: Action
       try {
         defineAction({ name, scope: init.scope })
       } catch {
+        failed.add(name)
         problems.push({
           path,
           message: `${JSON.stringify(name)} is not a valid action name; use letters, digits, "-" and "_", starting with a letter or digit, such as "publish-post"`,
@@ -212,110 +181,37 @@ function checkActions(
         continue
       }
       try {
-        action = defineAction({
-          name,
-          abbr: init.abbr,
-          scope: init.scope,
-          defaultAllow: init.default,
-          alsoRequires: init.also_requires,
-          description: init.description,
+        declared.push({
+          origin: 'config',
+          action: defineAction({
+            name,
+            abbr: init.abbr,
+            scope: init.scope,
+            defaultAllow: init.default,
+            alsoRequires: init.also_requires,
+            description: init.description,
+          }),
         })
       } catch {
+        failed.add(name)
         problems.push({
           path,
           message: `abbreviation ${JSON.stringify(init.abbr)} is not valid; use letters, digits, "-" and "_", starting with a letter or digit, such as "pp"`,
         })
-        continue
       }
-      const nameOwner = owners.get(action.name)
-      const abbrOwner = action.abbr === null ? undefined : owners.get(action.abbr)
-      if (nameOwner !== undefined) {
-        const what = nameOwner.action.name === action.name ? 'the name' : 'the abbreviation'
-        problems.push({
-          path,
-          message: `name ${JSON.stringify(action.name)} is already ${what} of ${describeOwner(nameOwner)}; choose another name`,
-        })
-        continue
-      }
-      if (abbrOwner !== undefined && action.abbr !== null) {
-        const what = abbrOwner.action.name === action.abbr ? 'the name' : 'the abbreviation'
-        problems.push({
-          path,
-          message: `abbreviation ${JSON.stringify(action.abbr)} is already ${what} of ${describeOwner(abbrOwner)}; choose another abbreviation`,
-        })
-        continue
-      }
-      take(action, 'config')
-      configActions.push(action)
     }
   }
-
-  const names = new Set<string>()
-  const abbreviations = new Map<string, string>()
-  for (const [key, { action }] of owners) {
-    if (key === action.name) names.add(key)
-    else abbreviations.set(key, action.name)
+  // Every configured name counts as registered for also-requires: one that failed its own check
+  // is reported where it is declared, not again where it is required.
+  const { problems: found, accepted } = actionProblems(declared, isPlainObject(configured) ? new Set(Object.keys(configured)) : failed)
+  for (const problem of found) {
+    if (problem.declared.origin !== 'config') throw actionProblemError(problem)
+    problems.push({ path: formatPath(['actions', problem.declared.action.name]), message: problem.message })
+    failed.add(problem.declared.action.name)
   }
-  // A declared name that failed its own checks is still "known" for the permissions check:
-  // its problem is already reported where it is declared.
-  if (isPlainObject(declared)) for (const name of Object.keys(declared)) names.add(name)
-
-  const known = { names, abbreviations }
-  if (!actionsShapeValid) return known
-
-  // also_requires, once every name is known. A declared action that failed its own checks is
-  // not reported again here.
-  let requiresProblem = false
-  for (const action of configActions) {
-    const required = action.alsoRequires
-    if (required === null || owners.get(required)?.action.name === required) continue
-    if (isPlainObject(declared) && Object.prototype.hasOwnProperty.call(declared, required)) continue
-    requiresProblem = true
-    problems.push({
-      path: formatPath(['actions', action.name]),
-      message: `also_requires names an ${unknownActionMessage(required, known)}`,
-    })
-  }
-  if (requiresProblem) return known
-  const inReportedCycle = new Set<string>()
-  for (const action of configActions) {
-    if (inReportedCycle.has(action.name)) continue
-    const chain = [action.name]
-    let next = action.alsoRequires
-    while (next !== null && !chain.includes(next)) {
-      chain.push(next)
-      next = owners.get(next)?.action.alsoRequires ?? null
-    }
-    if (next === action.name) {
-      // One problem per cycle, at the first of its actions in declaration order.
-      for (const name of chain) inReportedCycle.add(name)
-      requiresProblem = true
-      problems.push({
-        path: formatPath(['actions', action.name]),
-        message: `also_requires makes a cycle (${[...chain, action.name].join(' → ')}); remove one of the links`,
-      })
-    }
-  }
-  if (requiresProblem || problems.length > 0) return known
-  // Everything the configuration declares checks out, so a failure left here can only come
-  // from the option's actions (such as an also-requires naming nothing): a programming error.
-  new ActionRegistry([...optionActions, ...configActions])
-  return known
-}
-
-/**
- * The sentence for a name that is not a registered full action name: an abbreviation gets its
- * full name, a near miss gets a suggestion.
- */
-function unknownActionMessage(name: string, known: KnownActions): string {
-  const full = known.abbreviations.get(name)
-  if (full !== undefined) {
-    return `unknown action ${JSON.stringify(name)}; it is an abbreviation: use the full name ${JSON.stringify(full)}`
-  }
-  const guess = closest(name, known.names)
-  return guess === undefined
-    ? `unknown action ${JSON.stringify(name)}; declare it in "actions" or pass it in the "actions" option`
-    : `unknown action ${JSON.stringify(name)}; did you mean ${JSON.stringify(guess)}?`
+  const names = new Set([...accepted.map(({ action }) => action.name), ...failed])
+  const abbreviations = new Map(accepted.flatMap(({ action }) => (action.abbr === null ? [] : [[action.abbr, action.name] as const])))
+  return { names, abbreviations }
 }
 
 /** Every `permissions` block of the configuration, with its path (tolerates any shape). */
@@ -349,64 +245,30 @@ function checkPermissionNames(config: JsonObject, known: KnownActions, problems:
   }
 }
 
-/** HS256/384/512 verify with a shared secret; every other algorithm with a public key. */
-function isHmac(algorithm: string): boolean {
-  return algorithm.startsWith('HS')
+/** A static token's actor may carry `_r`; it must be well formed, as a token's would. */
+function checkStaticActors(config: JsonObject, problems: ConfigProblem[]): void {
+  for (const { entry, path } of staticTokenEntries(config)) {
+    const actor = entry['actor']
+    if (!isPlainObject(actor) || !Object.hasOwn(actor, '_r')) continue
+    const where = formatPath([...path, 'actor'])
+    if (hasProblemUnder(problems, where)) continue
+    const problem = restrictionsProblem(actor['_r'])
+    if (problem !== null) problems.push({ path: where, message: problem })
+  }
 }
 
+/** The `jwt` block's inputs by their configuration names, for the shared key check. */
+const JWT_CONFIG_KEYS: { readonly [input in JwtKeyInput]: string } = { algorithms: 'algorithms', secret: 'secret', publicKey: 'public_key' }
+const JWT_CONFIG_NAMES: JwtKeyNames = { algorithms: 'jwt.algorithms', secret: 'jwt.secret', publicKey: 'jwt.public_key' }
+
+/** The JWT algorithms and keys, checked by the same rules as the `jwt` option (`jwt-keys.ts`). */
 function checkJwt(config: JsonObject, problems: ConfigProblem[]): void {
   const jwt = config['jwt']
   if (!isPlainObject(jwt) || hasProblemUnder(problems, 'jwt')) return
-  const algorithms = jwt['algorithms'] as readonly string[]
-  const hasSecret = jwt['secret'] !== undefined
-  const hasPublicKey = jwt['public_key'] !== undefined
-  // The schema names EdDSA (it is a JOSE algorithm), but jsonwebtoken 9 cannot verify it: refuse
-  // it here, with its path, rather than when the gate builds its JWT source.
-  const eddsa = algorithms.indexOf('EdDSA')
-  if (eddsa !== -1) {
-    problems.push({
-      path: formatPath(['jwt', 'algorithms', eddsa]),
-      message: 'EdDSA is not supported (jsonwebtoken 9 cannot verify it); use ES256, RS256 or PS256',
-    })
-    return
-  }
-  const hmac = algorithms.filter(isHmac)
-  const asymmetric = algorithms.filter((a) => !isHmac(a))
-  if (hasSecret && hasPublicKey) {
-    problems.push({
-      path: 'jwt',
-      message: 'set either "secret" (for HS256, HS384, HS512) or "public_key" (for RS*, PS*, ES*), not both',
-    })
-  } else if (!hasSecret && !hasPublicKey) {
-    problems.push({
-      path: 'jwt',
-      message: 'needs a key: "secret" for HS256, HS384, HS512, or "public_key" (PEM) for RS*, PS*, ES*',
-    })
-  } else if (hmac.length > 0 && asymmetric.length > 0) {
-    problems.push({
-      path: 'jwt.algorithms',
-      message: `mixes HMAC (${hmac.join(', ')}) and public-key (${asymmetric.join(', ')}) algorithms; one key cannot verify both, so list one family`,
-    })
-  } else if (hasSecret && asymmetric.length > 0) {
-    problems.push({
-      path: 'jwt.secret',
-      message: `is for HMAC algorithms (HS256, HS384, HS512), but jwt.algorithms lists ${asymmetric.join(', ')}; set "public_key" to a PEM public key instead`,
-    })
-  } else if (hasPublicKey && hmac.length > 0) {
-    problems.push({
-      path: 'jwt.public_key',
-      message: `is for RS*, PS*, ES* algorithms, but jwt.algorithms lists ${hmac.join(', ')}; set "secret" instead`,
-    })
-  } else if (hasPublicKey) {
-    try {
-      createPublicKey(jwt['public_key'] as string)
-    } catch {
-      problems.push({
-        path: 'jwt.public_key',
-        message: 'is not a valid PEM public key (such as "-----BEGIN PUBLIC KEY-----\\n…"); check the key or the file it is read from',
-      })
-    }
-  }
+  const checked = jwtKeys({ algorithms: jwt['algorithms'], secret: jwt['secret'], publicKey: jwt['public_key'] }, JWT_CONFIG_NAMES)
+  if (checked.ok) return
+  const { input, index, message } = checked.problem
+  problems.push({ path: formatPath(['jwt', JWT_CONFIG_KEYS[input], ...(index === undefined ? [] : [index])]), message })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -469,6 +331,7 @@ export function loadConfig(source: string | object, options: LoadConfigOptions =
     const known = checkActions(config, optionActions, problems)
     checkPermissionNames(config, known, problems)
     checkJwt(config, problems)
+    checkStaticActors(config, problems)
   }
   if (problems.length > 0) throw new ConfigError(problems, errorOptions)
   return deepFreeze(config as TokengateConfig)

@@ -19,6 +19,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { type PathSegment, formatPath } from '../internal/json-path.js'
 import type { ConfigProblem, SecretOrigin } from './secrets.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
+import { closest } from '../internal/closest.js'
 
 /** Every algorithm the `jwt.algorithms` list accepts. @internal */
 export const JWT_ALGORITHMS = [
@@ -259,34 +260,6 @@ const REQUIRED_HINTS: { readonly [key: string]: string } = {
 }
 
 const ALLOW_EXPECTED = 'must be true, false, null or an object such as {"id": "root"}'
-
-/** The Levenshtein distance of two strings. @internal */
-export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost)
-    }
-    previous = current
-  }
-  return previous[b.length] ?? 0
-}
-
-/** The candidate closest to `name`, if it is close enough to be a likely typo. @internal */
-export function closest(name: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined
-  let bestDistance = Infinity
-  for (const candidate of candidates) {
-    const distance = editDistance(name, candidate)
-    if (distance < bestDistance) {
-      best = candidate
-      bestDistance = distance
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined
-}
 
 // ---------------------------------------------------------------------------------------------
 // Translating Ajv errors

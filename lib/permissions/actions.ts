@@ -8,6 +8,7 @@
  * @module
  */
 import { UnknownActionError } from '../errors.js'
+import { closest } from '../internal/closest.js'
 
 /** What an action applies to: the whole instance, a database, or a child of a database. */
 export type ActionScope = 'instance' | 'database' | 'resource'
@@ -113,6 +114,132 @@ export const BUILTIN_ACTIONS: readonly Action[] = Object.freeze([
   builtin('auth-tokens-revoke-all', null, 'instance', false),
 ])
 
+/** Where an action was declared, for messages. */
+export type ActionOrigin = 'built-in' | 'option' | 'config'
+
+/** An action with where it was declared. @internal */
+export interface DeclaredAction {
+  readonly action: Action
+  readonly origin: ActionOrigin
+}
+
+/** One problem with a declared action: which one, and a sentence about it. @internal */
+export interface ActionProblem {
+  readonly declared: DeclaredAction
+  /** A predicate of the action, such as `name "x" is already the name of …; choose another name`. */
+  readonly message: string
+}
+
+function describeOwner({ action, origin }: DeclaredAction): string {
+  const name = JSON.stringify(action.name)
+  if (origin === 'built-in') return `the built-in action ${name}`
+  if (origin === 'option') return `the action ${name} passed in the "actions" option`
+  return `the action ${name} declared in "actions"`
+}
+
+/**
+ * The sentence for a name that is not a registered full action name: an abbreviation gets its
+ * full name, a near miss gets a suggestion.
+ * @internal
+ */
+export function unknownActionMessage(
+  name: string,
+  known: { readonly names: Iterable<string>; readonly abbreviations: ReadonlyMap<string, string> },
+): string {
+  const full = known.abbreviations.get(name)
+  if (full !== undefined) {
+    return `unknown action ${JSON.stringify(name)}; it is an abbreviation: use the full name ${JSON.stringify(full)}`
+  }
+  const guess = closest(name, known.names)
+  return guess === undefined
+    ? `unknown action ${JSON.stringify(name)}; declare it in "actions" or pass it in the "actions" option`
+    : `unknown action ${JSON.stringify(name)}; did you mean ${JSON.stringify(guess)}?`
+}
+
+/**
+ * The one check of a set of actions declared together with the built-ins, used by the registry
+ * and by the configuration loader alike:
+ * 1. every name and abbreviation is free (an action that takes one already taken is reported and
+ *    left out);
+ * 2. every also-requires names a registered full name (or one of `alsoKnown`: names the caller
+ *    has reported elsewhere);
+ * 3. no also-requires chain is a cycle (one problem per cycle, at its first action in
+ *    declaration order); checked only when 2 found nothing.
+ *
+ * @returns the problems, and the actions that were accepted (built-ins first).
+ * @internal
+ */
+export function actionProblems(
+  declared: readonly DeclaredAction[],
+  alsoKnown: ReadonlySet<string> = new Set(),
+): { problems: ActionProblem[]; accepted: DeclaredAction[] } {
+  const problems: ActionProblem[] = []
+  const owners = new Map<string, DeclaredAction>()
+  const accepted: DeclaredAction[] = []
+  for (const entry of [...BUILTIN_ACTIONS.map((action) => ({ action, origin: 'built-in' as const })), ...declared]) {
+    const { action } = entry
+    const nameOwner = owners.get(action.name)
+    const abbrOwner = action.abbr === null ? undefined : owners.get(action.abbr)
+    const taken = nameOwner ?? abbrOwner
+    if (taken !== undefined) {
+      const which = nameOwner !== undefined ? 'name' : 'abbreviation'
+      const key = nameOwner !== undefined ? action.name : (action.abbr as string)
+      const what = taken.action.name === key ? 'the name' : 'the abbreviation'
+      problems.push({
+        declared: entry,
+        message: `${which} ${JSON.stringify(key)} is already ${what} of ${describeOwner(taken)}; choose another ${which}`,
+      })
+      continue
+    }
+    owners.set(action.name, entry)
+    if (action.abbr !== null) owners.set(action.abbr, entry)
+    accepted.push(entry)
+  }
+
+  const names = new Set(accepted.map(({ action }) => action.name))
+  const abbreviations = new Map(
+    accepted.flatMap(({ action }) => (action.abbr === null ? [] : [[action.abbr, action.name] as const])),
+  )
+  let requiresProblem = false
+  for (const entry of accepted) {
+    const required = entry.action.alsoRequires
+    if (required === null || names.has(required) || alsoKnown.has(required)) continue
+    requiresProblem = true
+    problems.push({
+      declared: entry,
+      message: `also_requires names an ${unknownActionMessage(required, { names: [...names, ...alsoKnown], abbreviations })}`,
+    })
+  }
+  if (requiresProblem) return { problems, accepted }
+
+  const inReportedCycle = new Set<string>()
+  for (const entry of accepted) {
+    const start = entry.action.name
+    if (inReportedCycle.has(start)) continue
+    const chain = [start]
+    let next = entry.action.alsoRequires
+    while (next !== null && !chain.includes(next)) {
+      chain.push(next)
+      next = owners.get(next)?.action.alsoRequires ?? null
+    }
+    if (next === start) {
+      for (const name of chain) inReportedCycle.add(name)
+      problems.push({ declared: entry, message: `also_requires makes a cycle (${[...chain, start].join(' → ')}); remove one of the links` })
+    }
+  }
+  return { problems, accepted }
+}
+
+/**
+ * The TypeError for a problem with an action declared in code (a programming error, not a
+ * configuration one).
+ * @internal
+ */
+export function actionProblemError({ declared, message }: ActionProblem): TypeError {
+  const where = declared.origin === 'option' ? ' passed in the "actions" option' : ''
+  return new TypeError(`Action ${JSON.stringify(declared.action.name)}${where}: ${message}`)
+}
+
 /**
  * The set of known actions, looked up by full name or abbreviation.
  *
@@ -128,46 +255,17 @@ export class ActionRegistry {
 
   /**
    * @param extra - application actions added to the built-ins.
-   * @throws TypeError when a name or abbreviation is already taken, or an also-requires names
-   * an unknown action.
+   * @throws TypeError when a name or abbreviation is already taken, an also-requires names an
+   * unknown action, or also-requires chains make a cycle.
    */
   constructor(extra: Iterable<Action> = []) {
-    for (const action of [...BUILTIN_ACTIONS, ...extra]) this.#add(action)
-    for (const action of this.#byName.values()) {
-      if (action.alsoRequires !== null && !this.#byName.has(action.alsoRequires)) {
-        throw new TypeError(
-          `Action "${action.name}" also requires "${action.alsoRequires}", which is not a registered action name`,
-        )
-      }
-    }
-    this.#checkRequiresCycles()
-  }
-
-  #add(action: Action): void {
-    for (const key of action.abbr === null ? [action.name] : [action.name, action.abbr]) {
-      const taken = this.#byKey.get(key)
-      if (taken !== undefined) {
-        throw new TypeError(
-          `Action "${action.name}" cannot use "${key}": it is already the name or abbreviation of action "${taken.name}"`,
-        )
-      }
-    }
-    this.#byName.set(action.name, action)
-    this.#byKey.set(action.name, action)
-    if (action.abbr !== null) this.#byKey.set(action.abbr, action)
-  }
-
-  #checkRequiresCycles(): void {
-    for (const start of this.#byName.values()) {
-      const seen = new Set<string>([start.name])
-      let next = start.alsoRequires
-      while (next !== null) {
-        if (seen.has(next)) {
-          throw new TypeError(`Action "${start.name}" has a cycle in its also-requires chain`)
-        }
-        seen.add(next)
-        next = this.#byName.get(next)?.alsoRequires ?? null
-      }
+    const { problems, accepted } = actionProblems([...extra].map((action) => ({ action, origin: 'option' as const })))
+    const [first] = problems
+    if (first !== undefined) throw actionProblemError(first)
+    for (const { action } of accepted) {
+      this.#byName.set(action.name, action)
+      this.#byKey.set(action.name, action)
+      if (action.abbr !== null) this.#byKey.set(action.abbr, action)
     }
   }
 
@@ -176,10 +274,16 @@ export class ActionRegistry {
     return this.#byKey.get(nameOrAbbr)
   }
 
-  /** The action with this full name or abbreviation. @throws UnknownActionError (`ERR_UNKNOWN_ACTION`) */
+  /**
+   * The action with this full name or abbreviation.
+   * @throws UnknownActionError (`ERR_UNKNOWN_ACTION`), suggesting the closest known name.
+   */
   resolve(nameOrAbbr: string): Action {
     const action = this.#byKey.get(nameOrAbbr)
-    if (action === undefined) throw new UnknownActionError(nameOrAbbr)
+    if (action === undefined) {
+      const guess = typeof nameOrAbbr === 'string' ? closest(nameOrAbbr, this.#byName.keys()) : undefined
+      throw new UnknownActionError(String(nameOrAbbr), guess === undefined ? undefined : `did you mean ${JSON.stringify(guess)}?`)
+    }
     return action
   }
 

@@ -87,7 +87,7 @@ function formatProblem(permission: string, problem: string): string {
  */
 function wildcardOrNames(permission: string, names: readonly string[]): readonly string[] | null {
   if (!names.includes(WILDCARD)) return names
-  if (names.length > 1) throw new PermissionStringError(permission, 'mixed wildcard (*) and resource name')
+  if (names.length > 1) throw new PermissionStringError(permission, 'mixed wildcard (*) and resource name', 'names')
   return null
 }
 
@@ -111,7 +111,7 @@ function databaseActions(permission: string, actions: readonly string[], registr
     }
     const action = registry.get(item)
     if (action === undefined || action.scope === 'instance') {
-      throw new PermissionStringError(permission, `action not supported, database action ${item}`)
+      throw new PermissionStringError(permission, `action not supported, database action ${item}`, 'actions')
     }
     out.add(action.abbr ?? action.name)
   }
@@ -127,7 +127,7 @@ function compileDatabase(
 ): void {
   const databases = wildcardOrNames(permission, names)
   for (const name of databases ?? []) {
-    if (!isCleanName(name)) throw new PermissionStringError(permission, `invalid resource name ${name}`)
+    if (!isCleanName(name)) throw new PermissionStringError(permission, `invalid resource name ${name}`, 'names')
   }
   const granted = databaseActions(permission, actions, registry)
   if (databases === null) {
@@ -152,7 +152,7 @@ function compileTable(
     // A `*` part would read as "every database" or "every table", which `_r` cannot say for a
     // single table grant; rejected rather than taken as a literal name (use `db:…` instead).
     if (!isCleanName(database) || !isCleanName(table) || database === WILDCARD || table === WILDCARD) {
-      throw new PermissionStringError(permission, `invalid resource name ${name}`)
+      throw new PermissionStringError(permission, `invalid resource name ${name}`, 'names')
     }
     targets.push([database, table])
   }
@@ -180,12 +180,12 @@ function compileSystem(
   for (const [index, resource] of (resources ?? [...SYSTEM_RESOURCES.keys()]).entries()) {
     const action = SYSTEM_RESOURCES.get(resource)
     if (action === undefined) {
-      throw new PermissionStringError(permission, `invalid resource name ${names[index] ?? resource}`)
+      throw new PermissionStringError(permission, `invalid resource name ${names[index] ?? resource}`, 'names')
     }
     granted.push(action)
   }
   for (const item of actions) {
-    if (item !== SYSTEM_READ) throw new PermissionStringError(permission, `action not supported, system action ${item}`)
+    if (item !== SYSTEM_READ) throw new PermissionStringError(permission, `action not supported, system action ${item}`, 'actions')
   }
   addAll(into.all, granted)
 }
@@ -196,16 +196,17 @@ function compileOne(permission: string, registry: ActionRegistry, into: Accumula
     throw new PermissionStringError(
       permission,
       formatProblem(permission, `found ${fields.length} field${fields.length === 1 ? '' : 's'} separated by ":", not 3`),
+      'format',
     )
   }
   const [type = '', namesField = '', actionsField = ''] = fields
-  if (type === '') throw new PermissionStringError(permission, formatProblem(permission, 'RESOURCE_TYPE is empty'))
-  if (type === WILDCARD) throw new PermissionStringError(permission, '* resource type can only be set for admin token')
+  if (type === '') throw new PermissionStringError(permission, formatProblem(permission, 'RESOURCE_TYPE is empty'), 'format')
+  if (type === WILDCARD) throw new PermissionStringError(permission, '* resource type can only be set for admin token', 'type')
   if (type !== 'db' && type !== 'system' && type !== 'table') {
-    throw new PermissionStringError(permission, `resource type not supported ${type}`)
+    throw new PermissionStringError(permission, `resource type not supported ${type}`, 'type')
   }
   if (namesField === '') {
-    throw new PermissionStringError(permission, formatProblem(permission, 'RESOURCE_NAMES is empty'))
+    throw new PermissionStringError(permission, formatProblem(permission, 'RESOURCE_NAMES is empty'), 'format')
   }
   // An empty ACTIONS field is one empty action, which InfluxDB reports as an unsupported action.
   const names = namesField.split(',')

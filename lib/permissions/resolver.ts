@@ -21,7 +21,7 @@ import type { TokengateConfig } from '../config/config-types.js'
 import type { Actor, CheckTarget, Decision, Level, RuleRecord } from '../types.js'
 import type { Action, ActionRegistry } from './actions.js'
 import { actorMatchesAllow } from './allow-block.js'
-import { restrictionGate } from './restrictions.js'
+import { compiledRestrictions, restrictionGate, restrictionsAdmit } from './restrictions.js'
 import type { RuleSpec } from './rule.js'
 import { configRules } from './sources/config.js'
 import { defaultRules } from './sources/defaults.js'
@@ -34,13 +34,11 @@ interface ActionRules {
   readonly byChild: Map<string, Map<string, RuleSpec[]>>
 }
 
-/** A check with its arguments normalized. */
-interface Place {
+/** Where a check points, checked: strings or null, never a resource without its database. @internal */
+export interface Place {
   readonly database: string | null
   readonly resource: string | null
 }
-
-const NO_RULES: readonly RuleSpec[] = []
 
 function levelOf(place: Place): Level {
   if (place.database === null) return 'instance'
@@ -97,15 +95,110 @@ export interface ResolverOptions {
   rootEnabled: boolean
 }
 
+/**
+ * What a traced decision records, for {@link Resolver.explain}. The untraced decision (every
+ * check's path) records nothing and allocates nothing.
+ * @internal
+ */
+export interface Trace {
+  readonly action: Action
+  readonly place: Place
+  /** Every rule that applied, at every level, most specific first. */
+  readonly rules: RuleRecord[]
+  decidingLevel: Level | null
+  /** The records of the deciding level. */
+  decisive: RuleRecord[]
+  baseAllowed: boolean
+  restriction: { restricted: boolean; allowed: boolean; reason: string }
+  alsoRequires: Trace | null
+  allowed: boolean
+}
+
+function newTrace(action: Action, place: Place): Trace {
+  return {
+    action,
+    place,
+    rules: [],
+    decidingLevel: null,
+    decisive: [],
+    baseAllowed: false,
+    restriction: UNRESTRICTED,
+    alsoRequires: null,
+    allowed: false,
+  }
+}
+
+const UNRESTRICTED = Object.freeze({ restricted: false, allowed: true, reason: 'the actor has no restrictions' })
+
+/** The levels from most to least specific; a check starts at its own. */
+const LEVELS: readonly Level[] = ['child', 'database', 'instance']
+
 /** The resolver the gate delegates to. @internal */
 export interface Resolver {
-  allowed(actor: Actor | null, action: string, target?: CheckTarget): boolean
-  explain(actor: Actor | null, action: string, target?: CheckTarget): Decision
   /**
-   * {@link Resolver.allowed} for a caller that has already checked its arguments (strings or
-   * null, never a resource without its database), without allocating a target: the guards' path.
+   * The one decision (SPEC section 4): the most specific level with an applicable rule decides,
+   * AND the restriction gate, AND every also-required action at the same place. With a trace,
+   * everything that was considered is recorded in it for {@link Resolver.explain}. The caller
+   * has checked the place (strings or null, never a resource without its database).
    */
-  allowedAt(actor: Actor | null, action: string, database: string | null, resource: string | null): boolean
+  decide(actor: Actor | null, action: Action, place: Place, trace?: Trace): boolean
+  /** `decide` for a check as the public API takes it: an action name and a target. */
+  allowed(actor: Actor | null, action: string, target?: CheckTarget): boolean
+  /** `decide` with a trace, rendered as a {@link Decision}. */
+  explain(actor: Actor | null, action: string, target?: CheckTarget): Decision
+}
+
+/** A check's place from the public API's target, checked. @internal */
+export function placeOf(target: CheckTarget | undefined): Place {
+  const database = target?.database ?? null
+  const resource = target?.resource ?? null
+  if (database !== null && typeof database !== 'string') {
+    throw new TypeError(`The database of a check must be a string, got ${typeof database}`)
+  }
+  if (resource !== null && typeof resource !== 'string') {
+    throw new TypeError(`The resource of a check must be a string, got ${typeof resource}`)
+  }
+  if (resource !== null && database === null) {
+    throw new TypeError(`A check on resource ${JSON.stringify(resource)} needs its database as well`)
+  }
+  return { database, resource }
+}
+
+/** The reason sentence of a traced decision. */
+function reasonOf(trace: Trace, actor: Actor | null): string {
+  const { action, place, decidingLevel, baseAllowed: base, restriction } = trace
+  const what = describePlace(action.name, place)
+  if (decidingLevel === null) {
+    return `denied: no rule allows ${what} for ${describeActor(actor)} at any level, and ${action.name} is not allowed by default`
+  }
+  const decisive = base ? trace.decisive : trace.decisive.filter((r) => r.effect === 'deny')
+  const because = decisive.map((r) => r.reason).join('; ')
+  const level = decidingLevel === 'instance' ? 'global' : decidingLevel
+  const reason = `${base ? 'allowed' : 'denied'}: ${because}; the ${level} level is the most specific level with a rule for ${what}`
+  if (!base) return reason
+  if (!restriction.allowed) return `denied: ${restriction.reason} (the rules alone would allow it: ${because})`
+  const required = trace.alsoRequires
+  if (required !== null && !required.allowed) {
+    return `denied: ${what} also requires ${describePlace(required.action.name, place)}, which is ${reasonOf(required, actor)}`
+  }
+  return restriction.restricted ? `${reason}; ${restriction.reason}` : reason
+}
+
+function render(trace: Trace, actor: Actor | null): Decision {
+  const { action, place, restriction } = trace
+  return {
+    allowed: trace.allowed,
+    reason: reasonOf(trace, actor),
+    action: action.name,
+    database: place.database,
+    resource: place.resource,
+    level: levelOf(place),
+    decidingLevel: trace.decidingLevel,
+    baseAllowed: trace.baseAllowed,
+    rules: trace.rules,
+    restriction: { restricted: restriction.restricted, allowed: restriction.allowed, reason: restriction.reason },
+    alsoRequires: trace.alsoRequires === null ? [] : [render(trace.alsoRequires, actor)],
+  }
 }
 
 /**
@@ -136,141 +229,79 @@ export function createResolver(config: TokengateConfig, registry: ActionRegistry
     }
   }
 
-  function normalize(target: CheckTarget | undefined): Place {
-    const database = target?.database ?? null
-    const resource = target?.resource ?? null
-    if (database !== null && typeof database !== 'string') {
-      throw new TypeError(`The database of a check must be a string, got ${typeof database}`)
-    }
-    if (resource !== null && typeof resource !== 'string') {
-      throw new TypeError(`The resource of a check must be a string, got ${typeof resource}`)
-    }
-    if (resource !== null && database === null) {
-      throw new TypeError(`A check on resource ${JSON.stringify(resource)} needs its database as well`)
-    }
-    return { database, resource }
+  /** The rules of one action at one level of a place (0 child, 1 database, 2 instance). */
+  function rulesAt(rules: ActionRules, level: number, place: Place): readonly RuleSpec[] | undefined {
+    if (level === 2) return rules.global
+    if (place.database === null) return undefined
+    if (level === 1) return rules.byDatabase.get(place.database)
+    return place.resource === null ? undefined : rules.byChild.get(place.database)?.get(place.resource)
   }
 
-  /** The applicable rules at each level, most specific first. */
-  function levels(action: Action, place: Place): [Level, readonly RuleSpec[]][] {
+  function decide(actor: Actor | null, action: Action, place: Place, trace?: Trace): boolean {
     const rules = index.get(action.name)
-    if (rules === undefined) return []
-    const out: [Level, readonly RuleSpec[]][] = []
-    if (place.database !== null) {
-      if (place.resource !== null) out.push(['child', rules.byChild.get(place.database)?.get(place.resource) ?? NO_RULES])
-      out.push(['database', rules.byDatabase.get(place.database) ?? NO_RULES])
-    }
-    out.push(['instance', rules.global])
-    return out
-  }
-
-  /** One level's verdict: `null` when no rule there applies to the actor, else whether none denies. */
-  function levelVerdict(rules: readonly RuleSpec[] | undefined, actor: Actor | null): boolean | null {
-    if (rules === undefined) return null
-    let applied = false
-    for (const rule of rules) {
-      const verdict = evaluate(rule, actor)
-      if (verdict === false) return false
-      if (verdict === true) applied = true
-    }
-    return applied ? true : null
-  }
-
-  /**
-   * The base result from the rules alone: the most specific level with an applicable rule
-   * decides. The hot path of every check, so it walks the index directly instead of building
-   * the level list that {@link explainAction} reports.
-   */
-  function baseAllowed(actor: Actor | null, action: Action, place: Place): boolean {
-    const rules = index.get(action.name)
-    if (rules === undefined) return false
-    if (place.database !== null) {
-      if (place.resource !== null) {
-        const child = levelVerdict(rules.byChild.get(place.database)?.get(place.resource), actor)
-        if (child !== null) return child
-      }
-      const database = levelVerdict(rules.byDatabase.get(place.database), actor)
-      if (database !== null) return database
-    }
-    return levelVerdict(rules.global, actor) ?? false
-  }
-
-  function gate(actor: Actor | null, action: Action, place: Place): { allowed: boolean; reason: string; restricted: boolean } {
-    if (actor === null || actor['_r'] === undefined) {
-      return { allowed: true, reason: 'the actor has no restrictions', restricted: false }
-    }
-    return { ...restrictionGate(actor['_r'], action, place), restricted: true }
-  }
-
-  function allowedAction(actor: Actor | null, action: Action, place: Place): boolean {
-    if (!baseAllowed(actor, action, place)) return false
-    if (!gate(actor, action, place).allowed) return false
-    return action.alsoRequires === null || allowedAction(actor, registry.resolve(action.alsoRequires), place)
-  }
-
-  function explainAction(actor: Actor | null, action: Action, place: Place): Decision {
-    const considered: RuleRecord[] = []
-    let decidingLevel: Level | null = null
-    let base = false
-    let decidingRecords: RuleRecord[] = []
-    for (const [level, rules] of levels(action, place)) {
-      const records: RuleRecord[] = []
-      for (const rule of rules) {
-        const verdict = evaluate(rule, actor)
-        if (verdict !== null) records.push(record(rule, verdict, actor))
-      }
-      considered.push(...records)
-      if (decidingLevel === null && records.length > 0) {
-        decidingLevel = level
-        decidingRecords = records
-        base = records.every((r) => r.effect === 'allow')
+    // 1–3: the most specific level with an applicable rule decides; any deny there denies.
+    let base: boolean | null = null
+    if (rules !== undefined) {
+      for (let level = place.database === null ? 2 : place.resource === null ? 1 : 0; level < 3; level++) {
+        const list = rulesAt(rules, level, place)
+        if (list === undefined || list.length === 0) continue
+        let applied = false
+        let denied = false
+        const records: RuleRecord[] | undefined = trace === undefined ? undefined : []
+        for (const rule of list) {
+          const verdict = evaluate(rule, actor)
+          if (verdict === null) continue
+          applied = true
+          if (!verdict) denied = true
+          if (records !== undefined) records.push(record(rule, verdict, actor))
+          else if (denied) break
+        }
+        if (records !== undefined) trace?.rules.push(...records)
+        if (applied && base === null) {
+          base = !denied
+          if (trace === undefined) break
+          trace.decidingLevel = LEVELS[level] ?? null
+          trace.decisive = records ?? []
+        }
       }
     }
-    const restriction = gate(actor, action, place)
-    const required =
-      action.alsoRequires === null ? [] : [explainAction(actor, registry.resolve(action.alsoRequires), place)]
-    const allowed = base && restriction.allowed && required.every((d) => d.allowed)
+    const baseAllowed = base === true
+    if (trace !== undefined) trace.baseAllowed = baseAllowed
+    else if (!baseAllowed) return false
 
-    const what = describePlace(action.name, place)
-    let reason: string
-    if (decidingLevel === null) {
-      reason = `denied: no rule allows ${what} for ${describeActor(actor)} at any level, and ${action.name} is not allowed by default`
-    } else {
-      const decisive = base ? decidingRecords : decidingRecords.filter((r) => r.effect === 'deny')
-      const because = decisive.map((r) => r.reason).join('; ')
-      const level = decidingLevel === 'instance' ? 'global' : decidingLevel
-      reason = `${base ? 'allowed' : 'denied'}: ${because}; the ${level} level is the most specific level with a rule for ${what}`
-      if (base && !restriction.allowed) reason = `denied: ${restriction.reason} (the rules alone would allow it: ${because})`
-      else if (base) {
-        const failed = required.find((d) => !d.allowed)
-        if (failed !== undefined) reason = `denied: ${what} also requires ${describePlace(failed.action, place)}, which is ${failed.reason}`
-        else if (restriction.restricted) reason = `${reason}; ${restriction.reason}`
-      }
+    // 4: AND the restriction gate (the actor's _r, validated and compiled once per object).
+    const restrictions = actor === null ? undefined : actor['_r']
+    let admitted = true
+    if (restrictions !== undefined) {
+      const compiled = compiledRestrictions(restrictions)
+      admitted = !('problem' in compiled) && restrictionsAdmit(compiled, action, place.database, place.resource)
+      if (trace !== undefined) trace.restriction = { ...restrictionGate(restrictions, action, place), restricted: true }
     }
-    return {
-      allowed,
-      reason,
-      action: action.name,
-      database: place.database,
-      resource: place.resource,
-      level: levelOf(place),
-      decidingLevel,
-      baseAllowed: base,
-      rules: considered,
-      restriction: { restricted: restriction.restricted, allowed: restriction.allowed, reason: restriction.reason },
-      alsoRequires: required,
+    if (trace === undefined && !admitted) return false
+
+    // 4: AND every action this one also requires, at the same place, recursively.
+    let required = true
+    if (action.alsoRequires !== null) {
+      const next = registry.resolve(action.alsoRequires)
+      const sub = trace === undefined ? undefined : newTrace(next, place)
+      required = decide(actor, next, place, sub)
+      if (trace !== undefined) trace.alsoRequires = sub ?? null
     }
+    const allowed = baseAllowed && admitted && required
+    if (trace !== undefined) trace.allowed = allowed
+    return allowed
   }
 
   return {
+    decide,
     allowed(actor, action, target) {
-      return allowedAction(actor, registry.resolve(action), normalize(target))
-    },
-    allowedAt(actor, action, database, resource) {
-      return allowedAction(actor, registry.resolve(action), { database, resource })
+      return decide(actor, registry.resolve(action), placeOf(target))
     },
     explain(actor, action, target) {
-      return explainAction(actor, registry.resolve(action), normalize(target))
+      const resolved = registry.resolve(action)
+      const trace = newTrace(resolved, placeOf(target))
+      decide(actor, resolved, trace.place, trace)
+      return render(trace, actor)
     },
   }
 }

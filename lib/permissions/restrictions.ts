@@ -55,17 +55,76 @@ export function isRestrictions(value: unknown): value is Restrictions {
   return restrictionsProblem(value) === null
 }
 
-function names(list: readonly string[] | undefined, action: Action): boolean {
-  if (list === undefined) return false
-  return list.includes(action.name) || (action.abbr !== null && list.includes(action.abbr))
+/**
+ * `_r` compiled into sets, once: a check is then two or three set lookups, whatever the size
+ * of `_r`. Built by {@link compiledRestrictions}; never built from a malformed `_r`.
+ * @internal
+ */
+export interface CompiledRestrictions {
+  readonly a: ReadonlySet<string>
+  readonly d: ReadonlyMap<string, ReadonlySet<string>>
+  readonly r: ReadonlyMap<string, ReadonlyMap<string, ReadonlySet<string>>>
 }
 
-function own<T>(record: { readonly [key: string]: T } | undefined, key: string): T | undefined {
-  return record !== undefined && Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined
+/** A malformed `_r`, remembered with its problem so it is not validated again either. */
+interface Malformed {
+  readonly problem: string
+}
+
+const COMPILED = new WeakMap<object, CompiledRestrictions | Malformed>()
+
+function compile(value: Restrictions): CompiledRestrictions {
+  return {
+    a: new Set(value.a ?? []),
+    d: new Map(Object.entries(value.d ?? {}).map(([db, list]) => [db, new Set(list)])),
+    r: new Map(
+      Object.entries(value.r ?? {}).map(([db, children]) => [
+        db,
+        new Map(Object.entries(children).map(([child, list]) => [child, new Set(list)])),
+      ]),
+    ),
+  }
 }
 
 /**
- * The restriction gate's answer for one check, as a reason sentence plus a verdict.
+ * The compiled form of an `_r` value, or the problem that makes it malformed. Validation and
+ * compilation happen once per `_r` object (remembered in a WeakMap): a token's actor is built
+ * once and reused for every request, so its restrictions are never validated twice.
+ * @internal
+ */
+export function compiledRestrictions(value: unknown): CompiledRestrictions | Malformed {
+  const remembered = typeof value === 'object' && value !== null ? COMPILED.get(value) : undefined
+  if (remembered !== undefined) return remembered
+  const problem = restrictionsProblem(value)
+  const result = problem === null ? compile(value as Restrictions) : { problem }
+  if (typeof value === 'object' && value !== null) COMPILED.set(value, result)
+  return result
+}
+
+function names(set: ReadonlySet<string> | undefined, action: Action): boolean {
+  return set !== undefined && (set.has(action.name) || (action.abbr !== null && set.has(action.abbr)))
+}
+
+/**
+ * Whether compiled restrictions admit an action at a place (SPEC section 5): `a` everywhere,
+ * `d[D]` on D and its children, `r[D][T]` on that child only.
+ * @internal
+ */
+export function restrictionsAdmit(
+  compiled: CompiledRestrictions,
+  action: Action,
+  database: string | null,
+  resource: string | null,
+): boolean {
+  if (names(compiled.a, action)) return true
+  if (database === null) return false
+  if (names(compiled.d.get(database), action)) return true
+  return resource !== null && names(compiled.r.get(database)?.get(resource), action)
+}
+
+/**
+ * The restriction gate's answer for one check, as a reason sentence plus a verdict: the slow
+ * twin of {@link restrictionsAdmit}, for explanations.
  * @internal
  */
 export function restrictionGate(
@@ -74,14 +133,15 @@ export function restrictionGate(
   target: { database: string | null; resource: string | null },
 ): { allowed: boolean; reason: string } {
   if (restrictions === undefined) return { allowed: true, reason: 'the actor has no restrictions' }
-  const problem = restrictionsProblem(restrictions)
-  if (problem !== null) return { allowed: false, reason: `the restrictions are malformed (${problem}), so everything is denied` }
-  const r = restrictions as Restrictions
-  if (names(r.a, action)) return { allowed: true, reason: `_r.a names ${action.name}` }
+  const compiled = compiledRestrictions(restrictions)
+  if ('problem' in compiled) {
+    return { allowed: false, reason: `the restrictions are malformed (${compiled.problem}), so everything is denied` }
+  }
   const { database, resource } = target
+  if (names(compiled.a, action)) return { allowed: true, reason: `_r.a names ${action.name}` }
   if (database !== null) {
-    if (names(own(r.d, database), action)) return { allowed: true, reason: `_r.d.${database} names ${action.name}` }
-    if (resource !== null && names(own(own(r.r, database), resource), action)) {
+    if (names(compiled.d.get(database), action)) return { allowed: true, reason: `_r.d.${database} names ${action.name}` }
+    if (resource !== null && names(compiled.r.get(database)?.get(resource), action)) {
       return { allowed: true, reason: `_r.r.${database}.${resource} names ${action.name}` }
     }
   }
@@ -119,7 +179,9 @@ export function restrictionsAllow(
   if (resource !== null && database === null) {
     throw new TypeError(`A check on resource ${JSON.stringify(resource)} needs its database as well`)
   }
-  return restrictionGate(restrictions, resolved, { database, resource }).allowed
+  if (restrictions === undefined) return true
+  const compiled = compiledRestrictions(restrictions)
+  return !('problem' in compiled) && restrictionsAdmit(compiled, resolved, database, resource)
 }
 
 /**

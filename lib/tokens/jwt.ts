@@ -20,15 +20,15 @@
  *
  * @module
  */
-import { KeyObject, createPrivateKey, createPublicKey, createSecretKey } from 'node:crypto'
+import { KeyObject, createPrivateKey } from 'node:crypto'
 import jwt from 'jsonwebtoken'
 import type { Algorithm, VerifyOptions } from 'jsonwebtoken'
-import type { JwtConfig } from '../config/config-types.js'
 import { InvalidTokenError } from '../errors.js'
 import { compactRestrictions, restrictionsProblem } from '../permissions/restrictions.js'
-import type { Actor, Restrictions, TokenContext, TokenSource } from '../types.js'
+import type { Actor, Restrictions, TokenContext, TokenSource, TokenSourceResult } from '../types.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
-import { VerifiedTokenCache, checkCacheSize } from './verified-cache.js'
+import { checkOptionNames } from '../internal/options.js'
+import { type JwtKeyNames, OPTION_NAMES, algorithmProblem, isHmac, jwtKeys, keyMisfit, optionMessage } from './jwt-keys.js'
 
 /** Key material: a string, a Buffer, or a Node `KeyObject`. */
 export type JwtKey = string | Buffer | KeyObject
@@ -36,10 +36,10 @@ export type JwtKey = string | Buffer | KeyObject
 /** The JWT token source: a {@link TokenSource} whose `verify` is synchronous. */
 export interface JwtTokenSource extends TokenSource {
   /**
-   * The actor for a JWT, `null` when the token is not JWS-shaped ("not mine").
+   * The actor for a JWT with its expiry, `null` when the token is not JWS-shaped ("not mine").
    * @throws InvalidTokenError (`ERR_INVALID_TOKEN`) when it is a JWT but not a valid one.
    */
-  verify(token: string, context: TokenContext): Actor | null
+  verify(token: string, context: TokenContext): TokenSourceResult | null
 }
 
 /** What {@link jwtTokenSource} takes. */
@@ -74,119 +74,20 @@ export interface JwtSourceOptions {
    * @defaultValue 0
    */
   clockTolerance?: number | undefined
-  /**
-   * How many verified tokens the source remembers (by SHA-256 digest, least recently used
-   * dropped first), so a token sent on every request is verified once; `exp` and `nbf` are still
-   * checked on every request. 0 turns the cache off.
-   * @defaultValue 1000
-   */
-  cacheSize?: number | undefined
 }
-
-const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const
-const ASYMMETRIC_ALGORITHMS = [
-  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512',
-] as const
-const SUPPORTED_ALGORITHMS: readonly string[] = [...HMAC_ALGORITHMS, ...ASYMMETRIC_ALGORITHMS]
-const SUPPORTED_LIST = `${SUPPORTED_ALGORITHMS.slice(0, -1).join(', ')} or ${SUPPORTED_ALGORITHMS.at(-1) ?? ''}`
-
-/** The EC curve each ES* algorithm needs (Node's names). */
-const EC_CURVES: { readonly [alg: string]: string } = { ES256: 'prime256v1', ES384: 'secp384r1', ES512: 'secp521r1' }
 
 /** Keys the actor gets from the token itself; `actorIdKey` may not be one of them. */
 const RESERVED_ACTOR_KEYS = ['token', '_r', 'token_expires'] as const
 
 const OPTION_KEYS: readonly string[] = [
-  'algorithms', 'secret', 'publicKey', 'issuer', 'audience', 'actorClaim', 'actorIdKey', 'clockTolerance', 'cacheSize',
+  'algorithms', 'secret', 'publicKey', 'issuer', 'audience', 'actorClaim', 'actorIdKey', 'clockTolerance',
 ]
-
-const isHmac = (alg: string): boolean => alg.startsWith('HS')
-
 
 function describe(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'a list'
   if (value instanceof KeyObject) return `a ${value.type} KeyObject`
   return typeof value
-}
-
-function isKeyObject(value: unknown): value is KeyObject {
-  return value instanceof KeyObject
-}
-
-function checkAlgorithms(algorithms: unknown, optionName = 'algorithms'): string[] {
-  if (!Array.isArray(algorithms) || algorithms.length === 0) {
-    throw new TypeError(`"${optionName}" option is required: list the algorithms you accept, such as ["HS256"]`)
-  }
-  for (const alg of algorithms as unknown[]) {
-    if (typeof alg === 'string' && alg.toLowerCase() === 'none') {
-      throw new TypeError(`"${optionName}" option must not list "none": unsigned tokens are never accepted`)
-    }
-    if (alg === 'EdDSA') {
-      throw new TypeError(`"${optionName}" option: EdDSA is not supported (jsonwebtoken 9 cannot verify it); use ES256, RS256 or PS256`)
-    }
-    if (typeof alg !== 'string' || !SUPPORTED_ALGORITHMS.includes(alg)) {
-      throw new TypeError(`"${optionName}" option: unknown algorithm ${JSON.stringify(alg)}; use ${SUPPORTED_LIST}`)
-    }
-  }
-  return [...new Set(algorithms as string[])]
-}
-
-function looksLikePem(value: string | Buffer): boolean {
-  const start = typeof value === 'string' ? value : value.subarray(0, 64).toString('latin1')
-  return start.trimStart().startsWith('-----BEGIN')
-}
-
-function secretKey(secret: unknown, firstAlg: string): KeyObject {
-  if (isKeyObject(secret)) {
-    if (secret.type !== 'secret') {
-      throw new TypeError(`"secret" option must be an HMAC secret for ${firstAlg} (a string, a Buffer or a secret KeyObject), got ${describe(secret)}`)
-    }
-    return secret
-  }
-  if (typeof secret !== 'string' && !Buffer.isBuffer(secret)) {
-    throw new TypeError(`"secret" option must be a string, a Buffer or a secret KeyObject, got ${describe(secret)}`)
-  }
-  if (secret.length === 0) throw new TypeError('"secret" option must not be empty')
-  if (looksLikePem(secret)) {
-    throw new TypeError('"secret" option looks like a PEM key: pass it as "publicKey" and accept RS*, PS* or ES* algorithms instead of HS*')
-  }
-  return createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret)
-}
-
-function publicKey(key: unknown): KeyObject {
-  if (isKeyObject(key)) {
-    if (key.type === 'public') return key
-    if (key.type === 'private') return createPublicKey(key)
-    throw new TypeError('"publicKey" option must be a public key (PEM or a public KeyObject), got a secret KeyObject: pass HMAC secrets as "secret"')
-  }
-  if (typeof key !== 'string' && !Buffer.isBuffer(key)) {
-    throw new TypeError(`"publicKey" option must be a PEM string, a Buffer or a public KeyObject, got ${describe(key)}`)
-  }
-  try {
-    return createPublicKey(key)
-  } catch (cause) {
-    throw new TypeError('"publicKey" option is not a valid public key: pass a PEM such as "-----BEGIN PUBLIC KEY-----…"', { cause })
-  }
-}
-
-/** Throws when an asymmetric key cannot verify one of the accepted algorithms. */
-function checkKeyFitsAlgorithms(key: KeyObject, algorithms: readonly string[], optionName: string): void {
-  const type = key.asymmetricKeyType ?? 'unknown'
-  for (const alg of algorithms) {
-    if (isHmac(alg)) continue
-    const family = alg.slice(0, 2)
-    const fits =
-      family === 'RS' ? type === 'rsa' : family === 'PS' ? type === 'rsa' || type === 'rsa-pss' : type === 'ec'
-    if (!fits) throw new TypeError(`"${optionName}" option is an ${type} key, which cannot verify ${alg}: accept only algorithms that fit the key`)
-    if (family === 'ES') {
-      const curve = key.asymmetricKeyDetails?.namedCurve
-      const needed = EC_CURVES[alg]
-      if (curve !== needed) {
-        throw new TypeError(`"${optionName}" option is an ec key on curve ${curve ?? 'unknown'}, which cannot verify ${alg} (it needs ${needed ?? 'another curve'})`)
-      }
-    }
-  }
 }
 
 function checkClaimList(value: unknown, name: string): string | [string, ...string[]] | undefined {
@@ -218,19 +119,20 @@ function jwsHeader(token: string): { alg: string } | null {
   return { alg: header['alg'] }
 }
 
-/** Stable messages for `jsonwebtoken`'s failures. */
+/** Stable messages and reasons for `jsonwebtoken`'s failures. */
 function invalid(cause: unknown): InvalidTokenError {
-  let message = 'Invalid token: malformed JWT'
-  if (cause instanceof jwt.TokenExpiredError) message = 'Token has expired'
-  else if (cause instanceof jwt.NotBeforeError) message = 'Token is not yet valid'
-  else if (cause instanceof jwt.JsonWebTokenError) {
-    const text = cause.message
-    if (text === 'invalid signature' || text === 'jwt signature is required') message = 'Invalid token signature'
-    else if (text === 'invalid algorithm') message = 'Invalid token: algorithm not allowed'
-    else if (text.startsWith('jwt issuer invalid')) message = 'Invalid token: issuer mismatch'
-    else if (text.startsWith('jwt audience invalid')) message = 'Invalid token: audience mismatch'
+  if (cause instanceof jwt.TokenExpiredError) return new InvalidTokenError('Token has expired', { reason: 'expired', cause })
+  if (cause instanceof jwt.NotBeforeError) return new InvalidTokenError('Token is not yet valid', { reason: 'not_yet_valid', cause })
+  const text = cause instanceof jwt.JsonWebTokenError ? cause.message : ''
+  if (text === 'invalid signature' || text === 'jwt signature is required') {
+    return new InvalidTokenError('Invalid token signature', { reason: 'bad_signature', cause })
   }
-  return new InvalidTokenError(message, { cause })
+  if (text === 'invalid algorithm') {
+    return new InvalidTokenError('Invalid token: algorithm not allowed', { reason: 'algorithm_not_allowed', cause })
+  }
+  if (text.startsWith('jwt issuer invalid')) return new InvalidTokenError('Invalid token: issuer mismatch', { reason: 'invalid_claims', cause })
+  if (text.startsWith('jwt audience invalid')) return new InvalidTokenError('Invalid token: audience mismatch', { reason: 'invalid_claims', cause })
+  return new InvalidTokenError('Invalid token: malformed JWT', { reason: 'malformed', cause })
 }
 
 /**
@@ -271,35 +173,10 @@ export function jwtTokenSource(options: JwtSourceOptions): JwtTokenSource {
   if (!isPlainObject(options)) {
     throw new TypeError('jwtTokenSource expects an options object such as { algorithms: ["HS256"], secret }')
   }
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.includes(key)) {
-      throw new TypeError(`Unknown option ${JSON.stringify(key)}: jwtTokenSource takes ${OPTION_KEYS.map((k) => `"${k}"`).join(', ')}`)
-    }
-  }
-  const algorithms = checkAlgorithms(options.algorithms)
-  const hmac = algorithms.filter(isHmac)
-  const asymmetric = algorithms.filter((alg) => !isHmac(alg))
-
-  let hmacKey: KeyObject | null = null
-  if (options.secret !== undefined) {
-    if (hmac[0] === undefined) {
-      throw new TypeError('"secret" option is set but no HS* algorithm is accepted: an HMAC secret cannot verify RS*, PS* or ES* tokens; remove it, or add HS256 to "algorithms"')
-    }
-    hmacKey = secretKey(options.secret, hmac[0])
-  } else if (hmac[0] !== undefined) {
-    throw new TypeError(`"secret" option is required for ${hmac[0]}: pass the HMAC secret`)
-  }
-
-  let verifyKey: KeyObject | null = null
-  if (options.publicKey !== undefined) {
-    if (asymmetric[0] === undefined) {
-      throw new TypeError('"publicKey" option is set but only HS* algorithms are accepted: a public key cannot verify HS* tokens; remove it, or add RS256 (or another algorithm for the key) to "algorithms"')
-    }
-    verifyKey = publicKey(options.publicKey)
-    checkKeyFitsAlgorithms(verifyKey, asymmetric, 'publicKey')
-  } else if (asymmetric[0] !== undefined) {
-    throw new TypeError(`"publicKey" option is required for ${asymmetric[0]}: pass the PEM public key`)
-  }
+  checkOptionNames(options, OPTION_KEYS, 'jwtTokenSource')
+  const checked = jwtKeys({ algorithms: options.algorithms, secret: options.secret, publicKey: options.publicKey }, OPTION_NAMES)
+  if (!checked.ok) throw new TypeError(optionMessage(checked.problem))
+  const { algorithms, hmacKey, verifyKey } = checked.keys
 
   const issuer = checkClaimList(options.issuer, 'issuer')
   const audience = checkClaimList(options.audience, 'audience')
@@ -313,8 +190,6 @@ export function jwtTokenSource(options: JwtSourceOptions): JwtTokenSource {
     throw new TypeError(`"clockTolerance" option must be a number of seconds, 0 or more, got ${JSON.stringify(clockTolerance)}`)
   }
 
-  const cache = new VerifiedTokenCache(checkCacheSize(options.cacheSize))
-
   const baseOptions: VerifyOptions = {
     algorithms: algorithms as Algorithm[],
     clockTolerance,
@@ -324,16 +199,16 @@ export function jwtTokenSource(options: JwtSourceOptions): JwtTokenSource {
 
   return {
     name: 'jwt',
-    verify(token: string, context: TokenContext): Actor | null {
+    // A valid signature stays valid: only exp and nbf (checked on every request) can change the answer.
+    cacheFor: Infinity,
+    verify(token: string, context: TokenContext): TokenSourceResult | null {
       if (typeof token !== 'string') return null
-      const cached = cache.get(token, context.now)
-      if (cached !== undefined) return cached
       const header = jwsHeader(token)
       if (header === null) return null
-      if (!algorithms.includes(header.alg)) throw new InvalidTokenError('Invalid token: algorithm not allowed')
+      if (!algorithms.includes(header.alg)) throw new InvalidTokenError('Invalid token: algorithm not allowed', { reason: 'algorithm_not_allowed' })
       const key = isHmac(header.alg) ? hmacKey : verifyKey
       // Unreachable: construction requires the key of every accepted family. Fail closed anyway.
-      if (key === null) throw new InvalidTokenError('Invalid token: algorithm not allowed')
+      if (key === null) throw new InvalidTokenError('Invalid token: algorithm not allowed', { reason: 'algorithm_not_allowed' })
 
       let payload: unknown
       try {
@@ -341,14 +216,14 @@ export function jwtTokenSource(options: JwtSourceOptions): JwtTokenSource {
       } catch (cause) {
         throw invalid(cause)
       }
-      if (!isPlainObject(payload)) throw new InvalidTokenError('Invalid token: malformed JWT')
+      if (!isPlainObject(payload)) throw new InvalidTokenError('Invalid token: malformed JWT', { reason: 'malformed' })
       const actor = actorFromClaims(payload, actorClaim, actorIdKey)
-      // jsonwebtoken's own windows: expired once now >= exp + tolerance; not yet valid while
-      // nbf > now + tolerance. Outside them a cached token is verified again, with its message.
       const { exp, nbf } = payload
-      return cache.set(token, actor, (now) =>
-        (typeof exp !== 'number' || now < exp + clockTolerance) && (typeof nbf !== 'number' || nbf <= now + clockTolerance),
-      )
+      return {
+        actor,
+        expiresAt: typeof exp === 'number' ? exp : null,
+        notBefore: typeof nbf === 'number' ? nbf : null,
+      }
     },
   }
 }
@@ -361,55 +236,36 @@ function actorFromClaims(
   const hasId = Object.prototype.hasOwnProperty.call(payload, actorClaim)
   const id = payload[actorClaim]
   if (hasId && !((typeof id === 'string' && id !== '') || (typeof id === 'number' && Number.isFinite(id)))) {
-    throw new InvalidTokenError(`Invalid token: ${actorClaim} claim must be a non-empty string or a number`)
+    throw new InvalidTokenError(`Invalid token: ${actorClaim} claim must be a non-empty string or a number`, { reason: 'invalid_claims' })
   }
 
   const actor: Record<string, unknown> = {}
   if (Object.prototype.hasOwnProperty.call(payload, 'actor')) {
     const claim = payload['actor']
-    if (!isPlainObject(claim)) throw new InvalidTokenError('Invalid token: actor claim must be an object')
+    if (!isPlainObject(claim)) throw new InvalidTokenError('Invalid token: actor claim must be an object', { reason: 'invalid_claims' })
     if (Object.prototype.hasOwnProperty.call(claim, '_r')) {
-      throw new InvalidTokenError('Invalid token: restrictions belong in the _r claim, not inside the actor claim')
+      throw new InvalidTokenError('Invalid token: restrictions belong in the _r claim, not inside the actor claim', { reason: 'invalid_restrictions' })
     }
     Object.assign(actor, structuredClone(claim))
     delete actor['token_expires']
     if (!Object.prototype.hasOwnProperty.call(actor, actorIdKey) && hasId) actor[actorIdKey] = id
   } else {
-    if (!hasId) throw new InvalidTokenError(`Invalid token: missing ${actorClaim} claim`)
+    if (!hasId) throw new InvalidTokenError(`Invalid token: missing ${actorClaim} claim`, { reason: 'invalid_claims' })
     actor[actorIdKey] = id
   }
 
   actor['token'] = 'jwt'
   if (Object.prototype.hasOwnProperty.call(payload, '_r')) {
     const problem = restrictionsProblem(payload['_r'])
-    if (problem !== null) throw new InvalidTokenError(`Invalid token: ${problem}`)
+    if (problem !== null) throw new InvalidTokenError(`Invalid token: ${problem}`, { reason: 'invalid_restrictions' })
     actor['_r'] = payload['_r']
   }
   if (typeof payload['exp'] === 'number') actor['token_expires'] = payload['exp']
   return actor
 }
 
-/**
- * Map the configuration's `jwt` block (snake_case) to {@link JwtSourceOptions}. Values are
- * passed through as they are; {@link jwtTokenSource} validates them.
- *
- * @param config - the `jwt` block of a secret-resolved configuration.
- * @example
- * ```ts
- * if (config.jwt !== undefined) sources.push(jwtTokenSource(jwtOptionsFromConfig(config.jwt)))
- * ```
- */
-export function jwtOptionsFromConfig(config: JwtConfig): JwtSourceOptions {
-  const options: JwtSourceOptions = { algorithms: config.algorithms }
-  if (config.secret !== undefined) options.secret = config.secret
-  if (config.public_key !== undefined) options.publicKey = config.public_key
-  if (config.issuer !== undefined) options.issuer = config.issuer
-  if (config.audience !== undefined) options.audience = config.audience
-  if (config.actor_claim !== undefined) options.actorClaim = config.actor_claim
-  if (config.actor_id_key !== undefined) options.actorIdKey = config.actor_id_key
-  if (config.clock_tolerance !== undefined) options.clockTolerance = config.clock_tolerance
-  return options
-}
+/** How {@link createJwt}'s options are named in its messages. */
+const SIGNING_NAMES: JwtKeyNames = { algorithms: '"algorithm"', secret: '"secret"', publicKey: '"privateKey"' }
 
 /** What {@link createJwt} takes. */
 export interface CreateJwtOptions {
@@ -458,20 +314,22 @@ export function createJwt(options: CreateJwtOptions): string {
   if (typeof actorId !== 'string' || actorId === '') {
     throw new TypeError(`"actorId" option must be a non-empty string, got ${describe(actorId)}`)
   }
-  const algorithm = options.algorithm ?? 'HS256'
-  const [alg] = checkAlgorithms([algorithm], 'algorithm')
-  if (alg === undefined) throw new TypeError('"algorithm" option is required') // unreachable
-
+  const algorithm: unknown = options.algorithm ?? 'HS256'
+  const problem = algorithmProblem(algorithm)
+  if (problem !== null) throw new TypeError(`"algorithm" option: ${problem}`)
+  const alg = algorithm as string
   let key: KeyObject
   if (isHmac(alg)) {
     if (options.privateKey !== undefined) throw new TypeError(`"privateKey" option cannot sign ${alg}: pass the HMAC secret as "secret"`)
     if (options.secret === undefined) throw new TypeError(`"secret" option is required for ${alg}: pass the HMAC secret`)
-    key = secretKey(options.secret, alg)
+    const checked = jwtKeys({ algorithms: [alg], secret: options.secret, publicKey: undefined }, SIGNING_NAMES)
+    if (!checked.ok) throw new TypeError(optionMessage(checked.problem, SIGNING_NAMES))
+    key = checked.keys.hmacKey as KeyObject
   } else {
     if (options.secret !== undefined) throw new TypeError(`"secret" option cannot sign ${alg}: pass the PEM private key as "privateKey"`)
     const given: unknown = options.privateKey
     if (given === undefined) throw new TypeError(`"privateKey" option is required for ${alg}: pass the PEM private key`)
-    if (isKeyObject(given)) {
+    if (given instanceof KeyObject) {
       if (given.type !== 'private') throw new TypeError(`"privateKey" option must be a private key, got ${describe(given)}`)
       key = given
     } else if (typeof given === 'string' || Buffer.isBuffer(given)) {
@@ -483,7 +341,8 @@ export function createJwt(options: CreateJwtOptions): string {
     } else {
       throw new TypeError(`"privateKey" option must be a PEM string, a Buffer or a private KeyObject, got ${describe(given)}`)
     }
-    checkKeyFitsAlgorithms(key, [alg], 'privateKey')
+    const misfit = keyMisfit(key, [alg])
+    if (misfit !== null) throw new TypeError(`"privateKey" option ${misfit}`)
   }
 
   const now = options.now ?? Math.floor(Date.now() / 1000)

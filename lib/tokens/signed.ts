@@ -28,8 +28,7 @@ import { InvalidTokenError } from '../errors.js'
 import { base64urlDecode, base64urlEncode } from '../internal/base64url.js'
 import type { ActionRegistry } from '../permissions/actions.js'
 import { compactRestrictions, restrictionsProblem } from '../permissions/restrictions.js'
-import type { Restrictions, TokenContext, TokenSource } from '../types.js'
-import { VerifiedTokenCache, checkCacheSize } from './verified-cache.js'
+import type { Restrictions, TokenContext, TokenSource, TokenSourceResult } from '../types.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
 
 /** The prefix that marks a token as a signed token. Matched exactly and case-sensitively. */
@@ -273,12 +272,12 @@ export interface DecodedSignedToken {
  */
 export function decodeSignedToken(token: string): DecodedSignedToken {
   if (typeof token !== 'string') throw new TypeError(`The token must be a string, got ${describe(token)}`)
-  if (!token.startsWith(PREFIX)) throw new InvalidTokenError(`Not a signed token: it does not start with "${PREFIX}"`)
+  if (!token.startsWith(PREFIX)) throw new InvalidTokenError(`Not a signed token: it does not start with "${PREFIX}"`, { reason: 'malformed' })
   const rest = token.slice(PREFIX.length)
   const dot = rest.lastIndexOf('.')
-  if (dot === -1) throw new InvalidTokenError('Invalid token: no signature')
+  if (dot === -1) throw new InvalidTokenError('Invalid token: no signature', { reason: 'malformed' })
   const decoded = decodeBody(rest.slice(0, dot))
-  if (!decoded.ok) throw new InvalidTokenError(MESSAGES.malformedPayload, { cause: new Error(decoded.problem) })
+  if (!decoded.ok) throw new InvalidTokenError(MESSAGES.malformedPayload, { reason: 'malformed', cause: new Error(decoded.problem) })
   return { payload: decoded.payload, compressed: decoded.compressed, json: decoded.json }
 }
 
@@ -314,13 +313,6 @@ export interface SignedTokenSettings {
    * @defaultValue 0
    */
   maxTtl?: number | undefined
-  /**
-   * How many verified tokens {@link signedTokenSource} remembers (by SHA-256 digest, least
-   * recently used dropped first), so a token sent on every request is verified once; expiry is
-   * still checked on every request. 0 turns the cache off. {@link verifySignedToken} never caches.
-   * @defaultValue 1000
-   */
-  cacheSize?: number | undefined
 }
 
 /** What {@link verifySignedToken} takes. */
@@ -377,41 +369,41 @@ function assertNow(now: unknown): asserts now is number {
 function verifyPrepared(token: string, settings: Prepared, now: number): SignedTokenActor | null {
   if (typeof token !== 'string') throw new TypeError(`The token must be a string, got ${describe(token)}`)
   if (!token.startsWith(PREFIX)) return null
-  if (!settings.allowSignedTokens) throw new InvalidTokenError(MESSAGES.disabled)
+  if (!settings.allowSignedTokens) throw new InvalidTokenError(MESSAGES.disabled, { reason: 'disabled' })
 
   const rest = token.slice(PREFIX.length)
   const dot = rest.lastIndexOf('.')
-  if (dot === -1) throw new InvalidTokenError(MESSAGES.signature)
+  if (dot === -1) throw new InvalidTokenError(MESSAGES.signature, { reason: 'bad_signature' })
   const body = rest.slice(0, dot)
   const signature = rest.slice(dot + 1)
-  if (!signatureMatches(settings.keys, body, signature)) throw new InvalidTokenError(MESSAGES.signature)
+  if (!signatureMatches(settings.keys, body, signature)) throw new InvalidTokenError(MESSAGES.signature, { reason: 'bad_signature' })
 
   const decoded = decodeBody(body)
-  if (!decoded.ok) throw new InvalidTokenError(MESSAGES.malformedPayload, { cause: new Error(decoded.problem) })
+  if (!decoded.ok) throw new InvalidTokenError(MESSAGES.malformedPayload, { reason: 'malformed', cause: new Error(decoded.problem) })
   const { payload } = decoded
 
   // Datasette's checks, in Datasette's order.
-  if (!Object.hasOwn(payload, 't')) throw new InvalidTokenError(MESSAGES.noTimestamp)
+  if (!Object.hasOwn(payload, 't')) throw new InvalidTokenError(MESSAGES.noTimestamp, { reason: 'invalid_claims' })
   const created = payload['t']
-  if (!isInteger(created)) throw new InvalidTokenError(MESSAGES.invalidTimestamp)
+  if (!isInteger(created)) throw new InvalidTokenError(MESSAGES.invalidTimestamp, { reason: 'invalid_claims' })
   const duration = Object.hasOwn(payload, 'd') ? payload['d'] : undefined
   let d: number | undefined
   if (duration === undefined || duration === null) d = undefined
   else if (isInteger(duration)) d = duration
-  else throw new InvalidTokenError(MESSAGES.invalidDuration)
+  else throw new InvalidTokenError(MESSAGES.invalidDuration, { reason: 'invalid_claims' })
   // Unlike Datasette, a `d` of 0 does not escape the max TTL (SPEC section 6).
   const lifetime =
     settings.maxTtl !== 0 && (d === undefined || d === 0 || d > settings.maxTtl) ? settings.maxTtl : (d ?? 0)
-  if (lifetime !== 0 && now - created > lifetime) throw new InvalidTokenError(MESSAGES.expired)
+  if (lifetime !== 0 && now - created > lifetime) throw new InvalidTokenError(MESSAGES.expired, { reason: 'expired' })
 
   // tokengate's own checks, for what Datasette leaves unchecked (it would answer 500 or accept).
-  if (!Object.hasOwn(payload, 'a')) throw new InvalidTokenError(MESSAGES.noActorId)
+  if (!Object.hasOwn(payload, 'a')) throw new InvalidTokenError(MESSAGES.noActorId, { reason: 'invalid_claims' })
   const id = payload['a']
-  if (typeof id !== 'string' || id === '') throw new InvalidTokenError(MESSAGES.invalidActorId)
+  if (typeof id !== 'string' || id === '') throw new InvalidTokenError(MESSAGES.invalidActorId, { reason: 'invalid_claims' })
   let restrictions: Restrictions | undefined
   if (Object.hasOwn(payload, '_r')) {
     const problem = restrictionsProblem(payload['_r'])
-    if (problem !== null) throw new InvalidTokenError(`Invalid token: ${problem}`)
+    if (problem !== null) throw new InvalidTokenError(`Invalid token: ${problem}`, { reason: 'invalid_restrictions' })
     restrictions = payload['_r'] as Restrictions
   }
 
@@ -457,35 +449,28 @@ export function verifySignedToken(token: string, options: VerifySignedTokenOptio
 
 /**
  * A {@link TokenSource} named `dstok` for signed tokens, to chain with other sources. The
- * settings are checked and the signing keys derived once, here.
+ * settings are checked and the signing keys derived once, here. Its answers may be cached until
+ * the token expires (`cacheFor: Infinity`): a gate verifies a token's signature once.
  *
  * @param options - the secrets and settings; see {@link SignedTokenSettings}.
  * @throws TypeError when the settings are invalid.
  * @example
  * ```ts
  * const source = signedTokenSource({ secrets: [process.env.TOKENGATE_SECRET!], maxTtl: 86400 })
- * source.verify('dstok_…', { now: Date.now() / 1000 }) // the actor, or throws InvalidTokenError
- * source.verify('abc', { now: Date.now() / 1000 })     // null: not a signed token
+ * source.verify('dstok_…', { now, digest }) // { actor, expiresAt }, or throws InvalidTokenError
+ * source.verify('abc', { now, digest })     // null: not a signed token
  * ```
  */
 export function signedTokenSource(options: SignedTokenSettings): TokenSource {
   const prepared = prepare(options)
-  const cache = new VerifiedTokenCache(checkCacheSize(options.cacheSize))
   return Object.freeze({
     name: 'dstok',
-    verify: function verifySignedTokenSource(token: string, context: TokenContext): SignedTokenActor | null {
+    // A valid signature stays valid: only expiry (checked on every request) can change the answer.
+    cacheFor: Infinity,
+    verify: function verifySignedTokenSource(token: string, context: TokenContext): TokenSourceResult | null {
       assertNow(context.now)
-      if (typeof token === 'string' && token.startsWith(PREFIX)) {
-        const cached = cache.get(token, context.now)
-        if (cached !== undefined) return cached as SignedTokenActor
-      }
       const actor = verifyPrepared(token, prepared, context.now)
-      if (actor === null) return null
-      // Valid while now - t <= lifetime, i.e. until token_expires inclusive (see verifyPrepared).
-      const expires = actor.token_expires
-      return cache.set(token, actor, expires === undefined ? ALWAYS_VALID : (now) => now <= expires) as SignedTokenActor
+      return actor === null ? null : { actor, expiresAt: actor.token_expires ?? null }
     },
   })
 }
-
-const ALWAYS_VALID = (): boolean => true

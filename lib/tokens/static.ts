@@ -1,10 +1,7 @@
 /**
  * Static tokens (SPEC section 6, "Static tokens"): a configured secret stands for a configured
- * actor, as in datasette-auth-tokens.
- *
- * This module owns the static token source ({@link staticTokenSource}) and the gathering of
- * static tokens from a configuration ({@link staticTokensFromConfig}): tokengate's own `tokens`
- * list first, then `plugins["datasette-auth-tokens"]` in either of its forms.
+ * actor, as in datasette-auth-tokens. (A gate gathers them from its configuration in
+ * `sources-from-config.ts`.)
  *
  * Lookups are by hash: the source keeps a map from SHA-256(token) to the actor, so a presented
  * token is never compared with a configured secret character by character, and a comparison
@@ -12,10 +9,9 @@
  *
  * @module
  */
-import type { StaticTokenConfig, TokengateConfig } from '../config/config-types.js'
-import { ConfigError } from '../errors.js'
+import type { StaticTokenConfig } from '../config/config-types.js'
 import { restrictionsProblem } from '../permissions/restrictions.js'
-import type { Actor, TokenContext, TokenSource } from '../types.js'
+import type { Actor, TokenContext, TokenSource, TokenSourceResult } from '../types.js'
 import { deepFreeze } from '../internal/deep-freeze.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
 import { tokenDigest } from '../internal/token-digest.js'
@@ -32,10 +28,11 @@ export interface StaticTokenSourceOptions {
 /** The static token source: a {@link TokenSource} whose `verify` is synchronous. */
 export interface StaticTokenSource extends TokenSource {
   /**
-   * The configured actor for a token (the same frozen object every time), or `null` when the
-   * token is not one of the configured ones. The context is not used.
+   * The configured actor for a token (the same frozen answer every time), or `null` when the
+   * token is not one of the configured ones. The context's `digest` is the lookup key; without a
+   * context the token is hashed here.
    */
-  verify(token: string, context?: TokenContext): Actor | null
+  verify(token: string, context?: TokenContext): TokenSourceResult | null
 }
 
 
@@ -90,8 +87,8 @@ function frozenCopy<T>(value: T): T {
  * @example
  * ```ts
  * const source = staticTokenSource([{ token: process.env.BOT_TOKEN!, actor: { bot_id: 'my-bot' } }])
- * source.verify(process.env.BOT_TOKEN!, { now }) // { bot_id: 'my-bot' }
- * source.verify('something else', { now })      // null
+ * source.verify(process.env.BOT_TOKEN!) // { actor: { bot_id: 'my-bot' } }
+ * source.verify('something else')      // null
  * ```
  */
 export function staticTokenSource(
@@ -105,7 +102,7 @@ export function staticTokenSource(
   if (typeof name !== 'string' || name === '') {
     throw new TypeError(`"name" option must be a non-empty string, got ${JSON.stringify(name)}`)
   }
-  const byDigest = new Map<string, Actor>()
+  const byDigest = new Map<string, TokenSourceResult>()
   tokens.forEach((entry: unknown, index) => {
     const found = entryProblem(entry)
     if (found !== null) {
@@ -121,88 +118,14 @@ export function staticTokenSource(
     } catch (cause) {
       throw new TypeError(`Static token at index ${index}: "actor" must be plain JSON data`, { cause })
     }
-    byDigest.set(key, copy)
+    byDigest.set(key, Object.freeze({ actor: copy }))
   })
 
   return {
     name,
-    verify(token: string): Actor | null {
+    verify(token: string, context?: TokenContext): TokenSourceResult | null {
       if (typeof token !== 'string' || token === '') return null
-      return byDigest.get(tokenDigest(token)) ?? null
+      return byDigest.get(context?.digest ?? tokenDigest(token)) ?? null
     },
   }
-}
-
-/** What {@link staticTokensFromConfig} gathers. */
-export interface StaticTokensFromConfig {
-  /** Every static token, tokengate's own `tokens` first, then datasette-auth-tokens'. */
-  tokens: StaticTokenConfig[]
-  /** The query-string parameter datasette-auth-tokens' object form names, or `null`. */
-  param: string | null
-}
-
-/**
- * Gather the static tokens of a (secret-resolved) configuration: tokengate's own `tokens` list,
- * then `plugins["datasette-auth-tokens"]` as a list (its 0.1 form) or as
- * `{ "tokens": [...], "param": "_auth_token" }`, in that order, so that with duplicate values
- * an entry in `tokens` wins.
- *
- * @param config - a configuration whose `$env` / `$file` secrets are resolved.
- * @returns the tokens in order, and the datasette-auth-tokens `param` (or `null`).
- * @throws ConfigError (`ERR_CONFIG_INVALID`) when a list or an entry has the wrong shape; the
- *   path names the entry, such as `plugins.datasette-auth-tokens.tokens[1].actor`. Messages
- *   never contain a token.
- * @example
- * ```ts
- * const { tokens, param } = staticTokensFromConfig(config)
- * const source = staticTokenSource(tokens)
- * ```
- */
-export function staticTokensFromConfig(config: TokengateConfig): StaticTokensFromConfig {
-  const problems: { path: string; message: string }[] = []
-  const tokens: StaticTokenConfig[] = []
-
-  const gather = (list: unknown, path: string): void => {
-    if (list === undefined) return
-    if (!Array.isArray(list)) {
-      problems.push({ path, message: `must be a list of {"token", "actor"} entries, got ${describe(list)}` })
-      return
-    }
-    list.forEach((entry: unknown, index) => {
-      const found = entryProblem(entry)
-      if (found === null) {
-        tokens.push(entry as StaticTokenConfig)
-        return
-      }
-      const [key, message] = found
-      problems.push({ path: key === null ? `${path}[${index}]` : `${path}[${index}].${key}`, message })
-    })
-  }
-
-  gather(config.tokens, 'tokens')
-
-  let param: string | null = null
-  const plugin: unknown = config.plugins?.['datasette-auth-tokens']
-  const pluginPath = 'plugins.datasette-auth-tokens'
-  if (Array.isArray(plugin)) {
-    gather(plugin, pluginPath)
-  } else if (isPlainObject(plugin)) {
-    gather(plugin['tokens'], `${pluginPath}.tokens`)
-    const value = plugin['param']
-    if (typeof value === 'string' && value !== '') param = value
-    else if (value !== undefined) {
-      problems.push({
-        path: `${pluginPath}.param`,
-        message: `must be a non-empty string such as "_auth_token", got ${describe(value)}`,
-      })
-    }
-  } else if (plugin !== undefined && plugin !== null) {
-    problems.push({
-      path: pluginPath,
-      message: `must be a list of {"token", "actor"} entries or an object {"tokens": [...], "param": "..."}, got ${describe(plugin)}`,
-    })
-  }
-
-  if (problems.length > 0) throw new ConfigError(problems)
-  return { tokens, param }
 }

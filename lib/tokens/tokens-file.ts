@@ -32,7 +32,7 @@ import { isPlainObject } from '../internal/is-plain-object.js'
 import { type PathSegment, ROOT_PATH, formatPath } from '../internal/json-path.js'
 import type { ActionRegistry } from '../permissions/actions.js'
 import { parsePermissions } from '../permissions/permission-strings.js'
-import type { Actor, Restrictions, TokenContext, TokenSource } from '../types.js'
+import type { Restrictions, TokenContext, TokenSource, TokenSourceResult } from '../types.js'
 import { tokenDigest } from '../internal/token-digest.js'
 
 /** The prefix of an offline token, as InfluxDB 3 requires it. */
@@ -323,7 +323,7 @@ export type TokensFileActor = {
 }
 
 interface Loaded {
-  readonly actor: TokensFileActor
+  readonly result: TokenSourceResult
   readonly expiryMillis: number | null
 }
 
@@ -345,8 +345,8 @@ interface Loaded {
  * @example
  * ```ts
  * const source = tokensFileSource('tokens.json')
- * source.verify('apiv3_…', { now: Date.now() / 1000 })
- * // { id: 'root', token: 'tokens_file', token_name: 'ingest', _r: { d: { sensors: ['ir', 'ur', 'dr'] } } }
+ * source.verify('apiv3_…', { now, digest })
+ * // { actor: { id: 'root', token: 'tokens_file', token_name: 'ingest', _r: { d: { sensors: ['ir', 'ur', 'dr'] } } }, expiresAt: null }
  * ```
  */
 export function tokensFileSource(file: string, options: TokensFileSourceOptions = {}): TokenSource {
@@ -383,20 +383,21 @@ export function tokensFileSource(file: string, options: TokensFileSourceOptions 
       _r: restrictions,
       ...(expiryMillis === null ? {} : { token_expires: expiryMillis / 1000 }),
     }
-    byDigest.set(tokenDigest(entry.token), { actor: deepFreeze(actor), expiryMillis })
+    const result = Object.freeze({ actor: deepFreeze(actor), expiresAt: expiryMillis === null ? null : expiryMillis / 1000 })
+    byDigest.set(tokenDigest(entry.token), { result, expiryMillis })
   })
   if (problems.length > 0) throw new ConfigError(problems, { source: file })
 
   return Object.freeze({
     name,
-    verify: function verifyTokensFileToken(token: string, context: TokenContext): Actor | null {
+    verify: function verifyTokensFileToken(token: string, context: TokenContext): TokenSourceResult | null {
       if (typeof token !== 'string' || token === '') return null
-      const found = byDigest.get(tokenDigest(token))
+      const found = byDigest.get(context.digest)
       if (found === undefined) return null
       if (found.expiryMillis !== null && context.now * 1000 > found.expiryMillis) {
-        throw new InvalidTokenError('Token has expired')
+        throw new InvalidTokenError('Token has expired', { reason: 'expired' })
       }
-      return found.actor
+      return found.result
     },
   })
 }

@@ -1,37 +1,39 @@
 /**
- * A bounded cache of tokens that verified, so a client that sends the same signed token or JWT
- * on every request pays for the HMAC or signature check once.
+ * The verified-token cache of the token chain: a token that verified is remembered by its
+ * SHA-256 digest, so a client that sends the same signed token or JWT on every request pays for
+ * the signature check once, and a managed token asks its store at most once per cache lifetime.
  *
  * What keeps it correct:
- * - It is keyed by the token's SHA-256 digest: it never holds a token, and a hit means the very
- *   same string verified before, under the same source (each source owns its cache, and a
- *   source's secrets and settings never change).
- * - Only successes are cached. A token that failed is verified again every time, with its
+ * - It is keyed by the token's digest: it never holds a token, and a hit means the very same
+ *   string verified before, through the same chain.
+ * - Only successes are cached, and only from sources that say how long an answer may be reused
+ *   ({@link TokenSource.cacheFor}). A token that failed is verified again every time, with its
  *   precise message.
- * - Each entry carries the window in which the token is valid; a hit outside it is treated as a
- *   miss, so the full verification runs and reports `Token has expired` (or not yet valid)
- *   exactly as it would have. Expiry is therefore checked on every request.
- * - The actor is deep-frozen, because the same object is handed to every request.
+ * - A hit is served only inside the token's validity window (`notBefore` ≤ now < `expiresAt`)
+ *   and before the entry's own deadline. Anything else is a miss: the full verification runs and
+ *   says `Token has expired` (or accepts a token within a clock tolerance) exactly as it would
+ *   have. A miss is always safe; a hit is never served outside the window.
+ * - It can forget one token (by digest or token id) or everything: revocation and edits of
+ *   managed tokens take effect on the next request.
  * - It holds at most `size` entries, dropping the least recently used.
  *
  * @module
  * @internal
  */
-import { deepFreeze } from '../internal/deep-freeze.js'
-import { tokenDigest } from '../internal/token-digest.js'
-import type { Actor } from '../types.js'
+import type { VerifiedToken } from '../types.js'
 
 interface Entry {
-  readonly actor: Actor
-  /** Whether the token is still inside its validity window at `now` (unix seconds). */
-  readonly valid: (now: number) => boolean
+  readonly verified: VerifiedToken
+  readonly notBefore: number
+  /** Served while `now < until`: the earlier of the token's expiry and the entry's deadline. */
+  readonly until: number
 }
 
-/** The default number of verified tokens a source remembers. @internal */
+/** The default number of verified tokens a gate remembers. @internal */
 export const DEFAULT_CACHE_SIZE = 1000
 
-/** Check a `cacheSize` option: a non-negative integer; 0 turns the cache off. @internal */
-export function checkCacheSize(size: unknown, option = 'cacheSize'): number {
+/** Check a cache size option: a non-negative integer; 0 turns the cache off. @internal */
+export function checkCacheSize(size: unknown, option: string): number {
   if (size === undefined) return DEFAULT_CACHE_SIZE
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
     throw new TypeError(`"${option}" option must be a non-negative integer (0 turns the cache off)`)
@@ -39,45 +41,83 @@ export function checkCacheSize(size: unknown, option = 'cacheSize'): number {
   return size
 }
 
-/** A bounded, least-recently-used cache of verified tokens. @internal */
+/** A bounded, least-recently-used cache of verified tokens, by digest. @internal */
 export class VerifiedTokenCache {
   readonly #size: number
   readonly #entries = new Map<string, Entry>()
+  /** Token id → digests, so a managed token can be forgotten by id. */
+  readonly #byId = new Map<string, Set<string>>()
 
   constructor(size: number) {
     this.#size = size
   }
 
-  /** The actor of a token that verified before and is still valid at `now`, else `undefined`. */
-  get(token: string, now: number): Actor | undefined {
+  /** The verified token for a digest, if it verified before and may still be served at `now`. */
+  get(digest: string, now: number): VerifiedToken | undefined {
     if (this.#size === 0) return undefined
-    const key = tokenDigest(token)
-    const entry = this.#entries.get(key)
+    const entry = this.#entries.get(digest)
     if (entry === undefined) return undefined
-    if (!entry.valid(now)) {
-      this.#entries.delete(key)
+    if (now < entry.notBefore || now >= entry.until) {
+      this.#delete(digest, entry)
       return undefined
     }
     // Refresh its place in the eviction order.
-    this.#entries.delete(key)
-    this.#entries.set(key, entry)
-    return entry.actor
+    this.#entries.delete(digest)
+    this.#entries.set(digest, entry)
+    return entry.verified
   }
 
-  /** Remember a token that just verified; returns the (frozen) actor to hand out. */
-  set(token: string, actor: Actor, valid: (now: number) => boolean): Actor {
-    const frozen = deepFreeze(actor)
-    if (this.#size === 0) return frozen
-    this.#entries.set(tokenDigest(token), { actor: frozen, valid })
-    if (this.#entries.size > this.#size) {
-      const oldest = this.#entries.keys().next()
-      if (oldest.done !== true) this.#entries.delete(oldest.value)
+  /**
+   * Remember a token that just verified at `now`, for at most `cacheFor` seconds (`Infinity`:
+   * until it expires).
+   */
+  set(digest: string, verified: VerifiedToken, now: number, cacheFor: number, notBefore: number | null): void {
+    if (this.#size === 0 || !(cacheFor > 0)) return
+    const previous = this.#entries.get(digest)
+    if (previous !== undefined) this.#delete(digest, previous)
+    const until = Math.min(verified.expiresAt ?? Infinity, now + cacheFor)
+    this.#entries.set(digest, { verified, notBefore: notBefore ?? -Infinity, until })
+    if (verified.tokenId !== null) {
+      let digests = this.#byId.get(verified.tokenId)
+      if (digests === undefined) this.#byId.set(verified.tokenId, (digests = new Set()))
+      digests.add(digest)
     }
-    return frozen
+    if (this.#entries.size > this.#size) {
+      const oldest = this.#entries.entries().next()
+      if (oldest.done !== true) this.#delete(oldest.value[0], oldest.value[1])
+    }
   }
 
-  /** How many tokens are remembered (for tests). */
+  /** Forget one token, by its digest or its id. */
+  forget(key: { readonly digest: string } | { readonly tokenId: string }): void {
+    if ('digest' in key) {
+      const entry = this.#entries.get(key.digest)
+      if (entry !== undefined) this.#delete(key.digest, entry)
+      return
+    }
+    for (const digest of this.#byId.get(key.tokenId) ?? []) {
+      const entry = this.#entries.get(digest)
+      if (entry !== undefined) this.#delete(digest, entry)
+    }
+  }
+
+  /** Forget everything. */
+  clear(): void {
+    this.#entries.clear()
+    this.#byId.clear()
+  }
+
+  /** How many tokens are remembered. */
   get length(): number {
     return this.#entries.size
+  }
+
+  #delete(digest: string, entry: Entry): void {
+    this.#entries.delete(digest)
+    const id = entry.verified.tokenId
+    if (id === null) return
+    const digests = this.#byId.get(id)
+    digests?.delete(digest)
+    if (digests?.size === 0) this.#byId.delete(id)
   }
 }

@@ -6,7 +6,8 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { MiddlewareOrderError } from '../../errors.js'
-import { type AdapterOptions, explainForDebug, onErrorFrom } from '../shared.js'
+import { checkOptionNames } from '../../internal/options.js'
+import { ADAPTER_OPTIONS, type AdapterOptions, explainForDebug, onErrorFrom } from '../shared.js'
 import { fail, stateOf } from './token-auth.js'
 
 /**
@@ -22,6 +23,7 @@ import { fail, stateOf } from './token-auth.js'
  * ```
  */
 export function permissionsDebug(options?: AdapterOptions): RequestHandler {
+  checkOptionNames(options, ADAPTER_OPTIONS, 'permissionsDebug')
   const override = options?.onError === undefined ? undefined : onErrorFrom(options)
   return function permissionsDebug(req: Request, res: Response, next: NextFunction): void {
     const state = stateOf(req)

@@ -7,7 +7,6 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { MiddlewareOrderError } from '../../errors.js'
-import { checkNow } from '../../gate.js'
 import { type AdapterOptions, type TargetSpec, compileGuard } from '../shared.js'
 import { fail, stateOf } from './token-auth.js'
 
@@ -53,7 +52,7 @@ export function requirePermission(
     }
     try {
       const params = req.params as { readonly [key: string]: unknown } | undefined
-      checkNow(state.gate, req.actor ?? null, guard.action, guard.databaseOf(req, params), guard.resourceOf(req, params))
+      state.internals.check(req.actor ?? null, guard.action, guard.databaseOf(req, params), guard.resourceOf(req, params))
     } catch (error) {
       fail(error, res, next, guard.onError ?? state.onError)
       return

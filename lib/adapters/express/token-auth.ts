@@ -7,29 +7,23 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import type { TokengateConfigInput } from '../../config/config-types.js'
 import { isTokengateError } from '../../errors.js'
-import { type Gate, type GateOptions, authenticateNow } from '../../gate.js'
-import type { Actor } from '../../types.js'
-import { type AdapterOptions, type OnError, gateFrom, onErrorFrom } from '../shared.js'
+import type { Gate, GateOptions } from '../../gate.js'
+import type { VerifiedToken } from '../../types.js'
+import { type AdapterOptions, type AdapterState, type OnError, adapterState } from '../shared.js'
 import './augment.js'
 
 /** Options of {@link tokenAuth}: the gate's options plus the adapter's. */
 export interface TokenAuthOptions extends GateOptions, AdapterOptions {}
-
-/** What tokenAuth leaves on the request for the guards. @internal */
-export interface ExpressState {
-  readonly gate: Gate
-  readonly onError: OnError
-}
 
 /**
  * The state tokenAuth leaves for the guards, per request. A WeakMap rather than a property on
  * `req`: one more property on Node's request object costs about 3% of a small app's throughput
  * (measured with the benchmark), a WeakMap entry next to nothing.
  */
-const STATES = new WeakMap<Request, ExpressState>()
+const STATES = new WeakMap<Request, AdapterState>()
 
 /** The state tokenAuth left on a request, if it ran. @internal */
-export function stateOf(req: Request): ExpressState | undefined {
+export function stateOf(req: Request): AdapterState | undefined {
   return STATES.get(req)
 }
 
@@ -76,30 +70,28 @@ const queryOf = (req: Request) => req.query as { readonly [key: string]: unknown
  * ```
  */
 export function tokenAuth(config?: TokengateConfigInput | string | Gate, options: TokenAuthOptions = {}): RequestHandler {
-  const onError = onErrorFrom(options)
-  const gate = gateFrom(config, options)
-  const state: ExpressState = Object.freeze({ gate, onError })
+  const state = adapterState(config, options)
+  const { internals, onError } = state
   return function tokenAuth(req: Request, res: Response, next: NextFunction): void {
     STATES.set(req, state)
-    let result: Actor | null | Promise<Actor | null>
+    let result: VerifiedToken | null | Promise<VerifiedToken | null>
     try {
-      result = authenticateNow(gate, req.headers.authorization, req, queryOf)
+      result = internals.authenticate(req.headers.authorization, req, queryOf)
     } catch (error) {
       fail(error, res, next, onError)
       return
     }
     if (result instanceof Promise) {
       result.then(
-        (actor) => {
-          req.actor = actor
+        (verified) => {
+          req.actor = verified === null ? null : verified.actor
           next()
         },
         (error: unknown) => fail(error, res, next, onError),
       )
       return
     }
-    req.actor = result
+    req.actor = result === null ? null : result.actor
     next()
   }
 }
-

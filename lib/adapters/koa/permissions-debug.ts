@@ -5,7 +5,8 @@
  */
 import type { Context, Middleware } from 'koa'
 import { MiddlewareOrderError } from '../../errors.js'
-import { type AdapterOptions, explainForDebug, onErrorFrom } from '../shared.js'
+import { checkOptionNames } from '../../internal/options.js'
+import { ADAPTER_OPTIONS, type AdapterOptions, explainForDebug, onErrorFrom } from '../shared.js'
 import { fail, stateOf } from './token-auth.js'
 
 /**
@@ -13,6 +14,7 @@ import { fail, stateOf } from './token-auth.js'
  * `ctx.state.actor`, guarded by `permissions-debug`. Same body and statuses as the Express one.
  */
 export function permissionsDebug(options?: AdapterOptions): Middleware {
+  checkOptionNames(options, ADAPTER_OPTIONS, 'permissionsDebug')
   const override = options?.onError === undefined ? undefined : onErrorFrom(options)
   return async function permissionsDebug(ctx: Context): Promise<void> {
     const state = stateOf(ctx)

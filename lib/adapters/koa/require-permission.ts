@@ -6,7 +6,6 @@
  */
 import type { Context, Middleware, Next } from 'koa'
 import { MiddlewareOrderError } from '../../errors.js'
-import { checkNow } from '../../gate.js'
 import { type AdapterOptions, type TargetSpec, compileGuard } from '../shared.js'
 import { fail, stateOf } from './token-auth.js'
 
@@ -37,7 +36,7 @@ export function requirePermission(
     }
     try {
       const params = (ctx as Context & { params?: { readonly [key: string]: unknown } }).params
-      checkNow(state.gate, ctx.state.actor ?? null, guard.action, guard.databaseOf(ctx, params), guard.resourceOf(ctx, params))
+      state.internals.check(ctx.state.actor ?? null, guard.action, guard.databaseOf(ctx, params), guard.resourceOf(ctx, params))
     } catch (error) {
       fail(error, ctx, guard.onError ?? state.onError)
       return

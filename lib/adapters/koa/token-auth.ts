@@ -6,9 +6,9 @@
 import type { Context, Middleware, Next } from 'koa'
 import type { TokengateConfigInput } from '../../config/config-types.js'
 import { isTokengateError } from '../../errors.js'
-import { type Gate, type GateOptions, authenticateNow } from '../../gate.js'
-import type { Actor } from '../../types.js'
-import { type AdapterOptions, type OnError, gateFrom, onErrorFrom } from '../shared.js'
+import type { Gate, GateOptions } from '../../gate.js'
+import type { Actor, VerifiedToken } from '../../types.js'
+import { type AdapterOptions, type AdapterState, type OnError, adapterState } from '../shared.js'
 
 declare module 'koa' {
   interface DefaultState {
@@ -20,17 +20,11 @@ declare module 'koa' {
 /** Options of the Koa {@link tokenAuth}: the gate's options plus the adapter's. */
 export interface KoaTokenAuthOptions extends GateOptions, AdapterOptions {}
 
-/** What tokenAuth leaves on the context for the guards. @internal */
-export interface KoaState {
-  readonly gate: Gate
-  readonly onError: OnError
-}
-
 /** The state tokenAuth leaves for the guards, per request (a WeakMap, as in the Express adapter). */
-const STATES = new WeakMap<Context, KoaState>()
+const STATES = new WeakMap<Context, AdapterState>()
 
 /** The state tokenAuth left on a context, if it ran. @internal */
-export function stateOf(ctx: Context): KoaState | undefined {
+export function stateOf(ctx: Context): AdapterState | undefined {
   return STATES.get(ctx)
 }
 
@@ -68,21 +62,19 @@ const queryOf = (ctx: Context) => ctx.query
  * ```
  */
 export function tokenAuth(config?: TokengateConfigInput | string | Gate, options: KoaTokenAuthOptions = {}): Middleware {
-  const onError = onErrorFrom(options)
-  const gate = gateFrom(config, options)
-  const state: KoaState = Object.freeze({ gate, onError })
+  const state = adapterState(config, options)
+  const { internals, onError } = state
   return async function tokenAuth(ctx: Context, next: Next): Promise<void> {
     STATES.set(ctx, state)
-    let actor: Actor | null
+    let verified: VerifiedToken | null
     try {
-      const result = authenticateNow(gate, ctx.headers.authorization, ctx, queryOf)
-      actor = result instanceof Promise ? await result : result
+      const result = internals.authenticate(ctx.headers.authorization, ctx, queryOf)
+      verified = result instanceof Promise ? await result : result
     } catch (error) {
       fail(error, ctx, onError)
       return
     }
-    ctx.state.actor = actor
+    ctx.state.actor = verified === null ? null : verified.actor
     await next()
   }
 }
-

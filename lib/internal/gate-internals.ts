@@ -1,0 +1,50 @@
+/**
+ * How the adapters reach a gate's request path: a module-private symbol on every gate that
+ * `createGate` makes, holding the two calls each request needs, without a promise or a
+ * credentials object when none is needed. Not part of the public API: an application uses
+ * `gate.authenticate` and `gate.check`.
+ *
+ * @module
+ * @internal
+ */
+import type { CredentialsInput } from '../tokens/bearer.js'
+import type { TokenChain } from '../tokens/chain.js'
+import type { Actor, VerifiedToken } from '../types.js'
+
+/** The key of a gate's internals. @internal */
+export const GATE_INTERNALS: unique symbol = Symbol('tokengate.gate')
+
+/** What the adapters call on every request. @internal */
+export interface GateInternals {
+  /** The gate's token chain (revocation forgets tokens through it). */
+  readonly chain: TokenChain
+  /**
+   * Authenticate a request: `null` when it presents no token, else the verified token.
+   * Synchronous while every token source asked is; the query string is read (through
+   * `queryOf`) only when a query parameter is configured. Errors carry the gate's realm.
+   */
+  authenticate<C>(
+    authorization: string | readonly string[] | undefined,
+    carrier: C,
+    queryOf: (carrier: C) => CredentialsInput['query'],
+  ): VerifiedToken | null | Promise<VerifiedToken | null>
+  /**
+   * `gate.check` for arguments already checked (strings or null, never a resource without its
+   * database): returns when allowed, allocating nothing; throws the coded 401/403 otherwise.
+   */
+  check(actor: Actor | null, action: string, database: string | null, resource: string | null): void
+}
+
+/**
+ * The internals of a gate made by `createGate`.
+ * @throws TypeError naming `who` for anything else.
+ * @internal
+ */
+export function internalsOf(gate: unknown, who: string): GateInternals {
+  const internals =
+    typeof gate === 'object' && gate !== null ? (gate as { [GATE_INTERNALS]?: GateInternals })[GATE_INTERNALS] : undefined
+  if (internals === undefined) {
+    throw new TypeError(`${who} needs a gate made by createGate(), a configuration object or the path of a metadata.json`)
+  }
+  return internals
+}

@@ -1,0 +1,117 @@
+/**
+ * The token chain: the one pipeline every presented token goes through, whatever its kind.
+ *
+ * In order, written once:
+ * 1. The token's SHA-256 is computed, once; every source and the cache share it.
+ * 2. The verified-token cache is asked (`verified-cache.ts`).
+ * 3. The sources are asked in order: `null` is "not mine" and the next one tries; an answer is
+ *    "mine and valid"; a thrown {@link InvalidTokenError} is "mine but bad". Synchronous while
+ *    every source asked answers synchronously; a source that returns a promise switches the rest
+ *    of the chain to it.
+ * 4. The answer is accepted: the actor must be a plain object and its `_r` well formed
+ *    (validated and compiled here, once, never per check).
+ * 5. The verified token is cached for as long as its source allows, its actor frozen, because
+ *    the same object is then handed to every request that presents the token.
+ * 6. A token no source claims is `Unknown token`, or anonymous with `unknownTokens: 'anonymous'`.
+ *
+ * What must happen to every token exactly once (revocation, owner resolution, events, rate
+ * limits) attaches here.
+ *
+ * @module
+ * @internal
+ */
+import { InvalidTokenError } from '../errors.js'
+import { deepFreeze } from '../internal/deep-freeze.js'
+import { isPlainObject } from '../internal/is-plain-object.js'
+import { tokenDigest } from '../internal/token-digest.js'
+import { compiledRestrictions } from '../permissions/restrictions.js'
+import type { TokenContext, TokenSource, TokenSourceResult, VerifiedToken } from '../types.js'
+import { VerifiedTokenCache } from './verified-cache.js'
+
+/** What {@link createTokenChain} takes. @internal */
+export interface TokenChainOptions {
+  /** The sources, in the order they are asked. */
+  readonly sources: readonly TokenSource[]
+  /** What a token that no source claims means. */
+  readonly unknownTokens: 'reject' | 'anonymous'
+  /** How many verified tokens to remember; 0 for none. */
+  readonly cacheSize: number
+}
+
+/** The token chain of one gate. @internal */
+export interface TokenChain {
+  /**
+   * Verify a presented token at `now`: the verified token, or `null` for an unclaimed token
+   * under `unknownTokens: 'anonymous'`. Synchronous when every source asked is.
+   * @throws InvalidTokenError for an invalid or unknown token.
+   */
+  verify(token: string, now: number): VerifiedToken | null | Promise<VerifiedToken | null>
+  /** Forget one verified token (by digest or token id), so its next request is verified afresh. */
+  forget(key: { readonly digest: string } | { readonly tokenId: string }): void
+  /** Forget every verified token. */
+  clear(): void
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return value !== null && typeof (value as { then?: unknown }).then === 'function'
+}
+
+/** Build the token chain. @internal */
+export function createTokenChain(options: TokenChainOptions): TokenChain {
+  const { sources, unknownTokens } = options
+  const cache = new VerifiedTokenCache(options.cacheSize)
+
+  /** Step 4 and 5: check, freeze and remember a source's answer. */
+  function accept(result: TokenSourceResult, source: TokenSource, context: TokenContext): VerifiedToken {
+    if (!isPlainObject(result) || !isPlainObject(result.actor)) {
+      throw new TypeError(
+        `Token source "${source.name}" must answer null or { actor, tokenId?, expiresAt? } with a plain-object actor`,
+      )
+    }
+    const { actor } = result
+    if (Object.hasOwn(actor, '_r')) {
+      const compiled = compiledRestrictions(actor['_r'])
+      if ('problem' in compiled) throw new InvalidTokenError(`Invalid token: ${compiled.problem}`, { reason: 'invalid_restrictions' })
+    }
+    const cacheFor = source.cacheFor ?? 0
+    const verified: VerifiedToken = {
+      // A remembered actor is handed to every request that presents the token: freeze it.
+      actor: cacheFor > 0 ? deepFreeze(actor) : actor,
+      source: source.name,
+      tokenId: result.tokenId ?? null,
+      expiresAt: result.expiresAt ?? null,
+    }
+    if (cacheFor > 0) cache.set(context.digest, Object.freeze(verified), context.now, cacheFor, result.notBefore ?? null)
+    return verified
+  }
+
+  function unclaimed(): null {
+    if (unknownTokens === 'anonymous') return null
+    throw new InvalidTokenError('Unknown token', { reason: 'unknown' })
+  }
+
+  /** Step 3, from source `from` on. */
+  function ask(token: string, context: TokenContext, from: number): VerifiedToken | null | Promise<VerifiedToken | null> {
+    for (let index = from; index < sources.length; index++) {
+      const source = sources[index] as TokenSource
+      const result = source.verify(token, context)
+      if (result === null) continue
+      if (isPromise(result)) {
+        return result.then((answer) => (answer === null ? ask(token, context, index + 1) : accept(answer, source, context)))
+      }
+      return accept(result, source, context)
+    }
+    return unclaimed()
+  }
+
+  return {
+    verify(token, now) {
+      const digest = tokenDigest(token)
+      const cached = cache.get(digest, now)
+      if (cached !== undefined) return cached
+      return ask(token, { now, digest }, 0)
+    },
+    forget: (key) => cache.forget(key),
+    clear: () => cache.clear(),
+  }
+}

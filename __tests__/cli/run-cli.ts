@@ -17,22 +17,44 @@ export interface CliResult {
   stderr: string
 }
 
+/** How to run the CLI. */
+export interface RunOptions {
+  /** Environment variables besides PATH, which is always passed. @defaultValue `{}` */
+  env?: Record<string, string>
+  /** The working directory. @defaultValue `process.cwd()` */
+  cwd?: string
+}
+
+/** The environment a run sees: PATH and the given variables, nothing else. */
+function cleanEnv(env: Record<string, string> | undefined): Record<string, string> {
+  return { PATH: process.env['PATH'] ?? '', ...env }
+}
+
 /**
- * Run `tokengate ARGS…` with only PATH and the given variables in its environment.
+ * Run the built `tokengate` executable as a subprocess with only PATH and the given variables in
+ * its environment.
+ *
+ * @param options - `env`, `cwd`, and `nodeOptions`: arguments for node before the script, such
+ *   as `--import` of a module that breaks something on purpose.
  * @throws Error when dist/ has not been built.
  */
-export function runCli(args: readonly string[], options: { env?: Record<string, string>; cwd?: string } = {}): CliResult {
+export function spawnCli(args: readonly string[], options: RunOptions & { nodeOptions?: readonly string[] } = {}): CliResult {
   if (!existsSync(BIN)) {
     throw new Error(`${BIN} is missing: build first (npm run build; npm test builds before running jest)`)
   }
-  const result = spawnSync(process.execPath, [BIN, ...args], {
+  const result = spawnSync(process.execPath, [...(options.nodeOptions ?? []), BIN, ...args], {
     cwd: options.cwd,
-    env: { PATH: process.env['PATH'] ?? '', ...options.env },
+    env: cleanEnv(options.env),
     encoding: 'utf8',
     timeout: 15_000,
   })
   if (result.error !== undefined) throw result.error
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+/** Run `tokengate ARGS…` with only PATH and the given variables in its environment ({@link spawnCli}). */
+export function runCli(args: readonly string[], options: RunOptions = {}): CliResult {
+  return spawnCli(args, options)
 }
 
 /** A fresh temporary directory and a function that removes it. */

@@ -1,11 +1,20 @@
 /**
- * Runs the BUILT `tokengate` CLI (dist/lib/cli/bin.js) as a subprocess with a clean environment,
- * and makes temporary directories for it to work in. `npm test` builds before jest runs.
+ * Runs the `tokengate` CLI for the tests, two ways, and makes temporary directories for it to
+ * work in:
+ *
+ * - {@link runCli} calls the CLI's `main` in this process with its own streams, environment,
+ *   clock and working directory: what almost every test uses, because it is fast.
+ * - {@link spawnCli} runs the BUILT executable (dist/lib/cli/bin.js) as a subprocess, for the
+ *   few smoke tests of what only bin.ts does (process arguments, environment and working
+ *   directory, the exit status, the output streams). `npm test` builds before jest runs.
+ *
+ * Both see only PATH and the variables a test gives, never the test process's environment.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { main } from '../../lib/cli/main.js'
 
 /** The built executable. */
 export const BIN = resolve(__dirname, '../../dist/lib/cli/bin.js')
@@ -31,6 +40,31 @@ function cleanEnv(env: Record<string, string> | undefined): Record<string, strin
 }
 
 /**
+ * Run `tokengate ARGS…` in process: `main(args, io)` with output captured, only PATH and the
+ * given variables in its environment, and `cwd` as its working directory (the process's own is
+ * never changed).
+ *
+ * @param options - `env`, `cwd`, and `now` for a fixed clock (unix milliseconds; the real clock
+ *   by default, as a spawned run has).
+ */
+export async function runCli(args: readonly string[], options: RunOptions & { now?: () => number } = {}): Promise<CliResult> {
+  let stdout = ''
+  let stderr = ''
+  const status = await main(args, {
+    stdout: (text) => {
+      stdout += text
+    },
+    stderr: (text) => {
+      stderr += text
+    },
+    env: cleanEnv(options.env),
+    now: options.now ?? (() => Date.now()),
+    cwd: options.cwd ?? process.cwd(),
+  })
+  return { status, stdout, stderr }
+}
+
+/**
  * Run the built `tokengate` executable as a subprocess with only PATH and the given variables in
  * its environment.
  *
@@ -50,11 +84,6 @@ export function spawnCli(args: readonly string[], options: RunOptions & { nodeOp
   })
   if (result.error !== undefined) throw result.error
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
-}
-
-/** Run `tokengate ARGS…` with only PATH and the given variables in its environment ({@link spawnCli}). */
-export function runCli(args: readonly string[], options: RunOptions = {}): CliResult {
-  return spawnCli(args, options)
 }
 
 /** A fresh temporary directory and a function that removes it. */

@@ -42,15 +42,15 @@ describe('check: the decision and its exit status', () => {
     ['anonymous may not view docs', ['view-database', 'docs'], 1],
     ['--actor null is anonymous', ['--actor', 'null', 'view-database', 'docs'], 1],
     ['an abbreviation is accepted', ['--actor', '{"id":"bob"}', 'vt', 'docs', 'documents'], 0],
-  ])('%s', (_label, args, status) => {
-    const result = check(['--config', 'metadata.json', ...args])
+  ])('%s', async (_label, args, status) => {
+    const result = await check(['--config', 'metadata.json', ...args])
     expect(result.status).toBe(status)
     expect(result.stderr).toBe('')
     expect(lines(result.stdout)[0]).toMatch(status === 0 ? /^ALLOWED: / : /^DENIED: /)
   })
 
-  test('the text output explains: target, actor, reason, rules, restrictions', () => {
-    const result = check(['--config', 'metadata.json', '--actor', '{"id":"alice"}', 'view-table', 'docs', 'documents'])
+  test('the text output explains: target, actor, reason, rules, restrictions', async () => {
+    const result = await check(['--config', 'metadata.json', '--actor', '{"id":"alice"}', 'view-table', 'docs', 'documents'])
     expect(lines(result.stdout)).toEqual([
       'DENIED: view-table at docs/documents',
       'actor: {"id":"alice"}',
@@ -62,15 +62,15 @@ describe('check: the decision and its exit status', () => {
     ])
   })
 
-  test('an action that also requires another shows that decision too', () => {
-    const result = check(['--config', 'metadata.json', '--actor', '{"id":"alice"}', 'execute-sql', 'docs'])
+  test('an action that also requires another shows that decision too', async () => {
+    const result = await check(['--config', 'metadata.json', '--actor', '{"id":"alice"}', 'execute-sql', 'docs'])
     expect(result.status).toBe(1)
     expect(result.stdout).toContain('also requires:\n  DENIED: view-database at database docs\n')
   })
 
-  test('--format json is exactly gate.explain\'s decision', () => {
+  test('--format json is exactly gate.explain\'s decision', async () => {
     const args = ['--actor', '{"id":"bob","_r":{"d":{"docs":["ir"]}}}', 'insert-row', 'docs', 'documents']
-    const result = check(['--config', 'metadata.json', '--format', 'json', ...args])
+    const result = await check(['--config', 'metadata.json', '--format', 'json', ...args])
     expect(result.status).toBe(0)
     const gate = createGate(CONFIG)
     expect(JSON.parse(result.stdout)).toEqual(
@@ -94,9 +94,9 @@ describe('check usage errors (exit 2, one line)', () => {
     ['a missing config file', ['--config', 'missing.json', 'view-instance'], 'the configuration file does not exist'],
     ['an invalid config file', ['--config', 'invalid.json', 'view-instance'], 'invalid.json: '],
     ['an unknown --format', ['--config', 'metadata.json', '--format', 'csv', 'view-instance'], '--format must be text or json'],
-  ])('%s', (_label, args, message) => {
+  ])('%s', async (_label, args, message) => {
     writeFileSync(join(dir, 'invalid.json'), JSON.stringify({ allow: 'root', databases: { d: { allow: 7 } } }))
-    const result = check(args)
+    const result = await check(args)
     expect(result.status).toBe(2)
     expect(result.stdout).toBe('')
     expect(lines(result.stderr)).toHaveLength(1)

@@ -1,8 +1,9 @@
 /**
- * `tokengate create-token` run as a subprocess: Datasette's seed example byte for byte (token,
- * blank line, "Decoded:", blank line, the payload), the token verifying with the library, every
- * option form, secrets from the environment, InfluxDB's options and JSON output, JWTs, and every
- * usage error: exit 2, one line on stderr naming the problem, nothing on stdout, nothing written.
+ * `tokengate create-token`, run in process (bin.test.ts spawns the real executable): Datasette's
+ * seed example byte for byte (token, blank line, "Decoded:", blank line, the payload), the token
+ * verifying with the library, every option form, secrets from the environment, InfluxDB's options
+ * and JSON output, JWTs, and every usage error: exit 2, one line on stderr naming the problem,
+ * nothing on stdout, nothing written.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -41,9 +42,9 @@ function verify(token: string, secret: string): ReturnType<typeof verifySignedTo
 }
 
 describe("Datasette's seed example", () => {
-  test('prints the token, a blank line, "Decoded:", a blank line and the payload with exactly the seed\'s _r', () => {
+  test('prints the token, a blank line, "Decoded:", a blank line and the payload with exactly the seed\'s _r', async () => {
     const before = nowSeconds()
-    const result = runCli(SEED_ARGS)
+    const result = await runCli(SEED_ARGS)
     const after = nowSeconds()
     expect(result.status).toBe(0)
     expect(result.stderr).toBe('')
@@ -60,8 +61,8 @@ describe("Datasette's seed example", () => {
     expect(result.stdout).toBe(`${token}\n\nDecoded:\n\n${JSON.stringify(payload, null, 2)}\n`)
   })
 
-  test('the token verifies with the same secret and no other', () => {
-    const token = tokenOf(runCli(SEED_ARGS.filter((arg) => arg !== '--debug')))
+  test('the token verifies with the same secret and no other', async () => {
+    const token = tokenOf(await runCli(SEED_ARGS.filter((arg) => arg !== '--debug')))
     expect(verify(token, 'mysecret')).toEqual({ id: 'root', token: 'dstok', _r: SEED_R })
     expect(() => verify(token, 'not-my-secret')).toThrow('Invalid token signature')
   })
@@ -72,13 +73,13 @@ describe("Datasette's seed example", () => {
     ['--option=value forms', ['root', '--secret=mysecret', '--all=view-instance', '--all=view-table', '--database=docs', 'view-query', '--resource=docs', 'documents', 'insert-row', '--resource=docs', 'documents', 'update-row']],
     ['ACTOR_ID after the options', ['--secret', 'mysecret', '--all', 'view-instance', '--all', 'view-table', '-d', 'docs', 'view-query', '-r', 'docs', 'documents', 'insert-row', '-r', 'docs', 'documents', 'update-row', 'root']],
     ['ACTOR_ID after --', ['--secret', 'mysecret', '-a', 'vi', '-a', 'vt', '-d', 'docs', 'vq', '-r', 'docs', 'documents', 'ir', '-r', 'docs', 'documents', 'ur', '--', 'root']],
-  ])('%s', (_label, args) => {
-    const token = tokenOf(runCli(['create-token', ...args]))
+  ])('%s', async (_label, args) => {
+    const token = tokenOf(await runCli(['create-token', ...args]))
     expect(verify(token, 'mysecret')).toMatchObject({ id: 'root', _r: SEED_R })
   })
 
-  test('-- ends the options: a later "--all" is an ACTOR_ID-like argument', () => {
-    const token = tokenOf(runCli(['create-token', '--secret', 's', '--', '--all']))
+  test('-- ends the options: a later "--all" is an ACTOR_ID-like argument', async () => {
+    const token = tokenOf(await runCli(['create-token', '--secret', 's', '--', '--all']))
     expect(verify(token, 's')).toEqual({ id: '--all', token: 'dstok' })
   })
 })
@@ -91,25 +92,25 @@ describe('create-token: Datasette options', () => {
     ['TOKENGATE_SECRET before DATASETTE_SECRET', [], { TOKENGATE_SECRET: 'tg', DATASETTE_SECRET: 'ds' }, 'tg'],
     ['an empty TOKENGATE_SECRET is unset', [], { TOKENGATE_SECRET: '', DATASETTE_SECRET: 'ds' }, 'ds'],
     ['--secret before both', ['--secret', 'flag'], { TOKENGATE_SECRET: 'tg', DATASETTE_SECRET: 'ds' }, 'flag'],
-  ])('secret from %s', (_label, args, env, secret) => {
-    const token = tokenOf(runCli(['create-token', 'root', ...args], { env }))
+  ])('secret from %s', async (_label, args, env, secret) => {
+    const token = tokenOf(await runCli(['create-token', 'root', ...args], { env }))
     expect(verify(token, secret)).toEqual({ id: 'root', token: 'dstok' })
   })
 
-  test('without restrictions the token is unrestricted (no _r)', () => {
-    const token = tokenOf(runCli(['create-token', 'alice', '--secret', 's']))
+  test('without restrictions the token is unrestricted (no _r)', async () => {
+    const token = tokenOf(await runCli(['create-token', 'alice', '--secret', 's']))
     expect(verify(token, 's')).toEqual({ id: 'alice', token: 'dstok' })
   })
 
-  test('an unknown action is kept as given, with one warning line on stderr', () => {
-    const result = runCli(['create-token', 'root', '--secret', 's', '--all', 'frobnicate', '--all', 'frobnicate', '-d', 'docs', 'vt'])
+  test('an unknown action is kept as given, with one warning line on stderr', async () => {
+    const result = await runCli(['create-token', 'root', '--secret', 's', '--all', 'frobnicate', '--all', 'frobnicate', '-d', 'docs', 'vt'])
     expect(result.status).toBe(0)
     expect(lines(result.stderr)).toEqual(['tokengate create-token: warning: unknown action "frobnicate": kept as given'])
     expect(verify(lines(result.stdout)[0] ?? '', 's')).toMatchObject({ _r: { a: ['frobnicate', 'frobnicate'], d: { docs: ['vt'] } } })
   })
 
-  test('a grant that can never apply is kept, with a warning', () => {
-    const result = runCli(['create-token', 'root', '--secret', 's', '-d', 'docs', 'view-instance', '-r', 'docs', 't', 'create-table'])
+  test('a grant that can never apply is kept, with a warning', async () => {
+    const result = await runCli(['create-token', 'root', '--secret', 's', '-d', 'docs', 'view-instance', '-r', 'docs', 't', 'create-table'])
     expect(result.status).toBe(0)
     expect(lines(result.stderr)).toEqual([
       'tokengate create-token: warning: view-instance is an instance action; a --database grant never allows it at instance level',
@@ -126,8 +127,8 @@ describe('create-token: Datasette options', () => {
     [['--expiry', '7d'], 604_800],
     [['--expiry', '1M'], 2_630_016],
     [['--expiry', '1y'], 31_557_600],
-  ])('%j writes d = %s', (args, d) => {
-    const result = runCli(['create-token', 'root', '--secret', 's', ...args, '--debug'])
+  ])('%j writes d = %s', async (args, d) => {
+    const result = await runCli(['create-token', 'root', '--secret', 's', ...args, '--debug'])
     expect(result.status).toBe(0)
     const payload = JSON.parse(lines(result.stdout).slice(4).join('\n')) as { d?: number; t: number }
     expect(payload.d).toBe(d)
@@ -138,9 +139,9 @@ describe('create-token: Datasette options', () => {
 })
 
 describe('create-token: InfluxDB options', () => {
-  test('--permission strings compile into _r; --format json carries token, actor, restrictions, expiry and name', () => {
+  test('--permission strings compile into _r; --format json carries token, actor, restrictions, expiry and name', async () => {
     const before = Date.now()
-    const result = runCli([
+    const result = await runCli([
       'create-token', 'alice', '--secret', 's',
       '--permission', 'db:sales,hr:read,write', '--permission', 'system:health:read',
       '--name', 'sales and hr', '--expiry', '7d', '--format', 'json',
@@ -163,18 +164,18 @@ describe('create-token: InfluxDB options', () => {
     expect(verify(out.token, 's')).toEqual({ id: 'alice', token: 'dstok', _r: restrictions, token_expires: expiry / 1000 })
   })
 
-  test('--format json without restrictions, expiry or name has nulls', () => {
-    const out = JSON.parse(runCli(['create-token', 'bob', '--secret', 's', '--format', 'json']).stdout) as Record<string, unknown>
+  test('--format json without restrictions, expiry or name has nulls', async () => {
+    const out = JSON.parse((await runCli(['create-token', 'bob', '--secret', 's', '--format', 'json'])).stdout) as Record<string, unknown>
     expect(out).toMatchObject({ type: 'dstok', actor: { id: 'bob' }, restrictions: null, expiry: null, name: null })
   })
 
-  test('--permission and Datasette options together are a union', () => {
-    const token = tokenOf(runCli(['create-token', 'root', '--secret', 's', '--all', 'view-instance', '-d', 'sales', 'vd', '--permission', 'db:sales:read']))
+  test('--permission and Datasette options together are a union', async () => {
+    const token = tokenOf(await runCli(['create-token', 'root', '--secret', 's', '--all', 'view-instance', '-d', 'sales', 'vd', '--permission', 'db:sales:read']))
     expect(verify(token, 's')).toMatchObject({ _r: { a: ['vi'], d: { sales: ['vd', 'vt', 'vq', 'es', 'vdd'] } } })
   })
 
   test('--type jwt signs an HS256 JWT with the same secret: sub, _r and exp', async () => {
-    const result = runCli(['create-token', 'alice', '--secret', 'jwt-secret', '--type', 'jwt', '--all', 'view-instance', '-e', '60', '--debug'])
+    const result = await runCli(['create-token', 'alice', '--secret', 'jwt-secret', '--type', 'jwt', '--all', 'view-instance', '-e', '60', '--debug'])
     expect(result.status).toBe(0)
     const [token = '', , decoded] = lines(result.stdout)
     expect(decoded).toBe('Decoded:')
@@ -189,15 +190,15 @@ describe('create-token: InfluxDB options', () => {
     })
   })
 
-  test('--type jwt --format json', () => {
-    const out = JSON.parse(runCli(['create-token', 'alice', '--secret', 's', '--type', 'jwt', '--format', 'json']).stdout) as Record<string, unknown>
+  test('--type jwt --format json', async () => {
+    const out = JSON.parse((await runCli(['create-token', 'alice', '--secret', 's', '--type', 'jwt', '--format', 'json'])).stdout) as Record<string, unknown>
     expect(out).toMatchObject({ type: 'jwt', actor: { id: 'alice' }, restrictions: null, expiry: null })
     expect(String(out['token']).split('.')).toHaveLength(3)
   })
 
-  test('the secret never appears in the output', () => {
+  test('the secret never appears in the output', async () => {
     const secret = 'a-very-recognisable-secret'
-    const result = runCli(['create-token', 'root', '--secret', secret, '--all', 'vi', '--debug'])
+    const result = await runCli(['create-token', 'root', '--secret', secret, '--all', 'vi', '--debug'])
     expect(result.stdout + result.stderr).not.toContain(secret)
   })
 })
@@ -304,9 +305,9 @@ describe('create-token usage errors: exit 2, one line on stderr naming the probl
   })
   afterEach(() => cleanup())
 
-  test.each(rows)('%s', (_label, args, message) => {
+  test.each(rows)('%s', async (_label, args, message) => {
     const before = snapshot(dir)
-    const result = runCli(['create-token', ...args], { cwd: dir })
+    const result = await runCli(['create-token', ...args], { cwd: dir })
     expect(result.status).toBe(2)
     expect(result.stdout).toBe('')
     expect(lines(result.stderr)).toHaveLength(1)
@@ -315,8 +316,8 @@ describe('create-token usage errors: exit 2, one line on stderr naming the probl
     expect(snapshot(dir)).toEqual(before)
   })
 
-  test('an invalid existing tokens file is never quoted in the message', () => {
-    const result = runCli(['create-token', '--offline', '--output-file', 'garbage.json', '--name', 'n', '--permission', 'db:a:read'], { cwd: dir })
+  test('an invalid existing tokens file is never quoted in the message', async () => {
+    const result = await runCli(['create-token', '--offline', '--output-file', 'garbage.json', '--name', 'n', '--permission', 'db:a:read'], { cwd: dir })
     expect(result.stderr).not.toContain('secret-looking')
     expect(readFileSync(join(dir, 'garbage.json'), 'utf8')).toBe('apiv3_secret-looking garbage')
   })

@@ -15,8 +15,8 @@ describe('--help', () => {
     [['check', '--help'], 'Usage: tokengate check'],
     // --help wins over anything else on the line, as with click.
     [['create-token', '--bogus', '--help'], 'Usage: tokengate create-token'],
-  ])('%j', (args, usage) => {
-    const result = runCli(args)
+  ])('%j', async (args, usage) => {
+    const result = await runCli(args)
     expect(result.status).toBe(0)
     expect(result.stderr).toBe('')
     expect(result.stdout.startsWith(usage)).toBe(true)
@@ -24,14 +24,14 @@ describe('--help', () => {
     expect(result.stdout).toMatch(/^ {2,}tokengate (create-token|inspect|check) /m)
   })
 
-  test("create-token's help shows Datasette's full example", () => {
-    const { stdout } = runCli(['create-token', '--help'])
+  test("create-token's help shows Datasette's full example", async () => {
+    const { stdout } = await runCli(['create-token', '--help'])
     expect(stdout).toContain('tokengate create-token root --secret mysecret')
     expect(stdout).toContain('--resource docs documents update-row --debug')
   })
 
-  test('--help after -- is an argument, not a request for help', () => {
-    const result = runCli(['create-token', '--secret', 's', '--', '--help'])
+  test('--help after -- is an argument, not a request for help', async () => {
+    const result = await runCli(['create-token', '--secret', 's', '--', '--help'])
     expect(result.status).toBe(0)
     expect(result.stdout).toMatch(/^dstok_/)
   })
@@ -42,8 +42,8 @@ describe('top-level usage errors', () => {
     [[], 'tokengate: missing COMMAND'],
     [['create'], 'tokengate: unknown command "create"'],
     [['help', 'nope'], 'tokengate: unknown command "nope"'],
-  ])('%j exits 2 with one line', (args, message) => {
-    const result = runCli(args)
+  ])('%j exits 2 with one line', async (args, message) => {
+    const result = await runCli(args)
     expect(result.status).toBe(2)
     expect(result.stdout).toBe('')
     expect(lines(result.stderr)).toHaveLength(1)

@@ -55,9 +55,9 @@ function token(options: { expiresAfter?: number; now?: number; secret?: string }
 }
 
 describe('inspect: valid tokens (exit 0)', () => {
-  test('a dstok_ token verified with --secret: actor, restrictions, expiry', () => {
+  test('a dstok_ token verified with --secret: actor, restrictions, expiry', async () => {
     const t = NOW()
-    const result = inspect([token({ expiresAfter: 3600, now: t }), '--secret', SECRET])
+    const result = await inspect([token({ expiresAfter: 3600, now: t }), '--secret', SECRET])
     expect(result.status).toBe(0)
     expect(result.stderr).toBe('')
     const r = { a: ['vi'], r: { sensors: { readings: ['ir'] } } }
@@ -72,12 +72,12 @@ describe('inspect: valid tokens (exit 0)', () => {
   test.each([
     ['TOKENGATE_SECRET', { TOKENGATE_SECRET: SECRET }],
     ['DATASETTE_SECRET', { DATASETTE_SECRET: SECRET }],
-  ])('the secret from %s', (_label, env) => {
-    expect(inspect([token()], env).status).toBe(0)
+  ])('the secret from %s', async (_label, env) => {
+    expect((await inspect([token()], env)).status).toBe(0)
   })
 
-  test('--format json', () => {
-    const result = inspect([token(), '--secret', SECRET, '--format', 'json'])
+  test('--format json', async () => {
+    const result = await inspect([token(), '--secret', SECRET, '--format', 'json'])
     expect(JSON.parse(result.stdout)).toEqual({
       verified: true,
       type: 'signed dstok_ token',
@@ -87,28 +87,28 @@ describe('inspect: valid tokens (exit 0)', () => {
     })
   })
 
-  test('with --config: the configuration\'s secret, and where each action is allowed', () => {
-    const result = inspect([token(), '--config', 'metadata.json'])
+  test('with --config: the configuration\'s secret, and where each action is allowed', async () => {
+    const result = await inspect([token(), '--config', 'metadata.json'])
     expect(result.status).toBe(0)
     expect(lines(result.stdout).slice(4)).toEqual(['', 'Allowed under metadata.json:', '  view-instance  instance level', '  insert-row     sensors/readings'])
-    const json = JSON.parse(inspect([token(), '--config', 'metadata.json', '--format', 'json']).stdout) as { allowed: unknown }
+    const json = JSON.parse((await inspect([token(), '--config', 'metadata.json', '--format', 'json'])).stdout) as { allowed: unknown }
     expect(json.allowed).toEqual([
       { action: 'view-instance', database: null, resource: null },
       { action: 'insert-row', database: 'sensors', resource: 'readings' },
     ])
   })
 
-  test('an unrestricted token under a configuration lists every default-allowed action', () => {
+  test('an unrestricted token under a configuration lists every default-allowed action', async () => {
     const unrestricted = createSignedToken({ actorId: 'alice', secret: SECRET })
-    const result = inspect([unrestricted, '--config', 'metadata.json'])
+    const result = await inspect([unrestricted, '--config', 'metadata.json'])
     expect(result.status).toBe(0)
     expect(result.stdout).toContain('Restrictions: none (the token may do whatever its actor may)')
     expect(result.stdout).toContain('  view-database           sensors\n') // not metrics: alice is not in its allow block
     expect(result.stdout).not.toContain('insert-row')
   })
 
-  test('a tokens-file token through --config acts as its owner', () => {
-    const result = inspect([`apiv3_${'a'.repeat(43)}`, '--config', 'metadata.json', '--format', 'json'])
+  test('a tokens-file token through --config acts as its owner', async () => {
+    const result = await inspect([`apiv3_${'a'.repeat(43)}`, '--config', 'metadata.json', '--format', 'json'])
     expect(result.status).toBe(0)
     const out = JSON.parse(result.stdout) as { type: string; actor: unknown; allowed: { action: string; database: string | null }[] }
     expect(out.type).toBe('tokens-file token "dash"')
@@ -116,9 +116,9 @@ describe('inspect: valid tokens (exit 0)', () => {
     expect(out.allowed).toContainEqual({ action: 'view-database', database: 'metrics', resource: null })
   })
 
-  test('a JWT made by create-token --type jwt verifies with the same secret', () => {
-    const jwt = runCli(['create-token', 'alice', '--secret', SECRET, '--type', 'jwt', '--all', 'vi']).stdout.trim()
-    const result = inspect([jwt, '--secret', SECRET, '--format', 'json'])
+  test('a JWT made by create-token --type jwt verifies with the same secret', async () => {
+    const jwt = (await runCli(['create-token', 'alice', '--secret', SECRET, '--type', 'jwt', '--all', 'vi'])).stdout.trim()
+    const result = await inspect([jwt, '--secret', SECRET, '--format', 'json'])
     expect(result.status).toBe(0)
     expect(JSON.parse(result.stdout)).toMatchObject({ type: 'JWT', actor: { id: 'alice', token: 'jwt', _r: { a: ['vi'] } } })
   })
@@ -134,9 +134,9 @@ describe('inspect: refused (exit 1, one line on stderr)', () => {
     ['an unknown tokens-file token', () => [`apiv3_${'c'.repeat(43)}`, '--config', 'metadata.json'], 'Unknown token (no token source of this configuration claims it)'],
     ['an apiv3_ token without --config', () => [`apiv3_${'a'.repeat(43)}`, '--secret', SECRET], 'Unknown token: an apiv3_ token is looked up in the tokens file a configuration names; pass --config'],
     ['a static-looking token without --config or secret', () => ['some-opaque-token'], 'Unknown token: pass --secret'],
-    ['a JWT signed with another secret', () => [runCli(['create-token', 'a', '--secret', 'other', '--type', 'jwt']).stdout.trim(), '--secret', SECRET], 'Invalid token'],
-  ])('%s', (_label, args, message) => {
-    const result = inspect(args())
+    ['a JWT signed with another secret', async () => [(await runCli(['create-token', 'a', '--secret', 'other', '--type', 'jwt'])).stdout.trim(), '--secret', SECRET], 'Invalid token'],
+  ])('%s', async (_label, args, message) => {
+    const result = await inspect(await args())
     expect(result.status).toBe(1)
     expect(result.stdout).toBe('')
     expect(lines(result.stderr)).toHaveLength(1)
@@ -144,23 +144,23 @@ describe('inspect: refused (exit 1, one line on stderr)', () => {
     expect(result.stderr).toContain(message)
   })
 
-  test('without any secret a dstok_ token is printed UNVERIFIED and refused', () => {
+  test('without any secret a dstok_ token is printed UNVERIFIED and refused', async () => {
     const t = token({ expiresAfter: 60 })
-    const result = inspect([t])
+    const result = await inspect([t])
     expect(result.status).toBe(1)
     expect(lines(result.stdout)[0]).toBe('UNVERIFIED: the signature was not checked. Decoded payload:')
     expect(result.stdout).toContain('"a": "root"')
     expect(lines(result.stderr)).toEqual([
       'tokengate inspect: the token was not verified: no secret (pass --secret, set TOKENGATE_SECRET, or give a --config with a secret)',
     ])
-    const json = inspect([t, '--format', 'json'])
+    const json = await inspect([t, '--format', 'json'])
     expect(json.status).toBe(1)
     expect(JSON.parse(json.stdout)).toMatchObject({ verified: false, payload: { a: 'root', d: 60 } })
   })
 
-  test('the secret is never printed, whatever happens', () => {
+  test('the secret is never printed, whatever happens', async () => {
     for (const args of [[token(), '--secret', SECRET], [token(), '--secret', `${SECRET}x`], [token(), '--config', 'metadata.json']]) {
-      const result = inspect(args)
+      const result = await inspect(args)
       expect(result.stdout + result.stderr).not.toContain(SECRET)
     }
   })
@@ -177,11 +177,11 @@ describe('inspect usage errors (exit 2, one line)', () => {
     ['a missing --config file', ['x', '--config', 'nope.json'], 'the configuration file does not exist'],
     ['a --config that is not JSON', ['x', '--config', 'tokens-bad.json'], 'not valid JSON'],
     ['--config naming a bad tokens file', ['x', '--config', 'bad-tokens-file.json'], 'tokens[0].permissions[0]: resource type not supported foo'],
-  ])('%s', (_label, args, message) => {
+  ])('%s', async (_label, args, message) => {
     writeFileSync(join(dir, 'tokens-bad.json'), '{"secret": "abc",}')
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ tokens: [{ token: `apiv3_${'d'.repeat(43)}`, name: 'x', permissions: ['foo:a:read'] }] }))
     writeFileSync(join(dir, 'bad-tokens-file.json'), JSON.stringify({ tokens_file: 'bad.json' }))
-    const result = inspect(args)
+    const result = await inspect(args)
     expect(result.status).toBe(2)
     expect(result.stdout).toBe('')
     expect(lines(result.stderr)).toHaveLength(1)

@@ -26,9 +26,9 @@ function readFile(): TokensFile {
 }
 
 describe('create-token --offline', () => {
-  test('creates the file in InfluxDB\'s shape with mode 0600, and prints the name, never the token', () => {
+  test('creates the file in InfluxDB\'s shape with mode 0600, and prints the name, never the token', async () => {
     const before = Date.now()
-    const result = offline(['--name', 'ingest', '--permission', 'db:sensors:write', '--expiry', '1y', '--create-databases', 'sensors,metrics'])
+    const result = await offline(['--name', 'ingest', '--permission', 'db:sensors:write', '--expiry', '1y', '--create-databases', 'sensors,metrics'])
     expect(result.status).toBe(0)
     expect(result.stderr).toBe('')
     expect(lines(result.stdout)).toEqual(['Wrote token "ingest" (acting as root) to tokens.json'])
@@ -46,10 +46,10 @@ describe('create-token --offline', () => {
     expect(readTokensFile(join(dir, 'tokens.json'))).toEqual(file)
   })
 
-  test('appends to an existing file, keeping what it had and merging create_databases', () => {
-    expect(offline(['--name', 'ingest', '--permission', 'db:sensors:write', '--create-databases', 'sensors,metrics']).status).toBe(0)
+  test('appends to an existing file, keeping what it had and merging create_databases', async () => {
+    expect((await offline(['--name', 'ingest', '--permission', 'db:sensors:write', '--create-databases', 'sensors,metrics'])).status).toBe(0)
     const first = readFile()
-    const result = offline(['bob', '--name', 'dash', '--permission', 'db:sensors,metrics:read', '--permission', 'system:health:read', '--create-databases', 'metrics,logs'])
+    const result = await offline(['bob', '--name', 'dash', '--permission', 'db:sensors,metrics:read', '--permission', 'system:health:read', '--create-databases', 'metrics,logs'])
     expect(result.status).toBe(0)
     const second = readFile()
     expect(second.create_databases).toEqual(['sensors', 'metrics', 'logs'])
@@ -64,19 +64,19 @@ describe('create-token --offline', () => {
     expect(readdirSync(dir)).toEqual(['tokens.json'])
   })
 
-  test('keeps unknown keys of a hand-written file and rewrites it with mode 0600', () => {
+  test('keeps unknown keys of a hand-written file and rewrites it with mode 0600', async () => {
     writeFileSync(join(dir, 'tokens.json'), JSON.stringify({ comment: 'hand-written', owner: 'svc', tokens: [] }))
     chmodSync(join(dir, 'tokens.json'), 0o644)
-    const result = offline(['--name', 'a', '--permission', 'db:x:read'])
+    const result = await offline(['--name', 'a', '--permission', 'db:x:read'])
     expect(lines(result.stdout)).toEqual(['Wrote token "a" (acting as svc) to tokens.json'])
     expect(readFile()).toMatchObject({ comment: 'hand-written', owner: 'svc', tokens: [{ name: 'a' }] })
     expect(statSync(join(dir, 'tokens.json')).mode & 0o777).toBe(0o600)
   })
 
-  test('a duplicate name is a usage error and leaves the file byte-identical', () => {
-    expect(offline(['--name', 'ingest', '--permission', 'db:sensors:write']).status).toBe(0)
+  test('a duplicate name is a usage error and leaves the file byte-identical', async () => {
+    expect((await offline(['--name', 'ingest', '--permission', 'db:sensors:write'])).status).toBe(0)
     const before = readFileSync(join(dir, 'tokens.json'))
-    const result = offline(['--name', 'ingest', '--permission', 'db:other:read'])
+    const result = await offline(['--name', 'ingest', '--permission', 'db:other:read'])
     expect(result.status).toBe(2)
     expect(result.stdout).toBe('')
     expect(lines(result.stderr)).toEqual([
@@ -86,8 +86,8 @@ describe('create-token --offline', () => {
     expect(readdirSync(dir)).toEqual(['tokens.json'])
   })
 
-  test('--format json describes the token without printing it', () => {
-    const result = offline(['alice', '--name', 'r', '--permission', 'db:sales:read', '--expiry', '2h', '--format', 'json'])
+  test('--format json describes the token without printing it', async () => {
+    const result = await offline(['alice', '--name', 'r', '--permission', 'db:sales:read', '--expiry', '2h', '--format', 'json'])
     expect(result.status).toBe(0)
     const out = JSON.parse(result.stdout) as Record<string, unknown>
     expect(out).toEqual({
@@ -101,8 +101,8 @@ describe('create-token --offline', () => {
     expect(result.stdout).not.toContain('apiv3_')
   })
 
-  test('a file that cannot be written is a refusal (exit 1) and leaves nothing behind', () => {
-    const result = runCli(['create-token', '--offline', '--output-file', 'no-such-dir/tokens.json', '--name', 'a', '--permission', 'db:x:read'], { cwd: dir })
+  test('a file that cannot be written is a refusal (exit 1) and leaves nothing behind', async () => {
+    const result = await runCli(['create-token', '--offline', '--output-file', 'no-such-dir/tokens.json', '--name', 'a', '--permission', 'db:x:read'], { cwd: dir })
     expect(result.status).toBe(1)
     expect(lines(result.stderr)).toEqual(['tokengate create-token: cannot write no-such-dir/tokens.json: its directory does not exist'])
     expect(readdirSync(dir)).toEqual([])
@@ -115,9 +115,9 @@ describe('the written file as a configuration\'s "tokens_file"', () => {
   }
 
   test('each token acts as its owner, restricted by its permissions', async () => {
-    offline(['--name', 'writer', '--permission', 'db:sensors:write'])
-    offline(['--name', 'reader', '--permission', 'db:sensors:read'])
-    offline(['bob', '--name', 'bobs', '--permission', 'db:sensors:write'])
+    await offline(['--name', 'writer', '--permission', 'db:sensors:write'])
+    await offline(['--name', 'reader', '--permission', 'db:sensors:read'])
+    await offline(['bob', '--name', 'bobs', '--permission', 'db:sensors:write'])
     writeFileSync(
       join(dir, 'metadata.json'),
       JSON.stringify({ tokens_file: 'tokens.json', databases: { sensors: { permissions: { 'insert-row': { id: 'root' } } } } }),

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `tokengate` executable: runs {@link main} with this process's arguments, streams,
- * environment and clock, and sets the exit status. Everything else lives in importable modules.
+ * environment, clock and working directory, and sets the exit status. Everything else lives in
+ * importable modules.
  *
  * @module
  */
@@ -12,6 +13,7 @@ main(process.argv.slice(2), {
   stderr: (text) => void process.stderr.write(text),
   env: process.env,
   now: () => Date.now(),
+  cwd: process.cwd(),
 }).then(
   (status) => {
     // exitCode, not exit(): lets piped output drain before the process ends.

@@ -12,6 +12,7 @@ import type { Actor, Decision } from '../types.js'
 import { type OptionSpec, scanArgs, single } from './args.js'
 import { type CliIo, ExitCode } from './io.js'
 import { describeTarget, prettyJson } from './output.js'
+import { withUserPath } from './paths.js'
 import { UsageError } from './usage-error.js'
 
 /** The options of `check`. */
@@ -72,7 +73,8 @@ function printDecision(decision: Decision, actor: Actor | null, io: CliIo, inden
  * Run `tokengate check` with the arguments after the command name.
  *
  * @param argv - the arguments, such as `['--config', 'metadata.json', '--actor', '{"id":"bob"}', 'view-table', 'docs', 'documents']`.
- * @param io - where output goes and the environment (for `$env` references in the configuration).
+ * @param io - where output goes, the environment (for `$env` references in the configuration) and
+ *   the working directory `--config` is relative to.
  * @returns 0 when the action is allowed, 1 when it is denied.
  * @throws UsageError (exit 2) for a wrong command line or bad `--actor` JSON; ConfigError (exit 2)
  *   when the configuration cannot be loaded; UnknownActionError (exit 2) for an action no one
@@ -96,7 +98,7 @@ export function checkCommand(argv: readonly string[], io: CliIo): ExitCode {
   const format = parseFormat(single(scanned, 'format'))
   const actor = parseActor(single(scanned, 'actor'))
 
-  const gate = createGate(configPath, { env: io.env, now: () => io.now() / 1000 })
+  const gate = withUserPath(io, configPath, (path) => createGate(path, { env: io.env, now: () => io.now() / 1000 }))
   const decision = gate.explain(actor, action, { database: database ?? null, resource: resource ?? null })
   if (format === 'json') io.stdout(`${prettyJson(decision)}\n`)
   else printDecision(decision, actor, io)

@@ -33,6 +33,7 @@ import type { Restrictions } from '../types.js'
 import { type OptionSpec, type ScannedArgs, flag, occurrences, scanArgs, single } from './args.js'
 import { type CliIo, ExitCode } from './io.js'
 import { MAX_DATE_MILLIS, isoFromMillis, prettyJson } from './output.js'
+import { withUserPath } from './paths.js'
 import { RefusedError } from './refused-error.js'
 import { findSecret } from './secret.js'
 import { UsageError } from './usage-error.js'
@@ -252,7 +253,7 @@ function offlineToken(scanned: ScannedArgs, common: Common, io: CliIo): ExitCode
   if (expiryMillis !== undefined && expiryMillis > MAX_DATE_MILLIS) throw new UsageError('the expiry is too far in the future')
 
   // A ConfigError here (an existing file that is not a tokens file) exits 2, like a bad --config.
-  const existing = readTokensFile(outputFile)
+  const existing = withUserPath(io, outputFile, readTokensFile)
   if (existing?.tokens.some((entry) => entry.name === common.name) === true) {
     throw new UsageError(`a token named ${JSON.stringify(common.name)} already exists in ${outputFile}; choose another --name`)
   }
@@ -276,7 +277,7 @@ function offlineToken(scanned: ScannedArgs, common: Common, io: CliIo): ExitCode
 
   for (const warning of common.warnings) io.stderr(`tokengate create-token: warning: ${warning}\n`)
   try {
-    writeTokensFile(outputFile, data)
+    withUserPath(io, outputFile, (path) => writeTokensFile(path, data))
   } catch (error) {
     throw new RefusedError(`cannot write ${outputFile}: ${writeProblem(error)}`, { cause: error })
   }
@@ -361,7 +362,8 @@ function signedToken(scanned: ScannedArgs, common: Common, io: CliIo): ExitCode 
  * Run `tokengate create-token` with the arguments after the command name.
  *
  * @param argv - the arguments, such as `['root', '--secret', 's', '--all', 'view-instance']`.
- * @param io - where output goes, the environment and the clock.
+ * @param io - where output goes, the environment, the clock, and the working directory
+ *   `--output-file` is relative to.
  * @returns the exit status: 0 when the token was printed or written.
  * @throws UsageError (exit 2) for any mistake on the command line, before anything is written;
  *   ConfigError (exit 2) when `--output-file` exists but is not a tokens file; RefusedError (exit 1)

@@ -24,6 +24,7 @@ import type { Actor, CheckTarget } from '../types.js'
 import { type OptionSpec, scanArgs, single } from './args.js'
 import { type CliIo, ExitCode } from './io.js'
 import { describeTarget, isoFromMillis, prettyJson } from './output.js'
+import { withUserPath } from './paths.js'
 import { RefusedError } from './refused-error.js'
 import { findSecret } from './secret.js'
 import { UsageError } from './usage-error.js'
@@ -150,7 +151,8 @@ function unknownTokenMessage(token: string, configPath: string | undefined, hasS
  * Run `tokengate inspect` with the arguments after the command name.
  *
  * @param argv - the arguments, such as `['dstok_…', '--secret', 's']`.
- * @param io - where output goes, the environment and the clock.
+ * @param io - where output goes, the environment, the clock, and the working directory `--config`
+ *   is relative to.
  * @returns 0 when the token is valid.
  * @throws RefusedError (exit 1) when the token is invalid, expired, unknown or could not be
  *   verified; UsageError (exit 2) for a wrong command line; ConfigError (exit 2) when the
@@ -172,7 +174,8 @@ export async function inspectCommand(argv: readonly string[], io: CliIo): Promis
   if (configPath === '') throw new UsageError('--config must not be empty')
 
   // The secret: --secret, else the configuration's own, else the environment.
-  const configHasSecret = configPath !== undefined && loadConfig(configPath, { env: io.env }).secret !== undefined
+  const configHasSecret =
+    configPath !== undefined && withUserPath(io, configPath, (path) => loadConfig(path, { env: io.env })).secret !== undefined
   const secret = findSecret(single(scanned, 'secret'), configHasSecret ? {} : io.env)
   if (token.startsWith('dstok_') && secret === undefined && !configHasSecret) unverified(token, format, io)
 
@@ -184,7 +187,7 @@ export async function inspectCommand(argv: readonly string[], io: CliIo): Promis
   }
   let gate: Gate
   try {
-    gate = createGate(configPath ?? {}, options)
+    gate = configPath === undefined ? createGate({}, options) : withUserPath(io, configPath, (path) => createGate(path, options))
   } catch (error) {
     // The library's TypeErrors name the option that is wrong; they never contain the secret.
     if (error instanceof TypeError) throw new UsageError(error.message, { cause: error })

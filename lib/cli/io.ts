@@ -1,7 +1,7 @@
 /**
  * What the CLI touches of the outside world besides the files it is told to read or write: its
- * two output streams, its environment and its clock. `bin.ts` passes the real ones; tests can
- * pass their own.
+ * two output streams, its environment, its clock and its working directory. `bin.ts` passes the
+ * real ones; tests can pass their own.
  *
  * @module
  */
@@ -16,6 +16,14 @@ export interface CliIo {
   readonly env: { readonly [name: string]: string | undefined }
   /** The current time in unix milliseconds. */
   now(): number
+  /**
+   * The working directory: relative paths on the command line (`--config FILE`,
+   * `--output-file FILE`) are resolved against it, and through an absolute configuration path so
+   * are the configuration's relative `$file` references and `tokens_file`. `bin.ts` passes
+   * `process.cwd()`; messages still name each file as it was written.
+   * @defaultValue `process.cwd()` (paths are passed on as written)
+   */
+  readonly cwd?: string | undefined
 }
 
 /** The exit statuses: 0 done, 1 refused or failed, 2 usage error. */

@@ -44,7 +44,7 @@ function classify(error: unknown): { status: ExitCode; message: string } {
  * Run the `tokengate` command line.
  *
  * @param argv - the arguments after the program name, such as `['create-token', 'root', '--secret', 's']`.
- * @param io - the output streams, environment and clock.
+ * @param io - the output streams, environment, clock and working directory.
  * @returns the exit status: 0 done, 1 refused (a token that does not verify, a denied check) or
  *   failed (a file that cannot be written), 2 usage error (nothing was done). Never throws.
  * @example

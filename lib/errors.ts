@@ -155,6 +155,8 @@ export class ConfigError extends TokengateError {
   readonly path: string
   /** Every problem found, each with its path and message. */
   readonly problems: readonly { path: string; message: string }[]
+  /** The file the configuration was read from, when it was read from one. */
+  readonly source: string | undefined
 
   constructor(problems: readonly { path: string; message: string }[], options?: { cause?: unknown; source?: string }) {
     const first = problems[0] ?? { path: '(root)', message: 'invalid configuration' }
@@ -164,6 +166,7 @@ export class ConfigError extends TokengateError {
     super(`Invalid tokengate configuration${where}: ${list}`, options)
     this.path = first.path
     this.problems = problems
+    this.source = options?.source
   }
 }
 

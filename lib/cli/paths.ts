@@ -30,7 +30,7 @@ export function withUserPath<T>(io: CliIo, given: string, use: (path: string) =>
   try {
     return use(path)
   } catch (error) {
-    if (error instanceof ConfigError && error.message.startsWith(`Invalid tokengate configuration in ${path}: `)) {
+    if (error instanceof ConfigError && error.source === path) {
       throw new ConfigError(error.problems, { source: given, cause: error.cause })
     }
     throw error

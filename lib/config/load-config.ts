@@ -31,6 +31,7 @@ import { isPlainObject } from '../internal/is-plain-object.js'
 import { lineAndColumn, locateJsonError } from '../internal/json-syntax-error.js'
 import { type JwtKeyInput, type JwtKeyNames, jwtKeys } from '../tokens/jwt-keys.js'
 import { restrictionsProblem } from '../permissions/restrictions.js'
+import { checkOptionNames } from '../internal/options.js'
 
 /** Options of {@link loadConfig}. */
 export interface LoadConfigOptions {
@@ -304,6 +305,7 @@ function checkJwt(config: JsonObject, problems: ConfigProblem[]): void {
  * ```
  */
 export function loadConfig(source: string | object, options: LoadConfigOptions = {}): TokengateConfig {
+  checkOptionNames(options, ['env', 'actions', 'baseDir'], 'loadConfig')
   const optionActions = options.actions ?? []
   if (!Array.isArray(optionActions)) {
     throw new TypeError('loadConfig: "actions" option must be an array of actions made with defineAction()')

@@ -18,6 +18,7 @@ import { isAbsolute, resolve } from 'node:path'
 import { ConfigError } from '../errors.js'
 import { type PathSegment, formatPath } from '../internal/json-path.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
+import { checkOptionNames } from '../internal/options.js'
 
 /** One configuration problem, as {@link ConfigError} lists them. @internal */
 export interface ConfigProblem {
@@ -176,6 +177,7 @@ export function resolveSecretsDetailed(value: unknown, options: ResolveSecretsOp
  * ```
  */
 export function resolveSecrets(value: unknown, options: ResolveSecretsOptions = {}): unknown {
+  checkOptionNames(options, ['env', 'baseDir', 'path'], 'resolveSecrets')
   const result = resolveSecretsDetailed(value, options)
   if (result.problems.length > 0) throw new ConfigError(result.problems)
   return result.value

@@ -7,6 +7,7 @@
  * @module
  */
 import { InvalidRequestError } from '../errors.js'
+import { checkOptionNames } from '../internal/options.js'
 
 /** What {@link readToken} needs from a request. */
 export interface CredentialsInput {
@@ -102,6 +103,7 @@ const queryOfInput = (input: CredentialsInput): CredentialsInput['query'] => inp
  * ```
  */
 export function readToken(input: CredentialsInput, options: ReadTokenOptions = {}): PresentedToken | null {
+  checkOptionNames(options, ['schemes', 'queryParam'], 'readToken')
   return compileTokenReader(options)(input.authorization, input, queryOfInput)
 }
 

@@ -310,6 +310,7 @@ export interface CreateJwtOptions {
  * ```
  */
 export function createJwt(options: CreateJwtOptions): string {
+  checkOptionNames(options, ['actorId', 'secret', 'privateKey', 'algorithm', 'expiresAfter', 'restrictions', 'issuer', 'audience', 'now'], 'createJwt')
   const { actorId, expiresAfter, restrictions, issuer, audience } = options
   if (typeof actorId !== 'string' || actorId === '') {
     throw new TypeError(`"actorId" option must be a non-empty string, got ${describe(actorId)}`)

@@ -30,6 +30,7 @@ import type { ActionRegistry } from '../permissions/actions.js'
 import { compactRestrictions, restrictionsProblem } from '../permissions/restrictions.js'
 import type { Restrictions, TokenContext, TokenSource, TokenSourceResult } from '../types.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
+import { checkOptionNames } from '../internal/options.js'
 
 /** The prefix that marks a token as a signed token. Matched exactly and case-sensitively. */
 const PREFIX = 'dstok_'
@@ -216,6 +217,7 @@ export interface CreateSignedTokenOptions {
  * ```
  */
 export function createSignedToken(options: CreateSignedTokenOptions): string {
+  checkOptionNames(options, ['actorId', 'secret', 'expiresAfter', 'restrictions', 'now', 'registry'], 'createSignedToken')
   const { actorId, secret, expiresAfter, restrictions, now, registry } = options
   if (typeof actorId !== 'string' || actorId === '') {
     throw new TypeError(`"actorId" must be a non-empty string, got ${describe(actorId)}`)
@@ -314,6 +316,9 @@ export interface SignedTokenSettings {
    */
   maxTtl?: number | undefined
 }
+
+/** The names of {@link SignedTokenSettings}, for the strict option check. */
+const SETTINGS_OPTIONS: readonly string[] = ['secrets', 'allowSignedTokens', 'maxTtl']
 
 /** What {@link verifySignedToken} takes. */
 export interface VerifySignedTokenOptions extends SignedTokenSettings {
@@ -442,6 +447,7 @@ function verifyPrepared(token: string, settings: Prepared, now: number): SignedT
  * ```
  */
 export function verifySignedToken(token: string, options: VerifySignedTokenOptions): SignedTokenActor | null {
+  checkOptionNames(options, [...SETTINGS_OPTIONS, 'now'], 'verifySignedToken')
   const prepared = prepare(options)
   assertNow(options.now)
   return verifyPrepared(token, prepared, options.now)
@@ -462,6 +468,7 @@ export function verifySignedToken(token: string, options: VerifySignedTokenOptio
  * ```
  */
 export function signedTokenSource(options: SignedTokenSettings): TokenSource {
+  checkOptionNames(options, SETTINGS_OPTIONS, 'signedTokenSource')
   const prepared = prepare(options)
   return Object.freeze({
     name: 'dstok',

@@ -14,6 +14,7 @@ import { restrictionsProblem } from '../permissions/restrictions.js'
 import type { Actor, TokenContext, TokenSource, TokenSourceResult } from '../types.js'
 import { deepFreeze } from '../internal/deep-freeze.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
+import { checkOptionNames } from '../internal/options.js'
 import { tokenDigest } from '../internal/token-digest.js'
 
 /** What {@link staticTokenSource} takes besides the tokens. */
@@ -98,6 +99,7 @@ export function staticTokenSource(
   if (!Array.isArray(tokens)) {
     throw new TypeError(`staticTokenSource expects a list of {"token", "actor"} entries, got ${describe(tokens)}`)
   }
+  checkOptionNames(options, ['name'], 'staticTokenSource')
   const name = options.name ?? 'static'
   if (typeof name !== 'string' || name === '') {
     throw new TypeError(`"name" option must be a non-empty string, got ${JSON.stringify(name)}`)

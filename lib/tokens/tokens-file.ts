@@ -34,6 +34,7 @@ import type { ActionRegistry } from '../permissions/actions.js'
 import { parsePermissions } from '../permissions/permission-strings.js'
 import type { Restrictions, TokenContext, TokenSource, TokenSourceResult } from '../types.js'
 import { tokenDigest } from '../internal/token-digest.js'
+import { checkOptionNames } from '../internal/options.js'
 
 /** The prefix of an offline token, as InfluxDB 3 requires it. */
 export const OFFLINE_TOKEN_PREFIX = 'apiv3_'
@@ -350,6 +351,7 @@ interface Loaded {
  * ```
  */
 export function tokensFileSource(file: string, options: TokensFileSourceOptions = {}): TokenSource {
+  checkOptionNames(options, ['registry', 'name'], 'tokensFileSource')
   const name = options.name ?? 'tokens_file'
   if (typeof name !== 'string' || name === '') {
     throw new TypeError(`"name" option must be a non-empty string, got ${JSON.stringify(name)}`)

@@ -14,11 +14,11 @@
  * that give the tested actor the same rules. Rows where tokengate deliberately differs from
  * Datasette carry `// differs from Datasette: <SPEC rule>`. See README.md in this folder.
  *
- * The public `createGate` is not used: these tables drive the resolver directly.
+ * Every row goes through the public `createGate` and asks the gate three ways, `allowed`,
+ * `explain().allowed` and `check`, which must agree: they are views of one decision.
  */
-import { ActionRegistry, defineAction } from 'tokengate'
-import type { Actor, AllowBlock, CheckTarget, TokengateConfig } from 'tokengate'
-import { createResolver } from '../../lib/permissions/resolver.js'
+import { type Action, createGate, defineAction } from 'tokengate'
+import type { Actor, AllowBlock, CheckTarget, Gate, TokengateConfig } from 'tokengate'
 
 type Row = [config: TokengateConfig, actor: Actor | null, action: string, target: CheckTarget, expected: boolean]
 
@@ -33,18 +33,32 @@ const ALICE: Actor = { id: 'alice' }
 const BOB: Actor = { id: 'bob' }
 const ROOT: Actor = { id: 'root' }
 
-function resolve(config: TokengateConfig, rootEnabled: boolean) {
-  return createResolver(config, new ActionRegistry(), { rootEnabled })
+function resolve(config: TokengateConfig, rootEnabled: boolean, actions: readonly Action[] = []): Gate {
+  return createGate(config, { rootEnabled, actions })
+}
+
+/** The gate's answer, asked as `allowed`, `explain().allowed` and `check`, which must agree. */
+function decide(gate: Gate, actor: Actor | null, action: string, target: CheckTarget): boolean {
+  const allowed = gate.allowed(actor, action, target)
+  expect(gate.explain(actor, action, target).allowed).toBe(allowed)
+  let checked = false
+  try {
+    checked = gate.check(actor, action, target)
+  } catch (error) {
+    expect(error).toMatchObject({ code: actor === null ? 'ERR_AUTHENTICATION_REQUIRED' : 'ERR_FORBIDDEN' })
+  }
+  expect(checked).toBe(allowed)
+  return allowed
 }
 
 /** Root disabled, the default. */
 function check(config: TokengateConfig, actor: Actor | null, action: string, target: CheckTarget, expected: boolean): void {
-  expect(resolve(config, false).allowed(actor, action, target)).toBe(expected)
+  expect(decide(resolve(config, false), actor, action, target)).toBe(expected)
 }
 
 /** Root enabled (Datasette's `--root`, tokengate's `rootEnabled`). */
 function checkRoot(config: TokengateConfig, actor: Actor | null, action: string, target: CheckTarget, expected: boolean): void {
-  expect(resolve(config, true).allowed(actor, action, target)).toBe(expected)
+  expect(decide(resolve(config, true), actor, action, target)).toBe(expected)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1012,11 +1026,11 @@ describe('a malformed or null _r denies everything (SPEC 5: the token is invalid
 // (its collections play the part of databases, its documents of children); the plugin's grant of
 // manage-documents to user2 is written as a permissions block, its default allows as defaults.
 describe('application actions (test_hook_register_actions_with_custom_resources, every check)', () => {
-  const registry = new ActionRegistry([
+  const registry = [
     defineAction({ name: 'manage-documents', abbr: 'md', scope: 'instance' }),
     defineAction({ name: 'view-document-collection', scope: 'database', defaultAllow: true }),
     defineAction({ name: 'view-document', abbr: 'vdoc', scope: 'resource', defaultAllow: true }),
-  ])
+  ]
   const CONFIG: TokengateConfig = { permissions: { 'manage-documents': { id: 'user2' } } }
   test.each<Row>([
     // Custom actions have no default allow
@@ -1035,13 +1049,11 @@ describe('application actions (test_hook_register_actions_with_custom_resources,
     // Collection access does not grant document access
     [CONFIG, { id: 'user7', _r: { d: { collection1: ['vdc'] } } }, 'view-document', child('collection1', 'doc1'), false],
   ])(NAME, (config, actor, action, target, expected) => {
-    expect(createResolver(config, registry, { rootEnabled: false }).allowed(actor, action, target)).toBe(expected)
+    expect(decide(resolve(config, false, registry), actor, action, target)).toBe(expected)
   })
 
   // SPEC 3/4: an application action's also-requires and root's global allow cover it too
-  const withRequires = new ActionRegistry([
-    defineAction({ name: 'publish-post', abbr: 'pp', scope: 'resource', alsoRequires: 'view-table' }),
-  ])
+  const withRequires = [defineAction({ name: 'publish-post', abbr: 'pp', scope: 'resource', alsoRequires: 'view-table' })]
   test.each<[rootEnabled: boolean, ...row: Row]>([
     [false, { permissions: { 'publish-post': true } }, ALICE, 'publish-post', child('blog', 'post1'), true],
     [false, { permissions: { 'publish-post': true }, databases: { blog: { tables: { post1: { allow: false } } } } }, ALICE, 'publish-post', child('blog', 'post1'), false],
@@ -1051,7 +1063,7 @@ describe('application actions (test_hook_register_actions_with_custom_resources,
     [true, {}, { id: 'root', _r: { a: ['pp'] } }, 'publish-post', child('blog', 'post1'), false],
     [true, {}, { id: 'root', _r: { a: ['pp', 'vt'] } }, 'publish-post', child('blog', 'post1'), true],
   ])('root %s | %j | actor %j | %s at %j -> %s', (rootEnabled, config, actor, action, target, expected) => {
-    expect(createResolver(config, withRequires, { rootEnabled }).allowed(actor, action, target)).toBe(expected)
+    expect(decide(resolve(config, rootEnabled, withRequires), actor, action, target)).toBe(expected)
   })
 })
 

@@ -30,4 +30,8 @@ module.exports = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 20000,
+  // Jest's default is one worker fewer than the cores: a single worker on a two-core machine
+  // (CI's), which ran the suites one after another. The suites wait on child processes and
+  // sockets as much as they compute, so every core gets a worker.
+  maxWorkers: '100%',
 };

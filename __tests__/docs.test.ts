@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import * as api from 'tokengate'
+import * as expressApi from 'tokengate/express'
 import * as koaApi from 'tokengate/koa'
 import { ERROR_CODES, INVALID_TOKEN_REASONS } from '../lib/errors.js'
 
@@ -190,6 +191,12 @@ describe('documented subpaths and package.json "exports"', () => {
   )('exports[%s].%s = %s is built from a source file', (_subpath, _condition, file) => {
     const source = file.replace(/^\.\/dist\//, '').replace(/\.d\.ts$|\.js$/, '.ts')
     expect(existsSync(join(ROOT, source))).toBe(true)
+  })
+
+  test('tokengate/express exports the Express adapter, the very functions of the main entry', () => {
+    for (const name of ['tokenAuth', 'requirePermission', 'permissionsDebug'] as const) {
+      expect(expressApi[name]).toBe(api[name])
+    }
   })
 
   test('tokengate/koa exports the same adapter names as the main entry', () => {

@@ -3,7 +3,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createGate, defineAction, loadConfig, resolveSecrets } from 'tokengate'
-import { deepFreeze } from '../../lib/internal/deep-freeze.js'
 import { configError } from '../helpers/thrown.js'
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'config')
@@ -608,17 +607,5 @@ describe('loadConfig and createGate accept the same jwt blocks', () => {
     for (const load of [() => loadConfig({ jwt: { ...jwt, algorithms: ['HS256'] } }), () => createGate({ jwt: { ...jwt, algorithms: ['HS256'] } })]) {
       expect(load).toThrow(expect.objectContaining({ code: 'ERR_CONFIG_INVALID', path: 'jwt.public_key' }))
     }
-  })
-})
-
-describe('deepFreeze (internal)', () => {
-  test('freezes shared and cyclic references once, and returns the value', () => {
-    const shared = { a: [1] }
-    const cyclic: { self?: unknown; shared: typeof shared; also: typeof shared } = { shared, also: shared }
-    cyclic.self = cyclic
-    expect(deepFreeze(cyclic)).toBe(cyclic)
-    expect(Object.isFrozen(cyclic)).toBe(true)
-    expect(Object.isFrozen(shared.a)).toBe(true)
-    expect(deepFreeze('text')).toBe('text')
   })
 })

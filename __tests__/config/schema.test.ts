@@ -1,6 +1,5 @@
 import { ConfigError, loadConfig } from 'tokengate'
 import { describeValue, schemaProblems } from '../../lib/config/schema.js'
-import { closest } from '../../lib/internal/closest.js'
 
 const ALLOW_EXPECTED = 'must be true, false, null or an object such as {"id": "root"}'
 
@@ -101,22 +100,6 @@ describe('unknown keys are allowed where Datasette metadata has its own keys, an
 })
 
 describe('schemaProblems (internal)', () => {
-  test('the validator is compiled lazily, once', () => {
-    jest.isolateModules(() => {
-      // Fresh copies of ajv and the schema module, so that the first use can be observed.
-      /* eslint-disable @typescript-eslint/no-require-imports */
-      const ajv = require('ajv') as typeof import('ajv')
-      const compile = jest.spyOn(ajv.Ajv.prototype, 'compile')
-      const fresh = require('../../lib/config/schema') as typeof import('../../lib/config/schema.js')
-      /* eslint-enable @typescript-eslint/no-require-imports */
-      expect(compile).not.toHaveBeenCalled()
-      expect(fresh.schemaProblems({ allow: true })).toEqual([])
-      expect(fresh.schemaProblems({ allow: 'x' })).toHaveLength(1)
-      expect(compile).toHaveBeenCalledTimes(1)
-      compile.mockRestore()
-    })
-  })
-
   test('a string at the root', () => {
     expect(schemaProblems('metadata.json')).toEqual([{ path: '(root)', message: 'must be an object; got the string "metadata.json"' }])
   })
@@ -136,19 +119,5 @@ describe('describeValue (internal)', () => {
     [{}, false, 'an object'],
   ])('%j (secret: %p) → %s', (value, secret, expected) => {
     expect(describeValue(value, secret)).toBe(expected)
-  })
-})
-
-describe('closest (internal)', () => {
-  test.each<[string, string | undefined]>([
-    ['insert-rows', 'insert-row'],
-    ['view-tabel', 'view-table'],
-    ['excute-sql', 'execute-sql'],
-    // near misses too far from any name get no suggestion
-    ['exec-sql', undefined],
-    ['publish', undefined],
-    ['zzz', undefined],
-  ])('%s → %s', (name, expected) => {
-    expect(closest(name, ['insert-row', 'view-table', 'execute-sql', 'view-query'])).toBe(expected)
   })
 })

@@ -1,6 +1,6 @@
 /**
  * The Express adapter end to end, through a real Express 5 app and supertest: the shared case
- * table (cases.ts, also run by koa.test.ts), then what is Express's own: `onError: 'next'` and
+ * table (../cases.ts, also run by koa/http-cases.test.ts), then what is Express's own: `onError: 'next'` and
  * Express's error handlers, middleware order, misuse at declaration time, the
  * datasette-auth-tokens README metadata.json behind tokenAuth.
  */
@@ -10,15 +10,10 @@ import { join } from 'node:path'
 import express from 'express'
 import type { ErrorRequestHandler, Express, Request, RequestHandler } from 'express'
 import request from 'supertest'
-import {
-  ConfigError,
-  createGate,
-  isTokengateError,
-  permissionsDebug,
-  requirePermission,
-  tokenAuth,
-} from 'tokengate'
-import type { Actor, AdapterOptions, ExpressTarget, TokenAuthOptions } from 'tokengate'
+import { ConfigError, createGate, isTokengateError } from 'tokengate'
+import type { Actor } from 'tokengate'
+import { permissionsDebug, requirePermission, tokenAuth } from 'tokengate/express'
+import type { AdapterOptions, ExpressTarget, TokenAuthOptions } from 'tokengate/express'
 import {
   ALICE_STATIC,
   DEBUGGER_STATIC,
@@ -37,7 +32,7 @@ import {
   type GateSetup,
   type HttpCase,
   type TargetForm,
-} from './cases.js'
+} from '../cases.js'
 
 // Compile-time: tokenAuth's augmentation types req.actor for every Express app.
 type Expect<T extends true> = T

@@ -1,6 +1,6 @@
 /**
  * The Koa adapter end to end, through a real Koa 3 app with @koa/router and supertest: the shared
- * case table (cases.ts, also run by express.test.ts), then what is Koa's own: `onError: 'next'`
+ * case table (../cases.ts, also run by express/http-cases.test.ts), then what is Koa's own: `onError: 'next'`
  * with `app.on('error')` and `ctx.onerror`, middleware order, misuse at declaration time, the
  * datasette-auth-tokens README metadata.json behind tokenAuth.
  */
@@ -33,7 +33,7 @@ import {
   type GateSetup,
   type HttpCase,
   type TargetForm,
-} from './cases.js'
+} from '../cases.js'
 
 // Compile-time: importing 'tokengate/koa' types ctx.state.actor.
 type Expect<T extends true> = T

@@ -49,6 +49,10 @@ describe('docs/errors.md and ERROR_CODES', () => {
     PermissionStringError: () => new api.PermissionStringError('x', 'x'),
     MiddlewareOrderError: () => new api.MiddlewareOrderError('x'),
     InvalidParameterError: () => new api.InvalidParameterError('action', 'x'),
+    NotFoundError: () => new api.NotFoundError('x'),
+    ConflictError: () => new api.ConflictError('x'),
+    RateLimitError: () => new api.RateLimitError(1),
+    StoreUnavailableError: () => new api.StoreUnavailableError(),
   }
   const ABSTRACT = ['TokengateError', 'AuthError', 'HttpError']
   const exportedErrorClasses = Object.entries(api)
@@ -194,13 +198,13 @@ describe('documented subpaths and package.json "exports"', () => {
   })
 
   test('tokengate/express exports the Express adapter, the very functions of the main entry', () => {
-    for (const name of ['tokenAuth', 'requirePermission', 'permissionsDebug'] as const) {
+    for (const name of ['tokenAuth', 'requirePermission', 'requireActor', 'permissionsDebug'] as const) {
       expect(expressApi[name]).toBe(api[name])
     }
   })
 
   test('tokengate/koa exports the same adapter names as the main entry', () => {
-    for (const name of ['tokenAuth', 'requirePermission', 'permissionsDebug'] as const) {
+    for (const name of ['tokenAuth', 'requirePermission', 'requireActor', 'permissionsDebug'] as const) {
       expect(typeof koaApi[name]).toBe('function')
       expect(typeof api[name]).toBe('function')
       expect(koaApi[name]).not.toBe(api[name])

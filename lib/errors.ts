@@ -39,6 +39,10 @@ export type TokengateErrorCode =
   | 'ERR_PERMISSION_STRING'
   | 'ERR_MIDDLEWARE_ORDER'
   | 'ERR_INVALID_PARAMETER'
+  | 'ERR_NOT_FOUND'
+  | 'ERR_CONFLICT'
+  | 'ERR_RATE_LIMITED'
+  | 'ERR_STORE_UNAVAILABLE'
 
 /** The JSON body tokengate sends for an error (SPEC section 8). */
 export interface ErrorBody {
@@ -133,7 +137,7 @@ export abstract class AuthError extends TokengateError {
 export abstract class HttpError extends TokengateError {
   readonly #headers: Readonly<Record<string, string>>
 
-  constructor(message: string, options?: { cause?: unknown; headers?: Readonly<Record<string, string>> }) {
+  constructor(message: string, options?: HttpErrorOptions) {
     super(message, options)
     this.#headers = options?.headers === undefined ? NO_HEADERS : Object.freeze({ ...options.headers })
   }
@@ -285,18 +289,21 @@ function describeCheck({ action, database, resource }: DeniedCheck): string {
   return resource === null ? `${action} on ${database}` : `${action} on ${database}/${resource}`
 }
 
-/** An anonymous request was denied: the client should authenticate (401 with a bare challenge). */
+/**
+ * An anonymous request was denied: the client should authenticate (401 with a bare challenge).
+ * Without a check, the route admits any authenticated caller and nobody else (`requireActor`).
+ */
 export class AuthenticationRequiredError extends AuthError {
   static readonly code = 'ERR_AUTHENTICATION_REQUIRED'
   readonly code = 'ERR_AUTHENTICATION_REQUIRED'
   readonly status = 401
-  /** The check that was denied. */
-  readonly check: DeniedCheck
+  /** The check that was denied, or `null` when any authenticated caller would do. */
+  readonly check: DeniedCheck | null
   /** The decision that denied it, as {@link Gate.explain} returns it. */
   readonly decision: Decision | undefined
 
-  constructor(check: DeniedCheck, decision?: Decision) {
-    super(`Authentication required: ${describeCheck(check)}`)
+  constructor(check: DeniedCheck | null = null, decision?: Decision) {
+    super(check === null ? 'Authentication required' : `Authentication required: ${describeCheck(check)}`)
     this.check = check
     this.decision = decision
   }
@@ -370,6 +377,75 @@ export class InvalidParameterError extends HttpError {
   }
 }
 
+/** What a plain HTTP error may take besides its message. */
+export interface HttpErrorOptions {
+  /** The precise failure, for logs. */
+  cause?: unknown
+  /** Response headers that belong to the error, such as `Retry-After`. */
+  headers?: Readonly<Record<string, string>>
+}
+
+/** Something a request names does not exist, or is not visible to the caller (404). */
+export class NotFoundError extends HttpError {
+  static readonly code = 'ERR_NOT_FOUND'
+  readonly code = 'ERR_NOT_FOUND'
+  readonly status = 404
+}
+
+/**
+ * A request conflicts with the current state (409): a name already taken, a revoked token edited
+ * or rotated.
+ */
+export class ConflictError extends HttpError {
+  static readonly code = 'ERR_CONFLICT'
+  readonly code = 'ERR_CONFLICT'
+  readonly status = 409
+}
+
+/**
+ * Too many requests for a rate limit (429). Carries `Retry-After` (whole seconds) and the IETF
+ * draft's `RateLimit-Policy` and `RateLimit` headers.
+ */
+export class RateLimitError extends HttpError {
+  static readonly code = 'ERR_RATE_LIMITED'
+  readonly code = 'ERR_RATE_LIMITED'
+  readonly status = 429
+  /** Seconds until a request may succeed again. */
+  readonly retryAfter: number
+
+  constructor(retryAfter: number, options?: HttpErrorOptions & { message?: string }) {
+    const seconds = Math.max(1, Math.ceil(retryAfter))
+    super(options?.message ?? 'Rate limit exceeded', {
+      ...options,
+      headers: { ...options?.headers, 'Retry-After': String(seconds) },
+    })
+    this.retryAfter = seconds
+  }
+}
+
+/**
+ * A store the request needs cannot be reached (503), so nothing is decided: fail closed, and tell
+ * the client when to try again (`Retry-After`, whole seconds).
+ */
+export class StoreUnavailableError extends HttpError {
+  static readonly code = 'ERR_STORE_UNAVAILABLE'
+  readonly code = 'ERR_STORE_UNAVAILABLE'
+  readonly status = 503
+  /** Seconds after which to try again. */
+  readonly retryAfter: number
+
+  constructor(message = 'Token store unavailable', options?: HttpErrorOptions & { retryAfter?: number }) {
+    const seconds = Math.max(1, Math.ceil(options?.retryAfter ?? 5))
+    super(message, { ...options, headers: { ...options?.headers, 'Retry-After': String(seconds) } })
+    this.retryAfter = seconds
+  }
+
+  /** A 503 is the client's to see (it says to come back), unlike other 5xx. */
+  override get expose(): boolean {
+    return true
+  }
+}
+
 /**
  * Every concrete tokengate error. `switch (err.code)` on a value of this type narrows to the
  * class, so `err.reason` is there under `case 'ERR_INVALID_TOKEN'`.
@@ -384,6 +460,10 @@ export type AnyTokengateError =
   | PermissionStringError
   | MiddlewareOrderError
   | InvalidParameterError
+  | NotFoundError
+  | ConflictError
+  | RateLimitError
+  | StoreUnavailableError
 
 /** Every code, in the order of docs/errors.md. @internal */
 export const ERROR_CODES: readonly TokengateErrorCode[] = Object.freeze([
@@ -396,6 +476,10 @@ export const ERROR_CODES: readonly TokengateErrorCode[] = Object.freeze([
   PermissionStringError.code,
   MiddlewareOrderError.code,
   InvalidParameterError.code,
+  NotFoundError.code,
+  ConflictError.code,
+  RateLimitError.code,
+  StoreUnavailableError.code,
 ])
 
 /**

@@ -20,9 +20,13 @@ export {
   PermissionStringError,
   MiddlewareOrderError,
   InvalidParameterError,
+  NotFoundError,
+  ConflictError,
+  RateLimitError,
+  StoreUnavailableError,
   isTokengateError,
 } from './errors.js'
-export type { TokengateErrorCode, AnyTokengateError, InvalidTokenReason, ErrorBody, DeniedCheck } from './errors.js'
+export type { TokengateErrorCode, AnyTokengateError, InvalidTokenReason, ErrorBody, DeniedCheck, HttpErrorOptions } from './errors.js'
 
 // Shared types
 export type {
@@ -91,5 +95,5 @@ export { createGate } from './gate.js'
 export type { Gate, GateOptions, GateTokenOptions } from './gate.js'
 
 // The Express adapter (also the `tokengate/express` entry point; Koa: `tokengate/koa`)
-export { tokenAuth, requirePermission, permissionsDebug } from './adapters/express/index.js'
+export { tokenAuth, requirePermission, requireActor, permissionsDebug } from './adapters/express/index.js'
 export type { TokenAuthOptions, ExpressTarget, AdapterOptions, OnError, TargetSpec } from './adapters/express/index.js'

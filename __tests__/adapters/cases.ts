@@ -90,8 +90,8 @@ export type TargetForm = string | { query: string }
 
 export interface RouteSpec {
   path: string
-  /** `null`: no guard. `'debug'`: the permissionsDebug endpoint. Otherwise a guard. */
-  guard: null | 'debug' | { action: string; database?: TargetForm; resource?: TargetForm }
+  /** `null`: no guard. `'debug'`: the permissionsDebug endpoint. `'actor'`: requireActor. Otherwise a guard. */
+  guard: null | 'debug' | 'actor' | { action: string; database?: TargetForm; resource?: TargetForm }
 }
 
 /** The routes of both apps. Paths use the syntax Express 5 and @koa/router 15 share. */
@@ -105,6 +105,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { path: '/health', guard: { action: 'view-health' } },
   { path: '/abbr/insert', guard: { action: 'ir', database: 'docs', resource: 'documents' } },
   { path: '/-/permissions', guard: 'debug' },
+  { path: '/me', guard: 'actor' },
 ]
 
 // ---------------------------------------------------------------------------------------------
@@ -207,6 +208,12 @@ export const HTTP_CASES: readonly HttpCase[] = [
   { name: 'no header, unguarded route: anonymous', path: '/open', ...ok(null) },
   { name: 'no header, guarded route: 401 bare challenge', path: INSERT, ...authRequired(INSERT_AUTH) },
   { name: 'no header, instance-level guard: 401', path: '/health', ...authRequired('Authentication required: view-health') },
+  // requireActor: any authenticated caller, and nobody else
+  { name: 'requireActor: anonymous → 401 with the bare challenge', path: '/me', ...authRequired('Authentication required') },
+  { name: 'requireActor: a static token passes', path: '/me', authorization: bearer(ALICE_STATIC), ...ok({ id: 'alice' }) },
+  { name: 'requireActor: a token restricted to something else still passes', path: '/me', authorization: bearer(signed('alice', { restrictions: { a: ['view-health'] } })), ...ok({ id: 'alice', token: 'dstok', _r: { a: ['vh'] } }) },
+  { name: 'requireActor: an invalid token is still 401 invalid_token', path: '/me', authorization: bearer('unknown_format'), ...invalidToken('Unknown token') },
+  { name: 'requireActor: the realm is the gate\'s', setup: 'realm', path: '/me', ...authRequired('Authentication required', 'docs-api') },
   { name: 'another scheme (Basic) is not read: anonymous', path: '/open', authorization: 'Basic dXNlcjpwYXNz', ...ok(null) },
   { name: 'another scheme (Token) is not read: anonymous on a guard', path: INSERT, authorization: `Token ${ALICE_STATIC}`, ...authRequired(INSERT_AUTH) },
   { name: 'a configured scheme (Token) carries the token', setup: 'tokenScheme', path: INSERT, authorization: `Token ${ALICE_STATIC}`, ...ok({ id: 'alice' }) },

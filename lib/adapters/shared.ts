@@ -7,7 +7,7 @@
  * @internal
  */
 import type { TokengateConfigInput } from '../config/config-types.js'
-import { InvalidParameterError } from '../errors.js'
+import { AuthenticationRequiredError, InvalidParameterError } from '../errors.js'
 import { GATE_OPTION_NAMES, type Gate, type GateOptions, createGate } from '../gate.js'
 import { GATE_INTERNALS, type GateInternals, internalsOf } from '../internal/gate-internals.js'
 import { checkOptionNames } from '../internal/options.js'
@@ -166,4 +166,16 @@ export function explainForDebug(
   const resource = single('resource')
   if (resource !== null && database === null) throw new InvalidParameterError('database', 'A resource needs its database: add ?database=…')
   return { ok: true, actor, decision: gate.explain(actor, action, { database, resource }) }
+}
+
+/**
+ * What `requireActor` decides, framework-neutral: `null` when the request has an actor, else the
+ * 401 to answer, with the gate's realm.
+ * @internal
+ */
+export function actorRequired(state: AdapterState, actor: Actor | null | undefined): AuthenticationRequiredError | null {
+  if (actor !== null && actor !== undefined) return null
+  const error = new AuthenticationRequiredError()
+  error.realm = state.gate.realm
+  return error
 }

@@ -12,7 +12,7 @@ import type { ErrorRequestHandler, Express, Request, RequestHandler } from 'expr
 import request from 'supertest'
 import { ConfigError, createGate, isTokengateError } from 'tokengate'
 import type { Actor } from 'tokengate'
-import { permissionsDebug, requirePermission, tokenAuth } from 'tokengate/express'
+import { permissionsDebug, requireActor, requirePermission, tokenAuth } from 'tokengate/express'
 import type { AdapterOptions, ExpressTarget, TokenAuthOptions } from 'tokengate/express'
 import {
   ALICE_STATIC,
@@ -67,6 +67,7 @@ function setup(gateSetup: GateSetup = SETUPS.main, adapterOptions: AdapterOption
   for (const route of ROUTES) {
     if (route.guard === null) app.get(route.path, handler)
     else if (route.guard === 'debug') app.get(route.path, permissionsDebug(), handler)
+    else if (route.guard === 'actor') app.get(route.path, requireActor(), handler)
     else app.get(route.path, requirePermission(route.guard.action, target(route.guard.database), target(route.guard.resource)), handler)
   }
   if (errorHandler !== undefined) {

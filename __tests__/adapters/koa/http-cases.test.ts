@@ -13,7 +13,7 @@ import type { Context, DefaultState, Middleware } from 'koa'
 import request from 'supertest'
 import { ConfigError, createGate, isTokengateError } from 'tokengate'
 import type { Actor } from 'tokengate'
-import { permissionsDebug, requirePermission, tokenAuth } from 'tokengate/koa'
+import { permissionsDebug, requireActor, requirePermission, tokenAuth } from 'tokengate/koa'
 import type { AdapterOptions, KoaTarget, KoaTokenAuthOptions } from 'tokengate/koa'
 import {
   ALICE_STATIC,
@@ -77,6 +77,7 @@ function setup(gateSetup: GateSetup = SETUPS.main, adapterOptions: AdapterOption
   for (const route of ROUTES) {
     if (route.guard === null) router.get(route.path, handler)
     else if (route.guard === 'debug') router.get(route.path, permissionsDebug(), handler)
+    else if (route.guard === 'actor') router.get(route.path, requireActor(), handler)
     else router.get(route.path, requirePermission(route.guard.action, target(route.guard.database), target(route.guard.resource)), handler)
   }
   app.use(router.routes())

@@ -28,13 +28,14 @@ export function stateOf(req: Request): AdapterState | undefined {
 }
 
 /**
- * Answer an error the way the options say: a tokengate client error (4xx) is sent as SPEC's JSON
+ * Answer an error the way the options say: a tokengate error meant for the client (`expose`: the
+ * 4xx, and a 503 that says when to come back) is sent as SPEC's JSON
  * body with its challenge, or handed to `next` with `onError: 'next'`; anything else (a bug, a
  * misconfiguration) always goes to `next`, so Express reports it loudly.
  * @internal
  */
 export function fail(error: unknown, res: Response, next: NextFunction, onError: OnError): void {
-  if (onError === 'respond' && isTokengateError(error) && error.status < 500 && !res.headersSent) {
+  if (onError === 'respond' && isTokengateError(error) && error.expose && !res.headersSent) {
     res.status(error.status)
     for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value)
     res.json(error.toJSON())

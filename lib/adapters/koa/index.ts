@@ -1,6 +1,6 @@
 /**
  * The `tokengate/koa` entry point: the Koa 3 adapter. Same names as the Express adapter in
- * the main entry (`tokenAuth`, `requirePermission`, `permissionsDebug`), writing
+ * the main entry (`tokenAuth`, `requirePermission`, `requireActor`, `permissionsDebug`), writing
  * `ctx.state.actor`.
  *
  * @module
@@ -9,5 +9,6 @@ export { tokenAuth } from './token-auth.js'
 export type { KoaTokenAuthOptions } from './token-auth.js'
 export { requirePermission } from './require-permission.js'
 export type { KoaTarget } from './require-permission.js'
+export { requireActor } from './require-actor.js'
 export { permissionsDebug } from './permissions-debug.js'
 export type { AdapterOptions, OnError } from '../shared.js'

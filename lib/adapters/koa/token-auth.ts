@@ -29,14 +29,15 @@ export function stateOf(ctx: Context): AdapterState | undefined {
 }
 
 /**
- * Answer an error as the options say: a tokengate client error (4xx) becomes the response
+ * Answer an error as the options say: a tokengate error meant for the client (`expose`: the 4xx,
+ * and a 503 that says when to come back) becomes the response
  * (status, challenge, JSON body); with `onError: 'next'`, and for anything else, it is thrown
  * for Koa's `ctx.onerror` and `app.on('error')`. Koa renders the error's `status`, `headers`
  * and (when `expose`) message unaided.
  * @internal
  */
 export function fail(error: unknown, ctx: Context, onError: OnError): void {
-  if (onError === 'respond' && isTokengateError(error) && error.status < 500) {
+  if (onError === 'respond' && isTokengateError(error) && error.expose) {
     ctx.status = error.status
     ctx.set(error.headers)
     ctx.body = error.toJSON()

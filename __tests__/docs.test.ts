@@ -191,10 +191,25 @@ describe('documented subpaths and package.json "exports"', () => {
   test.each(
     Object.entries(pkg.exports)
       .filter(([, target]) => typeof target === 'object' && target !== null)
-      .flatMap(([subpath, target]) => Object.entries(target as Record<string, string>).map(([condition, file]) => [subpath, condition, file] as const)),
+      .flatMap(([subpath, target]) =>
+        Object.entries(target as Record<string, Record<string, string>>).flatMap(([condition, files]) =>
+          Object.entries(files).map(([kind, file]) => [subpath, `${condition}.${kind}`, file] as const),
+        ),
+      ),
   )('exports[%s].%s = %s is built from a source file', (_subpath, _condition, file) => {
-    const source = file.replace(/^\.\/dist\//, '').replace(/\.d\.ts$|\.js$/, '.ts')
+    const source = file.replace(/^\.\/dist\/(?:cjs\/)?/, '').replace(/\.d\.ts$|\.js$/, '.ts')
     expect(existsSync(join(ROOT, source))).toBe(true)
+  })
+
+  test('each entry point has an import and a require condition, each with its own types', () => {
+    for (const target of Object.values(pkg.exports).filter((t) => typeof t === 'object')) {
+      expect(Object.keys(target as object)).toEqual(['import', 'require'])
+      const { import: esm, require: cjs } = target as Record<string, Record<string, string>>
+      expect(Object.keys(esm ?? {})).toEqual(['types', 'default'])
+      expect(Object.keys(cjs ?? {})).toEqual(['types', 'default'])
+      expect(cjs?.['default']).toMatch(/^\.\/dist\/cjs\//)
+      expect(esm?.['default']).not.toMatch(/\/cjs\//)
+    }
   })
 
   test('tokengate/express exports the Express adapter, the very functions of the main entry', () => {

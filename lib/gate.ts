@@ -31,7 +31,12 @@ export interface GateOptions {
   rootEnabled?: boolean
   /** The clock, in unix seconds. @defaultValue `() => Date.now() / 1000` */
   now?: () => number
-  /** What `{"$env": NAME}` reads. @defaultValue `process.env` */
+  /**
+   * What `{"$env": NAME}` reads. It replaces `process.env` rather than adding to it: a variable
+   * missing here is unset even when the process has it, and the error says "not set in the env
+   * option". Pass `{ ...process.env, BOT_TOKEN }` to add to the environment.
+   * @defaultValue `process.env`
+   */
   env?: { readonly [name: string]: string | undefined }
   /** Application actions, in addition to the built-ins and the configuration's `actions`. */
   actions?: readonly Action[]

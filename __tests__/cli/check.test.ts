@@ -86,6 +86,8 @@ describe('check usage errors (exit 2, one line)', () => {
     ['too many arguments', ['--config', 'metadata.json', 'view-table', 'docs', 'documents', 'extra'], 'unexpected argument "extra": check takes ACTION [DB [RESOURCE]]'],
     ['an empty DB', ['--config', 'metadata.json', 'view-database', ''], 'DB must not be empty'],
     ['an unknown action', ['--config', 'metadata.json', 'fly'], 'Unknown action "fly"'],
+    ['a mistyped action: did you mean', ['--config', 'metadata.json', 'view-tabel', 'docs', 'documents'], 'tokengate check: Unknown action "view-tabel"; did you mean "view-table"?\n'],
+    ['a configuration naming an unset variable: "in the environment"', ['--config', 'env.json', 'view-instance'], 'secret: environment variable TOKENGATE_CHECK_UNSET is not set in the environment; set it or remove the reference\n'],
     ['--actor that is not JSON', ['--config', 'metadata.json', '--actor', '{id: bob}', 'view-instance'], '--actor is not valid JSON'],
     ['--actor that is a list', ['--config', 'metadata.json', '--actor', '["bob"]', 'view-instance'], '--actor must be a JSON object'],
     ['--actor that is a string', ['--config', 'metadata.json', '--actor', '"bob"', 'view-instance'], '--actor must be a JSON object'],
@@ -96,6 +98,7 @@ describe('check usage errors (exit 2, one line)', () => {
     ['an unknown --format', ['--config', 'metadata.json', '--format', 'csv', 'view-instance'], '--format must be text or json'],
   ])('%s', async (_label, args, message) => {
     writeFileSync(join(dir, 'invalid.json'), JSON.stringify({ allow: 'root', databases: { d: { allow: 7 } } }))
+    writeFileSync(join(dir, 'env.json'), JSON.stringify({ secret: { $env: 'TOKENGATE_CHECK_UNSET' } }))
     const result = await check(args)
     expect(result.status).toBe(2)
     expect(result.stdout).toBe('')

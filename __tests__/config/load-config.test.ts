@@ -199,7 +199,7 @@ describe('loadConfig: a bad configuration is one ConfigError with the exact path
       { tokens: [{ token: { $env: 'BOT_TOKEN' }, actor: { id: 'bot' } }] },
       { env: {} },
       'tokens[0].token',
-      'environment variable BOT_TOKEN is not set; set it or remove the reference',
+      'environment variable BOT_TOKEN is not set in the env option, which replaces process.env (it is not merged with it); add BOT_TOKEN to the env option or remove the reference',
     ],
     ['an empty secret', { secret: '' }, {}, 'secret', 'must not be an empty string'],
     ['an empty secret list', { secret: [] }, {}, 'secret', 'must not be an empty list'],

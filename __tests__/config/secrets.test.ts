@@ -1,5 +1,5 @@
 import { join, relative } from 'node:path'
-import { resolveSecrets } from 'tokengate'
+import { createGate, resolveSecrets } from 'tokengate'
 import { formatPath } from '../../lib/internal/json-path.js'
 import { resolveSecretsDetailed } from '../../lib/config/secrets.js'
 import { configError } from '../helpers/thrown.js'
@@ -95,6 +95,46 @@ describe('resolveSecrets: values', () => {
   })
 })
 
+describe('an unset variable: the message names where it was looked up', () => {
+  // A variable of this process's environment, set only for these tests.
+  const EXPORTED = 'TOKENGATE_TEST_EXPORTED_SECRET'
+  beforeAll(() => {
+    process.env[EXPORTED] = 'exported-in-the-shell'
+  })
+  afterAll(() => {
+    delete process.env[EXPORTED]
+  })
+
+  test('with the env option, a variable exported in the process is still unset: the option replaces process.env', () => {
+    const error = configError(() => resolveSecrets({ secret: { $env: EXPORTED }, bot: { $env: 'BOT_TOKEN' } }, { env: { BOT_TOKEN: 'bot' } }))
+    expect(error.problems).toEqual([
+      {
+        path: 'secret',
+        message: `environment variable ${EXPORTED} is not set in the env option, which replaces process.env (it is not merged with it); add ${EXPORTED} to the env option or remove the reference`,
+      },
+    ])
+  })
+
+  test('near miss: without the env option the same reference resolves from process.env', () => {
+    expect(resolveSecrets({ secret: { $env: EXPORTED } })).toEqual({ secret: 'exported-in-the-shell' })
+  })
+
+  test('without the env option, or with process.env itself, an unset variable is "not set in the environment"', () => {
+    for (const options of [{}, { env: process.env }]) {
+      expect(configError(() => resolveSecrets({ $env: 'TOKENGATE_TEST_NEVER_SET' }, options)).problems).toEqual([
+        { path: '(root)', message: 'environment variable TOKENGATE_TEST_NEVER_SET is not set in the environment; set it or remove the reference' },
+      ])
+    }
+  })
+
+  test('createGate says the same through its env option', () => {
+    expect(() => createGate({ secret: { $env: EXPORTED } }, { env: { BOT_TOKEN: 'bot' } })).toThrow(
+      `secret: environment variable ${EXPORTED} is not set in the env option`,
+    )
+    expect(createGate({ secret: { $env: EXPORTED } }, { env: { ...process.env, BOT_TOKEN: 'bot' } }).config.secret).toBe('exported-in-the-shell')
+  })
+})
+
 describe('resolveSecrets: problems', () => {
   test('an unset variable names the variable, the path and the fix', () => {
     const error = configError(() =>
@@ -105,14 +145,14 @@ describe('resolveSecrets: problems', () => {
     )
     expect(error.path).toBe('plugins.datasette-auth-tokens[0].token')
     expect(error.message).toBe(
-      'Invalid tokengate configuration: plugins.datasette-auth-tokens[0].token: environment variable BOT_TOKEN is not set; set it or remove the reference',
+      'Invalid tokengate configuration: plugins.datasette-auth-tokens[0].token: environment variable BOT_TOKEN is not set in the env option, which replaces process.env (it is not merged with it); add BOT_TOKEN to the env option or remove the reference',
     )
   })
 
   test('inherited members of the env object do not count as set', () => {
     const error = configError(() => resolveSecrets({ $env: 'toString' }, { env: {} }))
     expect(error.problems).toEqual([
-      { path: '(root)', message: 'environment variable toString is not set; set it or remove the reference' },
+      { path: '(root)', message: 'environment variable toString is not set in the env option, which replaces process.env (it is not merged with it); add toString to the env option or remove the reference' },
     ])
   })
 
@@ -124,12 +164,12 @@ describe('resolveSecrets: problems', () => {
       ),
     )
     expect(error.problems).toEqual([
-      { path: 'a', message: 'environment variable MISSING_A is not set; set it or remove the reference' },
+      { path: 'a', message: 'environment variable MISSING_A is not set in the env option, which replaces process.env (it is not merged with it); add MISSING_A to the env option or remove the reference' },
       {
         path: 'list[0]',
         message: `file "missing.txt" does not exist (looked for ${join(SECRETS, 'missing.txt')}); create it or fix the path`,
       },
-      { path: '["my.db"]', message: 'environment variable MISSING_B is not set; set it or remove the reference' },
+      { path: '["my.db"]', message: 'environment variable MISSING_B is not set in the env option, which replaces process.env (it is not merged with it); add MISSING_B to the env option or remove the reference' },
     ])
     expect(error.path).toBe('a')
     expect(error.message).not.toContain('super-secret-value')

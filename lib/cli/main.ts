@@ -6,6 +6,7 @@
  * @module
  */
 import { ConfigError, InvalidRequestError, UnknownActionError, isTokengateError } from '../errors.js'
+import { markAsEnvironment } from '../internal/environment.js'
 import { wantsHelp } from './args.js'
 import { checkCommand } from './check.js'
 import { createTokenCommand } from './create-token.js'
@@ -75,6 +76,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
     io.stdout(COMMAND_HELP[command])
     return ExitCode.ok
   }
+  // The CLI's env is its process's environment (tests pass their own): messages about an unset
+  // variable say "in the environment", not "in the env option".
+  markAsEnvironment(io.env)
   try {
     return await COMMANDS[command](rest, io)
   } catch (error) {

@@ -36,7 +36,8 @@ import { checkOptionNames } from '../internal/options.js'
 /** Options of {@link loadConfig}. */
 export interface LoadConfigOptions {
   /**
-   * Where `$env` references are looked up.
+   * Where `$env` references are looked up. It replaces `process.env`, it is not merged with it
+   * (the error for a missing variable says "not set in the env option").
    * @defaultValue `process.env`
    */
   env?: Readonly<Record<string, string | undefined>> | undefined

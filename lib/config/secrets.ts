@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import { ConfigError } from '../errors.js'
 import { type PathSegment, formatPath } from '../internal/json-path.js'
+import { unsetVariableMessage } from '../internal/environment.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
 import { checkOptionNames } from '../internal/options.js'
 
@@ -29,7 +30,9 @@ export interface ConfigProblem {
 /** Options of {@link resolveSecrets}. */
 export interface ResolveSecretsOptions {
   /**
-   * Where `$env` references are looked up.
+   * Where `$env` references are looked up. It replaces `process.env`, it is not merged with it: a
+   * variable missing from this object is unset even when the process has it, and the error says
+   * it was looked for "in the env option".
    * @defaultValue `process.env`
    */
   env?: Readonly<Record<string, string | undefined>> | undefined
@@ -124,7 +127,7 @@ export function resolveSecretsDetailed(value: unknown, options: ResolveSecretsOp
         }
         const resolved = readEnv(env, reference)
         if (resolved === undefined) {
-          problems.push({ path, message: `environment variable ${reference} is not set; set it or remove the reference` })
+          problems.push({ path, message: unsetVariableMessage(options.env, reference) })
           return node
         }
         origins.set(path, { kind: 'env', name: reference })
@@ -165,8 +168,9 @@ export function resolveSecretsDetailed(value: unknown, options: ResolveSecretsOp
  * @returns the resolved copy.
  * @throws ConfigError (`ERR_CONFIG_INVALID`) listing every reference that names an unset
  * variable or a missing or unreadable file, each at the JSON path of the reference, such as
- * `plugins.datasette-auth-tokens[0].token: environment variable BOT_TOKEN is not set; set it or
- * remove the reference`. Messages never contain a resolved value.
+ * `plugins.datasette-auth-tokens[0].token: environment variable BOT_TOKEN is not set in the
+ * environment; set it or remove the reference` (or `… is not set in the env option, …` when
+ * `env` was given: the option replaces `process.env`). Messages never contain a resolved value.
  * @example
  * ```ts
  * const resolved = resolveSecrets(

@@ -15,6 +15,7 @@ import { type Action, ActionRegistry, actionsFromConfig } from './permissions/ac
 import { type Place, createResolver, placeOf } from './permissions/resolver.js'
 import { type CredentialsInput, compileTokenReader } from './tokens/bearer.js'
 import { createTokenChain } from './tokens/chain.js'
+import { ignoredCredentialsNote } from './tokens/ignored-credentials.js'
 import type { JwtSourceOptions } from './tokens/jwt.js'
 import { createSignedToken } from './tokens/signed.js'
 import { queryParamOf, tokenSourcesFromConfig } from './tokens/sources-from-config.js'
@@ -268,6 +269,7 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
       const place = { database, resource }
       if (!resolver.decide(actor, registry.resolve(action), place)) denied(actor, action, place)
     },
+    ignoredCredentials: (authorization) => ignoredCredentialsNote(authorization, { schemes, unknownTokens }),
   }
 
   const gate: Gate = {

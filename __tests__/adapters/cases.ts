@@ -215,9 +215,23 @@ export const HTTP_CASES: readonly HttpCase[] = [
   { name: 'requireActor: an invalid token is still 401 invalid_token', path: '/me', authorization: bearer('unknown_format'), ...invalidToken('Unknown token') },
   { name: 'requireActor: the realm is the gate\'s', setup: 'realm', path: '/me', ...authRequired('Authentication required', 'docs-api') },
   { name: 'another scheme (Basic) is not read: anonymous', path: '/open', authorization: 'Basic dXNlcjpwYXNz', ...ok(null) },
-  { name: 'another scheme (Token) is not read: anonymous on a guard', path: INSERT, authorization: `Token ${ALICE_STATIC}`, ...authRequired(INSERT_AUTH) },
+  { name: 'another scheme (Token) is not read: anonymous on a guard, and the 401 says so', path: INSERT, authorization: `Token ${ALICE_STATIC}`, ...authRequired(`${INSERT_AUTH} (the Authorization header uses the "Token" scheme; this server reads Bearer)`) },
   { name: 'a configured scheme (Token) carries the token', setup: 'tokenScheme', path: INSERT, authorization: `Token ${ALICE_STATIC}`, ...ok({ id: 'alice' }) },
   { name: 'with only Token configured, Bearer is another scheme', setup: 'tokenScheme', path: '/open', authorization: bearer(ALICE_STATIC), ...ok(null) },
+
+  // Header mistakes: still anonymous (a 401 from a guard, never another identity), but the 401
+  // names what was seen and ignored. The token itself is never echoed: the exact bodies prove it.
+  { name: 'header mistake: "Bearer:" with a colon', path: INSERT, authorization: `Bearer: ${ALICE_STATIC}`, ...authRequired(`${INSERT_AUTH} (the Authorization header writes the scheme with a colon ("Bearer:"); send "Bearer <token>", without the colon)`) },
+  { name: 'header mistake: "bearer:" as written is echoed, it is the scheme', path: '/me', authorization: `bearer: ${ALICE_STATIC}`, ...authRequired('Authentication required (the Authorization header writes the scheme with a colon ("bearer:"); send "bearer <token>", without the colon)') },
+  { name: 'header mistake: the JWT scheme', path: INSERT, authorization: `JWT ${jwtFor('alice')}`, ...authRequired(`${INSERT_AUTH} (the Authorization header uses the "JWT" scheme; this server reads Bearer)`) },
+  { name: 'header mistake: a bare token, not echoed', path: INSERT, authorization: ALICE_STATIC, ...authRequired(`${INSERT_AUTH} (the Authorization header has a value but no scheme; this server reads "Bearer <token>")`) },
+  { name: 'header mistake: a bare JWT on requireActor', path: '/me', authorization: jwtFor('alice'), ...authRequired('Authentication required (the Authorization header has a value but no scheme; this server reads "Bearer <token>")') },
+  { name: 'header mistake: an unknown word before a space is not echoed (it may be a secret)', path: INSERT, authorization: `${ALICE_STATIC} extra`, ...authRequired(`${INSERT_AUTH} (the Authorization header uses a scheme this server does not read; it reads Bearer)`) },
+  { name: 'header mistake: on permissionsDebug too', path: '/-/permissions?action=vi', authorization: `Token ${DEBUGGER_STATIC}`, ...authRequired('Authentication required: permissions-debug (the Authorization header uses the "Token" scheme; this server reads Bearer)') },
+  { name: 'header mistake: an unguarded route still serves the anonymous request', path: '/open', authorization: `Token ${ALICE_STATIC}`, ...ok(null) },
+  { name: 'header mistake near miss: the same token as Bearer passes', path: INSERT, authorization: bearer(ALICE_STATIC), ...ok({ id: 'alice' }) },
+  { name: 'header mistake: with only Token configured, Bearer is the mistake', setup: 'tokenScheme', path: INSERT, authorization: bearer(ALICE_STATIC), ...authRequired(`${INSERT_AUTH} (the Authorization header uses the "Bearer" scheme; this server reads Token)`) },
+  { name: 'header mistake: the custom realm stays on the challenge', setup: 'realm', path: INSERT, authorization: `Token ${ALICE_STATIC}`, ...authRequired(`${INSERT_AUTH} (the Authorization header uses the "Token" scheme; this server reads Bearer)`, 'docs-api') },
 
   // The header as RFC 6750 writes it.
   { name: 'the scheme is case-insensitive', path: INSERT, authorization: `bEaReR ${ALICE_STATIC}`, ...ok({ id: 'alice' }) },
@@ -233,7 +247,7 @@ export const HTTP_CASES: readonly HttpCase[] = [
   { name: 'DSTOK_ is not dstok_: 401 Unknown token', path: '/open', authorization: bearer('DSTOK_eyJhIjoiYWxpY2UifQ.c2ln'), ...invalidToken('Unknown token') },
   { name: 'JWT-shaped but not a JWT: 401 Unknown token', path: '/open', authorization: bearer('a.b.c'), ...invalidToken('Unknown token') },
   { name: "unknownTokens: 'anonymous', unguarded: anonymous", setup: 'unknownAnonymous', path: '/open', authorization: bearer('unknown_format'), ...ok(null) },
-  { name: "unknownTokens: 'anonymous', guarded: 401 bare challenge", setup: 'unknownAnonymous', path: INSERT, authorization: bearer('DSTOK_x.y'), ...authRequired(INSERT_AUTH) },
+  { name: "unknownTokens: 'anonymous', guarded: 401 bare challenge, saying the token was unknown", setup: 'unknownAnonymous', path: INSERT, authorization: bearer('DSTOK_x.y'), ...authRequired(`${INSERT_AUTH} (the Bearer token is not one this server knows, and unknown tokens count as anonymous here)`) },
   { name: "unknownTokens: 'anonymous' still rejects a claimed bad token", setup: 'unknownAnonymous', path: '/open', authorization: bearer(signed('alice', { secret: 'another-secret' })), ...invalidToken('Invalid token signature') },
   { name: "unknownTokens: 'anonymous' still answers 400 for a malformed header", setup: 'unknownAnonymous', path: '/open', authorization: 'Bearer a b', ...badRequest('The token in the Authorization header must not contain whitespace') },
 
@@ -252,7 +266,7 @@ export const HTTP_CASES: readonly HttpCase[] = [
   { name: 'an empty query parameter counts as absent', path: '/open?_auth_token=', ...ok(null) },
   { name: 'token in header and query parameter: 400', path: `/open?_auth_token=${BOT_OBJECT_FORM}`, authorization: bearer(ALICE_STATIC), ...badRequest('Send the token once: in the Authorization header or in the query string, not both') },
   { name: 'the query parameter twice: 400', path: `/open?_auth_token=a&_auth_token=b`, ...badRequest('Send the _auth_token query parameter once, not several times') },
-  { name: 'another scheme in the header: the query parameter is not read', path: `${SHOW_VERSION}?_auth_token=${BOT_OBJECT_FORM}`, authorization: 'Basic dXNlcjpwYXNz', ...authRequired(SHOW_VERSION_AUTH) },
+  { name: 'another scheme in the header: the query parameter is not read', path: `${SHOW_VERSION}?_auth_token=${BOT_OBJECT_FORM}`, authorization: 'Basic dXNlcjpwYXNz', ...authRequired(`${SHOW_VERSION_AUTH} (the Authorization header uses the "Basic" scheme; this server reads Bearer)`) },
 
   // Signed dstok_ tokens: valid, and every message.
   { name: 'dstok_: a valid signed token', path: INSERT, authorization: bearer(signed('alice')), ...ok(ALICE_DSTOK) },

@@ -33,6 +33,11 @@ export interface GateInternals {
    * database): returns when allowed, allocating nothing; throws the coded 401/403 otherwise.
    */
   check(actor: Actor | null, action: string, database: string | null, resource: string | null): void
+  /**
+   * Why a request with this Authorization header is anonymous (another scheme, `Bearer:`, a
+   * bare token), for the 401 of a guard; `null` when there is nothing to say. Never the token.
+   */
+  ignoredCredentials(authorization: string | readonly string[] | undefined): string | null
 }
 
 /**

@@ -8,6 +8,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { MiddlewareOrderError } from '../../errors.js'
 import { checkOptionNames } from '../../internal/options.js'
 import { ADAPTER_OPTIONS, type AdapterOptions, explainForDebug, onErrorFrom } from '../shared.js'
+import { withIgnoredCredentials } from '../ignored-credentials.js'
 import { fail, stateOf } from './token-auth.js'
 
 /**
@@ -35,7 +36,7 @@ export function permissionsDebug(options?: AdapterOptions): RequestHandler {
     try {
       res.json(explainForDebug(state.gate, req.actor ?? null, (name) => query[name]))
     } catch (error) {
-      fail(error, res, next, override ?? state.onError)
+      fail(withIgnoredCredentials(error, state.internals, req.headers.authorization), res, next, override ?? state.onError)
     }
   }
 }

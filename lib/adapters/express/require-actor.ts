@@ -9,6 +9,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { MiddlewareOrderError } from '../../errors.js'
 import { checkOptionNames } from '../../internal/options.js'
 import { ADAPTER_OPTIONS, type AdapterOptions, actorRequired, onErrorFrom } from '../shared.js'
+import { withIgnoredCredentials } from '../ignored-credentials.js'
 import { fail, stateOf } from './token-auth.js'
 
 /**
@@ -38,6 +39,6 @@ export function requireActor(options?: AdapterOptions): RequestHandler {
       next()
       return
     }
-    fail(error, res, next, override ?? state.onError)
+    fail(withIgnoredCredentials(error, state.internals, req.headers.authorization), res, next, override ?? state.onError)
   }
 }

@@ -8,6 +8,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { MiddlewareOrderError } from '../../errors.js'
 import { type AdapterOptions, type TargetSpec, compileGuard } from '../shared.js'
+import { withIgnoredCredentials } from '../ignored-credentials.js'
 import { fail, stateOf } from './token-auth.js'
 
 /**
@@ -54,7 +55,7 @@ export function requirePermission(
       const params = req.params as { readonly [key: string]: unknown } | undefined
       state.internals.check(req.actor ?? null, guard.action, guard.databaseOf(req, params), guard.resourceOf(req, params))
     } catch (error) {
-      fail(error, res, next, guard.onError ?? state.onError)
+      fail(withIgnoredCredentials(error, state.internals, req.headers.authorization), res, next, guard.onError ?? state.onError)
       return
     }
     next()

@@ -7,6 +7,7 @@ import type { Context, Middleware } from 'koa'
 import { MiddlewareOrderError } from '../../errors.js'
 import { checkOptionNames } from '../../internal/options.js'
 import { ADAPTER_OPTIONS, type AdapterOptions, explainForDebug, onErrorFrom } from '../shared.js'
+import { withIgnoredCredentials } from '../ignored-credentials.js'
 import { fail, stateOf } from './token-auth.js'
 
 /**
@@ -22,7 +23,7 @@ export function permissionsDebug(options?: AdapterOptions): Middleware {
     try {
       ctx.body = explainForDebug(state.gate, ctx.state.actor ?? null, (name) => ctx.query[name])
     } catch (error) {
-      fail(error, ctx, override ?? state.onError)
+      fail(withIgnoredCredentials(error, state.internals, ctx.headers.authorization), ctx, override ?? state.onError)
     }
   }
 }

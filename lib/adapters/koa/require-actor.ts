@@ -7,6 +7,7 @@ import type { Context, Middleware, Next } from 'koa'
 import { MiddlewareOrderError } from '../../errors.js'
 import { checkOptionNames } from '../../internal/options.js'
 import { ADAPTER_OPTIONS, type AdapterOptions, actorRequired, onErrorFrom } from '../shared.js'
+import { withIgnoredCredentials } from '../ignored-credentials.js'
 import { fail, stateOf } from './token-auth.js'
 
 /**
@@ -28,7 +29,7 @@ export function requireActor(options?: AdapterOptions): Middleware {
     }
     const error = actorRequired(state, ctx.state.actor)
     if (error !== null) {
-      fail(error, ctx, override ?? state.onError)
+      fail(withIgnoredCredentials(error, state.internals, ctx.headers.authorization), ctx, override ?? state.onError)
       return
     }
     await next()

@@ -7,6 +7,7 @@
 import type { Context, Middleware, Next } from 'koa'
 import { MiddlewareOrderError } from '../../errors.js'
 import { type AdapterOptions, type TargetSpec, compileGuard } from '../shared.js'
+import { withIgnoredCredentials } from '../ignored-credentials.js'
 import { fail, stateOf } from './token-auth.js'
 
 /** A guard's database or resource for Koa: a literal, `':param'` for `ctx.params.param`, or a function of the context. */
@@ -38,7 +39,7 @@ export function requirePermission(
       const params = (ctx as Context & { params?: { readonly [key: string]: unknown } }).params
       state.internals.check(ctx.state.actor ?? null, guard.action, guard.databaseOf(ctx, params), guard.resourceOf(ctx, params))
     } catch (error) {
-      fail(error, ctx, guard.onError ?? state.onError)
+      fail(withIgnoredCredentials(error, state.internals, ctx.headers.authorization), ctx, guard.onError ?? state.onError)
       return
     }
     await next()

@@ -86,7 +86,7 @@ export type {
 export { staticTokenSource } from './tokens/static.js'
 export type { StaticTokenSource, StaticTokenSourceOptions } from './tokens/static.js'
 export { jwtTokenSource, createJwt } from './tokens/jwt.js'
-export type { JwtTokenSource, JwtSourceOptions, JwtKey, CreateJwtOptions } from './tokens/jwt.js'
+export type { JwtTokenSource, JwksTokenSource, JwtSourceOptions, JwtKey, CreateJwtOptions } from './tokens/jwt.js'
 export { tokensFileSource, readTokensFile, writeTokensFile, createOfflineToken } from './tokens/tokens-file.js'
 export type { TokensFile, TokensFileEntry, TokensFileActor, TokensFileSourceOptions } from './tokens/tokens-file.js'
 

@@ -250,7 +250,7 @@ describe('loadConfig: a bad configuration is one ConfigError with the exact path
       { jwt: { algorithms: ['HS256'], secret: 'x', leeway: 5 } },
       {},
       'jwt.leeway',
-      'unknown key "leeway"; allowed keys are "algorithms", "secret", "public_key", "issuer", "audience", "actor_claim", "actor_id_key", "clock_tolerance"',
+      'unknown key "leeway"; allowed keys are "algorithms", "secret", "public_key", "issuer", "audience", "actor_claim", "actor_id_key", "clock_tolerance", "jwks_uri", "jwks_requests_per_minute", "jwks_cache_max_age", "jwks_timeout", "scope_claim", "scope_map"',
     ],
     [
       'jwt with EdDSA, which jsonwebtoken cannot verify',
@@ -270,7 +270,7 @@ describe('loadConfig: a bad configuration is one ConfigError with the exact path
       { jwt: { algorithms: ['HS256', 'RS256'], secret: 'x' } },
       {},
       'jwt.public_key',
-      'is required for RS256: pass the PEM public key',
+      "is required for RS256: pass the PEM public key, or the key set's URL as jwt.jwks_uri",
     ],
     [
       'jwt RS256 with a secret',

@@ -332,7 +332,7 @@ describe('option misuse', () => {
     ['EdDSA', { algorithms: ['EdDSA'], publicKey: RSA_PUBLIC_PEM }, '"algorithms" option: EdDSA is not supported (jsonwebtoken 9 cannot verify it); use ES256, RS256 or PS256'],
     ['an unknown algorithm', { algorithms: ['hs256'], secret: SECRET }, '"algorithms" option: unknown algorithm "hs256"; use HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384 or ES512'],
     ['HS256 without a secret', { algorithms: ['HS256'] }, '"secret" option is required for HS256: pass the HMAC secret'],
-    ['RS256 without a public key', { algorithms: ['RS256'] }, '"publicKey" option is required for RS256: pass the PEM public key'],
+    ['RS256 without a public key', { algorithms: ['RS256'] }, `"publicKey" option is required for RS256: pass the PEM public key, or the key set's URL as "jwksUri"`],
     ['HS256 with a public key', { algorithms: ['HS256'], secret: SECRET, publicKey: RSA_PUBLIC_PEM }, '"publicKey" option is set but only HS* algorithms are accepted: a public key cannot verify HS* tokens; remove it, or add RS256 (or another algorithm for the key) to "algorithms"'],
     ['RS256 with a secret', { algorithms: ['RS256'], secret: SECRET, publicKey: RSA_PUBLIC_PEM }, '"secret" option is set but no HS* algorithm is accepted: an HMAC secret cannot verify RS*, PS* or ES* tokens; remove it, or add HS256 to "algorithms"'],
     ['a PEM as the HMAC secret', { algorithms: ['HS256'], secret: RSA_PUBLIC_PEM }, '"secret" option looks like a PEM key: pass it as "publicKey" and accept RS*, PS* or ES* algorithms instead of HS*'],
@@ -345,7 +345,7 @@ describe('option misuse', () => {
     ['a P-384 key for ES256', { algorithms: ['ES256'], publicKey: ec384.publicKey }, '"publicKey" option is an ec key on curve secp384r1, which cannot verify ES256 (it needs prime256v1)'],
     ['an unknown option', { algorithms: ['RS256'], public_key: RSA_PUBLIC_PEM }, '"public_key" is not an option of jwtTokenSource; did you mean "publicKey"?'],
     // The cache moved from the sources to the gate's token chain (tokenCacheSize).
-    ['cacheSize', { algorithms: ['HS256'], secret: SECRET, cacheSize: 10 }, '"cacheSize" is not an option of jwtTokenSource; its options are "algorithms", "secret", "publicKey", "issuer", "audience", "actorClaim", "actorIdKey", "clockTolerance"'],
+    ['cacheSize', { algorithms: ['HS256'], secret: SECRET, cacheSize: 10 }, '"cacheSize" is not an option of jwtTokenSource; its options are "algorithms", "secret", "publicKey", "issuer", "audience", "actorClaim", "actorIdKey", "clockTolerance", "jwksUri", "jwksRequestsPerMinute", "jwksCacheMaxAge", "jwksTimeout", "scopeClaim", "scopeMap", "registry"'],
     ['an empty issuer', { algorithms: ['HS256'], secret: SECRET, issuer: '' }, '"issuer" option must be a non-empty string or a non-empty list of non-empty strings, got string'],
     ['an empty audience list', { algorithms: ['HS256'], secret: SECRET, audience: [] }, '"audience" option must be a non-empty string or a non-empty list of non-empty strings, got a list'],
     ['an empty actorClaim', { algorithms: ['HS256'], secret: SECRET, actorClaim: '' }, '"actorClaim" option must be a non-empty string, got string'],

@@ -96,6 +96,21 @@ export interface JwtConfig {
   readonly actor_id_key?: string
   /** Seconds of leeway for `exp` and `nbf`. @defaultValue 0 */
   readonly clock_tolerance?: number
+  /**
+   * The URL of the identity provider's JSON Web Key Set (https; http only on a loopback host),
+   * in place of `public_key`: RS*, PS* and ES* tokens are verified with the key their `kid` names.
+   */
+  readonly jwks_uri?: string
+  /** How many times a minute the key set may be fetched (an unknown `kid` makes one fetch). @defaultValue 10 */
+  readonly jwks_requests_per_minute?: number
+  /** How long a fetched key is kept, in seconds. @defaultValue 600 */
+  readonly jwks_cache_max_age?: number
+  /** How long one fetch of the key set may take, in seconds. @defaultValue 5 */
+  readonly jwks_timeout?: number
+  /** The claim scopes are read from (`scope`, `scp`, `permissions`); restrictions then come from it, not from `_r`. */
+  readonly scope_claim?: string
+  /** Scope → permission string(s), such as `{"read:docs": "db:docs:read"}`; without it, scopes are read as permission strings. */
+  readonly scope_map?: { readonly [scope: string]: string | readonly string[] }
 }
 
 /** A whole configuration, after `$env` / `$file` secrets are resolved. */

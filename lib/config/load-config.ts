@@ -260,14 +260,14 @@ function checkStaticActors(config: JsonObject, problems: ConfigProblem[]): void 
 }
 
 /** The `jwt` block's inputs by their configuration names, for the shared key check. */
-const JWT_CONFIG_KEYS: { readonly [input in JwtKeyInput]: string } = { algorithms: 'algorithms', secret: 'secret', publicKey: 'public_key' }
-const JWT_CONFIG_NAMES: JwtKeyNames = { algorithms: 'jwt.algorithms', secret: 'jwt.secret', publicKey: 'jwt.public_key' }
+const JWT_CONFIG_KEYS: { readonly [input in JwtKeyInput]: string } = { algorithms: 'algorithms', secret: 'secret', publicKey: 'public_key', jwksUri: 'jwks_uri' }
+const JWT_CONFIG_NAMES: JwtKeyNames = { algorithms: 'jwt.algorithms', secret: 'jwt.secret', publicKey: 'jwt.public_key', jwksUri: 'jwt.jwks_uri' }
 
 /** The JWT algorithms and keys, checked by the same rules as the `jwt` option (`jwt-keys.ts`). */
 function checkJwt(config: JsonObject, problems: ConfigProblem[]): void {
   const jwt = config['jwt']
   if (!isPlainObject(jwt) || hasProblemUnder(problems, 'jwt')) return
-  const checked = jwtKeys({ algorithms: jwt['algorithms'], secret: jwt['secret'], publicKey: jwt['public_key'] }, JWT_CONFIG_NAMES)
+  const checked = jwtKeys({ algorithms: jwt['algorithms'], secret: jwt['secret'], publicKey: jwt['public_key'], jwksUri: jwt['jwks_uri'] }, JWT_CONFIG_NAMES)
   if (checked.ok) return
   const { input, index, message } = checked.problem
   problems.push({ path: formatPath(['jwt', JWT_CONFIG_KEYS[input], ...(index === undefined ? [] : [index])]), message })

@@ -152,6 +152,20 @@ export const CONFIG_SCHEMA = {
         actor_claim: { $ref: '#/definitions/nonEmptyString' },
         actor_id_key: { $ref: '#/definitions/nonEmptyString' },
         clock_tolerance: { type: 'number', minimum: 0 },
+        jwks_uri: { $ref: '#/definitions/nonEmptyString' },
+        jwks_requests_per_minute: { type: 'integer', minimum: 1 },
+        jwks_cache_max_age: { type: 'number', exclusiveMinimum: 0 },
+        jwks_timeout: { type: 'number', exclusiveMinimum: 0 },
+        scope_claim: { $ref: '#/definitions/nonEmptyString' },
+        scope_map: {
+          type: 'object',
+          additionalProperties: {
+            type: ['string', 'array'],
+            minLength: 1,
+            minItems: 1,
+            items: { $ref: '#/definitions/nonEmptyString' },
+          },
+        },
       },
     },
     plugins: {
@@ -361,6 +375,8 @@ function translate(
       return { path, message: 'must not be an empty list' }
     case 'minimum':
       return { path, message: `must be at least ${String(param(error, 'limit'))}; got ${found}` }
+    case 'exclusiveMinimum':
+      return { path, message: `must be more than ${String(param(error, 'limit'))}; got ${found}` }
     default:
       // Every keyword the schema uses is handled above; this keeps an unforeseen one readable.
       return { path, message: `${error.message ?? 'is invalid'}; got ${found}` }

@@ -11,7 +11,10 @@
  * - an HS* algorithm needs a secret and a secret needs an HS* algorithm; likewise the public key
  *   and the other families; a public key must fit every asymmetric algorithm listed (RSA for RS*,
  *   RSA or RSA-PSS for PS*, the right curve for each ES*);
- * - a secret that looks like a PEM key is refused: it was meant as the public key.
+ * - a secret that looks like a PEM key is refused: it was meant as the public key;
+ * - a JWKS URL (`jwksUri`) takes the public key's place: the RS*, PS* and ES* tokens are then
+ *   verified with the key set's keys (`jwks.ts`), so a public key and a JWKS URL together are
+ *   refused, and a JWKS URL needs an asymmetric algorithm.
  *
  * Keys are converted to `KeyObject`s once, here.
  *
@@ -19,6 +22,7 @@
  * @internal
  */
 import { KeyObject, createPublicKey, createSecretKey } from 'node:crypto'
+import { jwksUriProblem } from './jwks.js'
 
 const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const
 const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'] as const
@@ -34,7 +38,7 @@ const EC_CURVES: { readonly [alg: string]: string } = { ES256: 'prime256v1', ES3
 export const isHmac = (alg: string): boolean => alg.startsWith('HS')
 
 /** Which input a problem is about. @internal */
-export type JwtKeyInput = 'algorithms' | 'secret' | 'publicKey'
+export type JwtKeyInput = 'algorithms' | 'secret' | 'publicKey' | 'jwksUri'
 
 /** What a problem is reported against: the input, and (for a list item) its index. @internal */
 export interface JwtKeyProblem {
@@ -59,6 +63,8 @@ export interface JwtKeys {
   readonly algorithms: readonly string[]
   readonly hmacKey: KeyObject | null
   readonly verifyKey: KeyObject | null
+  /** The JWKS URL the RS*, PS* and ES* keys come from, when one was given (then `verifyKey` is null). */
+  readonly jwksUri: string | null
 }
 
 class Problem extends Error {
@@ -165,7 +171,7 @@ export function keyMisfit(key: KeyObject, algorithms: readonly string[]): string
  * @internal
  */
 export function jwtKeys(
-  input: { readonly algorithms: unknown; readonly secret: unknown; readonly publicKey: unknown },
+  input: { readonly algorithms: unknown; readonly secret: unknown; readonly publicKey: unknown; readonly jwksUri?: unknown },
   names: JwtKeyNames,
 ): { ok: true; keys: JwtKeys } | { ok: false; problem: JwtKeyProblem } {
   try {
@@ -180,18 +186,29 @@ export function jwtKeys(
     if (input.publicKey !== undefined && asymmetric.length === 0) {
       fail('publicKey', `is set but only HS* algorithms are accepted: a public key cannot verify HS* tokens; remove it, or add RS256 (or another algorithm for the key) to ${names.algorithms}`)
     }
+    const jwksUri = input.jwksUri
+    if (jwksUri !== undefined) {
+      const problem = jwksUriProblem(jwksUri)
+      if (problem !== null) fail('jwksUri', problem)
+      if (asymmetric.length === 0) {
+        fail('jwksUri', `is set but only HS* algorithms are accepted: a key set verifies RS*, PS* and ES* tokens; remove it, or add RS256 (or the algorithm your identity provider signs with) to ${names.algorithms}`)
+      }
+      if (input.publicKey !== undefined) {
+        fail('publicKey', `and ${names.jwksUri} are both set: RS*, PS* and ES* tokens are verified with one or the other; keep one`)
+      }
+    }
     if (input.secret === undefined && hmac[0] !== undefined) fail('secret', `is required for ${hmac[0]}: pass the HMAC secret`)
-    if (input.publicKey === undefined && asymmetric[0] !== undefined) {
-      fail('publicKey', `is required for ${asymmetric[0]}: pass the PEM public key`)
+    if (input.publicKey === undefined && jwksUri === undefined && asymmetric[0] !== undefined) {
+      fail('publicKey', `is required for ${asymmetric[0]}: pass the PEM public key, or the key set's URL as ${names.jwksUri}`)
     }
     const hmacKey = hmac[0] === undefined ? null : secretKeyOf(input.secret, hmac[0], names)
     let verifyKey: KeyObject | null = null
-    if (asymmetric.length > 0) {
+    if (asymmetric.length > 0 && jwksUri === undefined) {
       verifyKey = publicKeyOf(input.publicKey, names)
       const misfit = keyMisfit(verifyKey, asymmetric)
       if (misfit !== null) fail('publicKey', misfit)
     }
-    return { ok: true, keys: { algorithms, hmacKey, verifyKey } }
+    return { ok: true, keys: { algorithms, hmacKey, verifyKey, jwksUri: typeof jwksUri === 'string' ? jwksUri : null } }
   } catch (error) {
     if (error instanceof Problem) return { ok: false, problem: error.problem }
     throw error
@@ -199,7 +216,7 @@ export function jwtKeys(
 }
 
 /** The names of the `jwt` option's inputs in messages. @internal */
-export const OPTION_NAMES: JwtKeyNames = { algorithms: '"algorithms"', secret: '"secret"', publicKey: '"publicKey"' }
+export const OPTION_NAMES: JwtKeyNames = { algorithms: '"algorithms"', secret: '"secret"', publicKey: '"publicKey"', jwksUri: '"jwksUri"' }
 
 /**
  * A problem as a TypeError says it: `"secret" option is set but …`, or

@@ -28,7 +28,10 @@ import { compactRestrictions, restrictionsProblem } from '../permissions/restric
 import type { Actor, Restrictions, TokenContext, TokenSource, TokenSourceResult } from '../types.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
 import { checkOptionNames } from '../internal/options.js'
+import type { ActionRegistry } from '../permissions/actions.js'
+import { JWKS_DEFAULTS, type JwksKeys, createJwksKeys, jwksNumberProblem } from './jwks.js'
 import { type JwtKeyNames, OPTION_NAMES, algorithmProblem, isHmac, jwtKeys, keyMisfit, optionMessage } from './jwt-keys.js'
+import { type ScopeProblem, compileScopes } from './jwt-scopes.js'
 
 /** Key material: a string, a Buffer, or a Node `KeyObject`. */
 export type JwtKey = string | Buffer | KeyObject
@@ -40,6 +43,21 @@ export interface JwtTokenSource extends TokenSource {
    * @throws InvalidTokenError (`ERR_INVALID_TOKEN`) when it is a JWT but not a valid one.
    */
   verify(token: string, context: TokenContext): TokenSourceResult | null
+}
+
+/**
+ * The JWT token source with a JWKS URL (`jwksUri`): an RS*, PS* or ES* token is answered with a
+ * promise, since its key may have to be fetched; an HS* token (with `secret`) and a token that is
+ * not a JWT are still answered synchronously.
+ */
+export interface JwksTokenSource extends TokenSource {
+  /**
+   * As {@link JwtTokenSource.verify}, with a promise for a token verified with the key set.
+   * @throws InvalidTokenError (`ERR_INVALID_TOKEN`, 401) when it is a JWT but not a valid one;
+   *   the promise rejects with StoreUnavailableError (`ERR_STORE_UNAVAILABLE`, 503) when the key
+   *   it needs is not cached and the key set cannot be fetched.
+   */
+  verify(token: string, context: TokenContext): TokenSourceResult | null | Promise<TokenSourceResult>
 }
 
 /** What {@link jwtTokenSource} takes. */
@@ -74,6 +92,36 @@ export interface JwtSourceOptions {
    * @defaultValue 0
    */
   clockTolerance?: number | undefined
+  /**
+   * The URL of an identity provider's JSON Web Key Set, such as
+   * `https://id.example.com/.well-known/jwks.json`, in place of `publicKey`: RS*, PS* and ES*
+   * tokens are verified with the key their `kid` header names, fetched with jwks-rsa, cached,
+   * and fetched again (rate-limited) when an unknown `kid` arrives. https, or http on a loopback
+   * host. `algorithms` is still required and still the only source of truth.
+   */
+  jwksUri?: string | undefined
+  /** How many times a minute the key set may be fetched. @defaultValue 10 */
+  jwksRequestsPerMinute?: number | undefined
+  /** How long a fetched key is kept, in seconds: a key the provider removed verifies no longer than this. @defaultValue 600 */
+  jwksCacheMaxAge?: number | undefined
+  /** How long one fetch of the key set may take, in seconds. @defaultValue 5 */
+  jwksTimeout?: number | undefined
+  /**
+   * The claim an identity provider writes scopes into (`scope`, `scp`, `permissions`): a
+   * space-separated string or a list. When set, a token's restrictions come from it (through
+   * `scopeMap`, or read as permission strings), and a token with an `_r` claim is refused.
+   */
+  scopeClaim?: string | undefined
+  /**
+   * Scope → permission string(s), such as `{ 'read:docs': 'db:docs:read' }`. Scopes it does not
+   * name add nothing. Without it, scopes that are permission strings are used as such.
+   */
+  scopeMap?: { readonly [scope: string]: string | readonly string[] } | undefined
+  /**
+   * The actions permission strings in scopes may name.
+   * @defaultValue the built-in actions (a gate passes its own registry)
+   */
+  registry?: ActionRegistry | undefined
 }
 
 /** Keys the actor gets from the token itself; `actorIdKey` may not be one of them. */
@@ -81,7 +129,22 @@ const RESERVED_ACTOR_KEYS = ['token', '_r', 'token_expires'] as const
 
 const OPTION_KEYS: readonly string[] = [
   'algorithms', 'secret', 'publicKey', 'issuer', 'audience', 'actorClaim', 'actorIdKey', 'clockTolerance',
+  'jwksUri', 'jwksRequestsPerMinute', 'jwksCacheMaxAge', 'jwksTimeout', 'scopeClaim', 'scopeMap', 'registry',
 ]
+
+/** A scope problem as a TypeError says it. @internal */
+export function scopeOptionMessage(problem: ScopeProblem): string {
+  return problem.scope === undefined
+    ? `"${problem.input}" option ${problem.message}`
+    : `"${problem.input}" option: scope ${JSON.stringify(problem.scope)} ${problem.message}`
+}
+
+function jwksNumber(value: unknown, name: string, integer: boolean, fallback: number): number {
+  if (value === undefined) return fallback
+  const problem = jwksNumberProblem(value, integer)
+  if (problem !== null) throw new TypeError(`"${name}" option ${problem}, got ${JSON.stringify(value)}`)
+  return value as number
+}
 
 function describe(value: unknown): string {
   if (value === null) return 'null'
@@ -169,14 +232,33 @@ function invalid(cause: unknown): InvalidTokenError {
  * source.verify(token, { now: Math.floor(Date.now() / 1000) }) // { id: 'alice', token: 'jwt', token_expires: 1767225600 }
  * ```
  */
-export function jwtTokenSource(options: JwtSourceOptions): JwtTokenSource {
+export function jwtTokenSource(options: JwtSourceOptions & { jwksUri?: undefined }): JwtTokenSource
+export function jwtTokenSource(options: JwtSourceOptions): JwksTokenSource
+export function jwtTokenSource(options: JwtSourceOptions): JwtTokenSource | JwksTokenSource {
   if (!isPlainObject(options)) {
     throw new TypeError('jwtTokenSource expects an options object such as { algorithms: ["HS256"], secret }')
   }
   checkOptionNames(options, OPTION_KEYS, 'jwtTokenSource')
-  const checked = jwtKeys({ algorithms: options.algorithms, secret: options.secret, publicKey: options.publicKey }, OPTION_NAMES)
+  const checked = jwtKeys(
+    { algorithms: options.algorithms, secret: options.secret, publicKey: options.publicKey, jwksUri: options.jwksUri },
+    OPTION_NAMES,
+  )
   if (!checked.ok) throw new TypeError(optionMessage(checked.problem))
-  const { algorithms, hmacKey, verifyKey } = checked.keys
+  const { algorithms, hmacKey, verifyKey, jwksUri } = checked.keys
+  const jwksSettings = {
+    requestsPerMinute: jwksNumber(options.jwksRequestsPerMinute, 'jwksRequestsPerMinute', true, JWKS_DEFAULTS.requestsPerMinute),
+    cacheMaxAge: jwksNumber(options.jwksCacheMaxAge, 'jwksCacheMaxAge', false, JWKS_DEFAULTS.cacheMaxAge),
+    timeout: jwksNumber(options.jwksTimeout, 'jwksTimeout', false, JWKS_DEFAULTS.timeout),
+  }
+  if (jwksUri === null) {
+    for (const name of ['jwksRequestsPerMinute', 'jwksCacheMaxAge', 'jwksTimeout'] as const) {
+      if (options[name] !== undefined) throw new TypeError(`"${name}" option needs "jwksUri": it tunes how the key set is fetched`)
+    }
+  }
+  const jwks: JwksKeys | null = jwksUri === null ? null : createJwksKeys({ uri: jwksUri, ...jwksSettings })
+  const scopes = compileScopes(options.scopeClaim, options.scopeMap, options.registry)
+  if (!scopes.ok) throw new TypeError(scopeOptionMessage(scopes.problem))
+  const scopeMapping = scopes.mapping
 
   const issuer = checkClaimList(options.issuer, 'issuer')
   const audience = checkClaimList(options.audience, 'audience')
@@ -197,35 +279,44 @@ export function jwtTokenSource(options: JwtSourceOptions): JwtTokenSource {
     ...(audience === undefined ? {} : { audience }),
   }
 
+  /** Verify the signature and claims with the token's key, and map the claims to the answer. */
+  function verifyWith(token: string, key: KeyObject, context: TokenContext): TokenSourceResult {
+    let payload: unknown
+    try {
+      payload = jwt.verify(token, key, { ...baseOptions, clockTimestamp: context.now })
+    } catch (cause) {
+      throw invalid(cause)
+    }
+    if (!isPlainObject(payload)) throw new InvalidTokenError('Invalid token: malformed JWT', { reason: 'malformed' })
+    const scoped = scopeMapping === null ? undefined : scopeMapping.restrictionsOf(payload)
+    const actor = actorFromClaims(payload, actorClaim, actorIdKey)
+    if (scoped !== undefined) (actor as Record<string, unknown>)['_r'] = scoped
+    const { exp, nbf } = payload
+    return {
+      actor,
+      expiresAt: typeof exp === 'number' ? exp : null,
+      notBefore: typeof nbf === 'number' ? nbf : null,
+    }
+  }
+
   return {
     name: 'jwt',
-    // A valid signature stays valid: only exp and nbf (checked on every request) can change the answer.
-    cacheFor: Infinity,
-    verify(token: string, context: TokenContext): TokenSourceResult | null {
+    // A valid signature stays valid: only exp and nbf (checked on every request) can change the
+    // answer. With a key set, no longer than its keys are kept, so a key the provider removed
+    // stops verifying tokens already seen too.
+    cacheFor: jwks === null ? Infinity : jwksSettings.cacheMaxAge,
+    verify(token: string, context: TokenContext): TokenSourceResult | null | Promise<TokenSourceResult> {
       if (typeof token !== 'string') return null
       const header = jwsHeader(token)
       if (header === null) return null
       if (!algorithms.includes(header.alg)) throw new InvalidTokenError('Invalid token: algorithm not allowed', { reason: 'algorithm_not_allowed' })
+      if (jwks !== null && !isHmac(header.alg)) return jwks.keyFor(token, header.alg).then((key) => verifyWith(token, key, context))
       const key = isHmac(header.alg) ? hmacKey : verifyKey
       // Unreachable: construction requires the key of every accepted family. Fail closed anyway.
       if (key === null) throw new InvalidTokenError('Invalid token: algorithm not allowed', { reason: 'algorithm_not_allowed' })
-
-      let payload: unknown
-      try {
-        payload = jwt.verify(token, key, { ...baseOptions, clockTimestamp: context.now })
-      } catch (cause) {
-        throw invalid(cause)
-      }
-      if (!isPlainObject(payload)) throw new InvalidTokenError('Invalid token: malformed JWT', { reason: 'malformed' })
-      const actor = actorFromClaims(payload, actorClaim, actorIdKey)
-      const { exp, nbf } = payload
-      return {
-        actor,
-        expiresAt: typeof exp === 'number' ? exp : null,
-        notBefore: typeof nbf === 'number' ? nbf : null,
-      }
+      return verifyWith(token, key, context)
     },
-  }
+  } as JwksTokenSource
 }
 
 function actorFromClaims(
@@ -265,7 +356,7 @@ function actorFromClaims(
 }
 
 /** How {@link createJwt}'s options are named in its messages. */
-const SIGNING_NAMES: JwtKeyNames = { algorithms: '"algorithm"', secret: '"secret"', publicKey: '"privateKey"' }
+const SIGNING_NAMES: JwtKeyNames = { algorithms: '"algorithm"', secret: '"secret"', publicKey: '"privateKey"', jwksUri: '"jwksUri"' }
 
 /** What {@link createJwt} takes. */
 export interface CreateJwtOptions {

@@ -18,10 +18,13 @@
  */
 import { dirname, resolve } from 'node:path'
 import type { JwtConfig, StaticTokenConfig, TokengateConfig } from '../config/config-types.js'
+import { ConfigError } from '../errors.js'
+import { formatPath } from '../internal/json-path.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
 import type { ActionRegistry } from '../permissions/actions.js'
 import type { TokenSource } from '../types.js'
 import { type JwtSourceOptions, jwtTokenSource } from './jwt.js'
+import { compileScopes } from './jwt-scopes.js'
 import { signedTokenSource } from './signed.js'
 import { staticTokenSource } from './static.js'
 import { tokensFileSource } from './tokens-file.js'
@@ -67,7 +70,26 @@ export function jwtOptionsOf(config: JwtConfig): JwtSourceOptions {
   if (config.actor_claim !== undefined) options.actorClaim = config.actor_claim
   if (config.actor_id_key !== undefined) options.actorIdKey = config.actor_id_key
   if (config.clock_tolerance !== undefined) options.clockTolerance = config.clock_tolerance
+  if (config.jwks_uri !== undefined) options.jwksUri = config.jwks_uri
+  if (config.jwks_requests_per_minute !== undefined) options.jwksRequestsPerMinute = config.jwks_requests_per_minute
+  if (config.jwks_cache_max_age !== undefined) options.jwksCacheMaxAge = config.jwks_cache_max_age
+  if (config.jwks_timeout !== undefined) options.jwksTimeout = config.jwks_timeout
+  if (config.scope_claim !== undefined) options.scopeClaim = config.scope_claim
+  if (config.scope_map !== undefined) options.scopeMap = config.scope_map
   return options
+}
+
+/**
+ * The JWT block's scope settings need the gate's actions (a permission string may name an
+ * application's action), so they are checked here rather than by loadConfig, and reported the
+ * same way: a ConfigError at the block's path.
+ */
+function checkConfigScopes(config: JwtConfig, registry: ActionRegistry, file: string | undefined): void {
+  const checked = compileScopes(config.scope_claim, config.scope_map, registry)
+  if (checked.ok) return
+  const { input, scope, message } = checked.problem
+  const path = formatPath(['jwt', input === 'scopeClaim' ? 'scope_claim' : 'scope_map', ...(scope === undefined ? [] : [scope])])
+  throw new ConfigError([{ path, message }], file === undefined ? {} : { source: file })
 }
 
 /** The token sources of a gate, in the chain's order. @internal */
@@ -89,8 +111,10 @@ export function tokenSourcesFromConfig(config: TokengateConfig, options: Sources
       maxTtl: settings.max_signed_tokens_ttl ?? 0,
     }),
   )
+  if (options.jwt === undefined && config.jwt !== undefined) checkConfigScopes(config.jwt, options.registry, options.configFile)
   const jwt = options.jwt ?? (config.jwt === undefined ? undefined : jwtOptionsOf(config.jwt))
-  if (jwt !== undefined) sources.push(jwtTokenSource(jwt))
+  // Scopes may name the gate's own actions, unless the option brings its own registry.
+  if (jwt !== undefined) sources.push(jwtTokenSource({ registry: options.registry, ...jwt }))
   sources.push(...options.extra)
   return sources
 }

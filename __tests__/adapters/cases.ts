@@ -84,9 +84,10 @@ export type SetupName = keyof typeof SETUPS
 /**
  * Where a guard's database or resource comes from, as data each adapter turns into its own
  * argument: a literal (`':memory:'` included), a `':param'` route parameter, or `{ query }` for a
- * function of the request that reads that query-string parameter.
+ * function of the request that reads that query-string parameter (a string, else undefined; with
+ * `raw`, whatever the framework parsed, unchecked, as a careless application would).
  */
-export type TargetForm = string | { query: string }
+export type TargetForm = string | { query: string; raw?: true }
 
 export interface RouteSpec {
   path: string
@@ -100,6 +101,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { path: '/docs/documents/insert', guard: { action: 'insert-row', database: 'docs', resource: 'documents' } },
   { path: '/params/:db/:table/insert', guard: { action: 'insert-row', database: ':db', resource: ':table' } },
   { path: '/fn/insert', guard: { action: 'insert-row', database: { query: 'db' }, resource: { query: 'table' } } },
+  { path: '/raw/insert', guard: { action: 'insert-row', database: 'docs', resource: { query: 'table', raw: true } } },
   { path: '/memory/show_version', guard: { action: 'view-query', database: ':memory:', resource: 'show_version' } },
   { path: '/docs/create-table', guard: { action: 'create-table', database: 'docs' } },
   { path: '/health', guard: { action: 'view-health' } },
@@ -324,6 +326,9 @@ export const HTTP_CASES: readonly HttpCase[] = [
   { name: "':param' targets: anonymous", path: '/params/docs/documents/insert', ...authRequired(INSERT_AUTH) },
   { name: 'function targets: allowed', path: '/fn/insert?db=docs&table=documents', authorization: bearer(ALICE_STATIC), ...ok({ id: 'alice' }) },
   { name: 'function targets: another database is another check', path: '/fn/insert?db=other&table=documents', authorization: bearer(ALICE_STATIC), ...forbidden('Permission denied: insert-row on other/documents') },
+  { name: 'a function target that returns a list (a repeated parameter): 400 invalid_request, not 500', path: '/raw/insert?table=documents&table=drafts', authorization: bearer(ALICE_STATIC), ...badRequest('The request gives the resource as a list, not a name') },
+  { name: 'a function target that returns a list: 400 for anonymous too, the handler does not run', path: '/raw/insert?table=documents&table=drafts', ...badRequest('The request gives the resource as a list, not a name') },
+  { name: 'near miss: the same raw function with one value is checked as usual', path: '/raw/insert?table=documents', authorization: bearer(ALICE_STATIC), ...ok({ id: 'alice' }) },
   { name: "literal ':memory:' is a database name, not a parameter: bot allowed", path: SHOW_VERSION, authorization: bearer(BOT_OBJECT_FORM), ...ok(BOT) },
   { name: "literal ':memory:': another actor denied", path: SHOW_VERSION, authorization: bearer(ALICE_STATIC), ...forbidden('Permission denied: view-query on :memory:/show_version') },
   { name: "literal ':memory:': anonymous", path: SHOW_VERSION, ...authRequired(SHOW_VERSION_AUTH) },

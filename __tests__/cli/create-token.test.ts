@@ -5,6 +5,7 @@
  * and JSON output, JWTs, and every usage error: exit 2, one line on stderr naming the problem,
  * nothing on stdout, nothing written.
  */
+import { generateKeyPairSync } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createGate, parsePermissions, verifySignedToken } from 'tokengate'
@@ -216,7 +217,7 @@ describe('create-token usage errors: exit 2, one line on stderr naming the probl
     ['an empty ACTOR_ID', ['', '--secret', 's'], 'ACTOR_ID must not be empty'],
     ['an option after -- is an extra argument', ['root', '--secret', 's', '--', '--all'], 'unexpected argument "--all"'],
     // the secret
-    ['no secret anywhere', ['root'], 'no secret to sign with: pass --secret or set TOKENGATE_SECRET (or DATASETTE_SECRET)'],
+    ['no secret anywhere', ['root'], 'no secret to sign with: pass --secret or --config, or set TOKENGATE_SECRET (or DATASETTE_SECRET)'],
     ['an empty --secret', ['root', '--secret', ''], '--secret must not be empty'],
     ['--secret without its value', ['root', '--secret'], '--secret needs a value (SECRET)'],
     ['--secret followed by an option', ['root', '--secret', '--debug'], '--secret needs a value (SECRET)'],
@@ -320,5 +321,78 @@ describe('create-token usage errors: exit 2, one line on stderr naming the probl
     const result = await runCli(['create-token', '--offline', '--output-file', 'garbage.json', '--name', 'n', '--permission', 'db:a:read'], { cwd: dir })
     expect(result.stderr).not.toContain('secret-looking')
     expect(readFileSync(join(dir, 'garbage.json'), 'utf8')).toBe('apiv3_secret-looking garbage')
+  })
+})
+
+describe('create-token --config: the secret from the configuration', () => {
+  let dir: string
+  let cleanup: () => void
+  beforeEach(() => {
+    ;({ dir, cleanup } = tempDir())
+    writeFileSync(
+      join(dir, 'metadata.json'),
+      JSON.stringify({
+        secret: [{ $env: 'CT_SECRET' }, 'an-old-secret'],
+        plugins: { 'datasette-auth-tokens': [{ token: { $env: 'BOT_TOKEN' }, actor: { bot_id: 'my-bot' } }] },
+        jwt: { algorithms: ['RS256', 'HS512'], secret: 'config-jwt-secret-of-32-bytes-or-more', public_key: { $env: 'CT_PUBLIC_KEY' }, issuer: ['https://tokengate.example'], audience: 'docs-api' },
+      }),
+    )
+  })
+  afterEach(() => cleanup())
+
+  const run = (args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> => runCli(['create-token', ...args], { cwd: dir, env })
+
+  test('a dstok_ token signed with the first secret verifies on a server with that configuration, BOT_TOKEN unset', async () => {
+    const result = await run(['alice', '--config', 'metadata.json', '--all', 'view-instance'], { CT_SECRET: 'config-secret' })
+    expect(result.stderr).toBe('')
+    expect(result.status).toBe(0)
+    expect(verify(tokenOf(result), 'config-secret')).toEqual({ id: 'alice', token: 'dstok', _r: { a: ['vi'] } })
+  })
+
+  test('the configuration wins over TOKENGATE_SECRET; near miss: without --config the environment signs', async () => {
+    const env = { CT_SECRET: 'config-secret', TOKENGATE_SECRET: 'environment-secret' }
+    expect(verify(tokenOf(await run(['alice', '--config', 'metadata.json'], env)), 'config-secret')).toMatchObject({ id: 'alice' })
+    expect(verify(tokenOf(await run(['alice'], env)), 'environment-secret')).toMatchObject({ id: 'alice' })
+  })
+
+  test('the secret variable unset: exit 2 naming it, nothing printed', async () => {
+    const result = await run(['alice', '--config', 'metadata.json'], { TOKENGATE_SECRET: 'environment-secret' })
+    expect(result.status).toBe(2)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toBe(
+      'tokengate create-token: Invalid tokengate configuration in metadata.json: secret[0]: environment variable CT_SECRET is not set in the environment; set it or remove the reference\n',
+    )
+  })
+
+  test('--type jwt signs with the jwt block: its HS* algorithm, secret, issuer and audience, so the server accepts it', async () => {
+    const publicKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString()
+    const result = await run(['alice', '--config', 'metadata.json', '--type', 'jwt'], { CT_PUBLIC_KEY: publicKey })
+    expect(result.status).toBe(0)
+    const token = tokenOf(result)
+    expect(JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString())).toEqual({ alg: 'HS512', typ: 'JWT' })
+    const gate = createGate({ jwt: { algorithms: ['HS512'], secret: 'config-jwt-secret-of-32-bytes-or-more', issuer: 'https://tokengate.example', audience: 'docs-api' } })
+    expect(await gate.authenticate({ authorization: `Bearer ${token}` })).toMatchObject({ id: 'alice', token: 'jwt' })
+  })
+
+  test('--type jwt without an HMAC jwt block: exit 2', async () => {
+    writeFileSync(join(dir, 'no-jwt.json'), JSON.stringify({ secret: 'a-secret' }))
+    const result = await run(['alice', '--config', 'no-jwt.json', '--type', 'jwt'])
+    expect(result.status).toBe(2)
+    expect(result.stderr).toBe(
+      'tokengate create-token: no-jwt.json accepts no HMAC-signed JWTs (its jwt block has no secret and HS* algorithm), so tokengate cannot sign one it would accept\n',
+    )
+  })
+
+  test.each([
+    ['--secret and --config together', ['alice', '--config', 'metadata.json', '--secret', 's'], '--secret and --config both give the secret: pass one of them'],
+    ['a configuration without a secret', ['alice', '--config', 'no-secret.json'], 'no-secret.json has no "secret" to sign dstok_ tokens with; add one, or pass --secret'],
+    ['--config with --offline', ['--offline', '--output-file', 't.json', '--name', 'n', '--permission', 'db:x:read', '--config', 'metadata.json'], '--config cannot be used with --offline: offline tokens are random, not signed with its secret'],
+    ['an empty --config', ['alice', '--config', ''], '--config must not be empty'],
+  ])('%s: exit 2', async (_label, args, message) => {
+    writeFileSync(join(dir, 'no-secret.json'), JSON.stringify({ databases: {} }))
+    const result = await run(args, { CT_SECRET: 'config-secret' })
+    expect(result.status).toBe(2)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toBe(`tokengate create-token: ${message}\n`)
   })
 })

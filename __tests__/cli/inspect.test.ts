@@ -188,3 +188,81 @@ describe('inspect usage errors (exit 2, one line)', () => {
     expect(result.stderr).toContain(message)
   })
 })
+
+describe('inspect --config asks only for the variables the token needs', () => {
+  beforeEach(() => {
+    writeFileSync(
+      join(dir, 'env.json'),
+      JSON.stringify({
+        secret: { $env: 'INSPECT_SECRET' },
+        plugins: { 'datasette-auth-tokens': [{ token: { $env: 'BOT_TOKEN' }, actor: { bot_id: 'my-bot' } }] },
+        jwt: { algorithms: ['HS256'], secret: { $env: 'INSPECT_JWT_SECRET' } },
+        databases: { sensors: { tables: { readings: {} }, permissions: { 'insert-row': { id: 'root' } } } },
+      }),
+    )
+  })
+
+  test('a dstok_ token needs the secret, not BOT_TOKEN nor the JWT secret', async () => {
+    const result = await inspect([token(), '--config', 'env.json'], { INSPECT_SECRET: SECRET })
+    expect(result.stderr).toBe('')
+    expect(result.status).toBe(0)
+    expect(lines(result.stdout)).toContain('  insert-row     sensors/readings')
+  })
+
+  test('near miss: without the secret variable, exit 2 naming it (and only it)', async () => {
+    const result = await inspect([token(), '--config', 'env.json'])
+    expect(result.status).toBe(2)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toBe(
+      'tokengate inspect: Invalid tokengate configuration in env.json: secret: environment variable INSPECT_SECRET is not set in the environment; set it or remove the reference\n',
+    )
+  })
+
+  test('with --secret, the configuration secret variable is not needed either', async () => {
+    expect((await inspect([token(), '--config', 'env.json', '--secret', SECRET])).status).toBe(0)
+  })
+
+  test('a JWT needs the jwt block and its variable', async () => {
+    const jwt = (await runCli(['create-token', 'root', '--secret', 'jwt-secret-for-inspect-tests', '--type', 'jwt'])).stdout.trim()
+    expect((await inspect([jwt, '--config', 'env.json'], { INSPECT_JWT_SECRET: 'jwt-secret-for-inspect-tests' })).status).toBe(0)
+    const missing = await inspect([jwt, '--config', 'env.json'])
+    expect(missing.status).toBe(2)
+    expect(missing.stderr).toContain('jwt.secret: environment variable INSPECT_JWT_SECRET is not set in the environment')
+  })
+
+  test('a static-looking token: the entries that could not be compared are named, not their values', async () => {
+    const result = await inspect(['some-static-token', '--config', 'env.json'], { INSPECT_SECRET: SECRET })
+    expect(result.status).toBe(1)
+    expect(result.stderr).toBe(
+      'tokengate inspect: Unknown token (no token source of this configuration claims it; not compared, because their variables are not set: plugins.datasette-auth-tokens[0].token (BOT_TOKEN), jwt.secret (INSPECT_JWT_SECRET))\n',
+    )
+  })
+
+  test('a variable in an allow block is always needed: the listing depends on it', async () => {
+    writeFileSync(join(dir, 'rule-env.json'), JSON.stringify({ secret: SECRET, databases: { sensors: { allow: { id: { $env: 'SENSORS_OWNER' } } } } }))
+    const result = await inspect([token(), '--config', 'rule-env.json'])
+    expect(result.status).toBe(2)
+    expect(result.stderr).toContain('databases.sensors.allow.id: environment variable SENSORS_OWNER is not set in the environment')
+  })
+})
+
+describe('inspect lists each action where it can apply', () => {
+  test('view-query on named queries, view-table and insert-row on tables, never the other way round', async () => {
+    writeFileSync(
+      join(dir, 'kinds.json'),
+      JSON.stringify({ secret: SECRET, databases: { docs: { tables: { documents: {} }, queries: { recent: { sql: 'select 1' } } } } }),
+    )
+    const unrestricted = createSignedToken({ actorId: 'alice', secret: SECRET })
+    const out = JSON.parse((await inspect([unrestricted, '--config', 'kinds.json', '--format', 'json'])).stdout) as { allowed: { action: string; resource: string | null }[] }
+    const on = (resource: string): string[] => out.allowed.filter((a) => a.resource === resource).map((a) => a.action)
+    expect(on('recent')).toEqual(['view-query'])
+    expect(on('documents')).toEqual(['view-table'])
+  })
+
+  test('a child named only in the token restrictions is checked for every resource action', async () => {
+    writeFileSync(join(dir, 'plain.json'), JSON.stringify({ secret: SECRET, permissions: { 'view-query': true } }))
+    const restricted = createSignedToken({ actorId: 'alice', secret: SECRET, restrictions: { r: { docs: { mystery: ['vq', 'vt'] } } } })
+    const out = JSON.parse((await inspect([restricted, '--config', 'plain.json', '--format', 'json'])).stdout) as { allowed: { action: string; resource: string | null }[] }
+    expect(out.allowed.filter((a) => a.resource === 'mystery').map((a) => a.action)).toEqual(['view-table', 'view-query'])
+  })
+})

@@ -7,7 +7,7 @@
  * @internal
  */
 import type { TokengateConfigInput } from '../config/config-types.js'
-import { AuthenticationRequiredError, InvalidParameterError } from '../errors.js'
+import { AuthenticationRequiredError, InvalidParameterError, InvalidRequestError } from '../errors.js'
 import { GATE_OPTION_NAMES, type Gate, type GateOptions, createGate } from '../gate.js'
 import { GATE_INTERNALS, type GateInternals, internalsOf } from '../internal/gate-internals.js'
 import { checkOptionNames } from '../internal/options.js'
@@ -46,7 +46,11 @@ export function compileTarget<Req>(spec: TargetSpec<Req> | null | undefined, wha
     return (request) => {
       const value = spec(request)
       if (value === undefined || value === null) return null
-      if (typeof value !== 'string') throw new TypeError(`The ${what} function of a guard must return a string, got ${typeof value}`)
+      // The value comes from the request (a JSON body, a query string): anything but a name is
+      // the client's mistake, answered 400, not a 500.
+      if (typeof value !== 'string') {
+        throw new InvalidRequestError(`The request gives the ${what} as ${Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`}, not a name`)
+      }
       return value
     }
   }

@@ -35,7 +35,8 @@ import { type CliIo, ExitCode } from './io.js'
 import { MAX_DATE_MILLIS, isoFromMillis, prettyJson } from './output.js'
 import { withUserPath } from './paths.js'
 import { RefusedError } from './refused-error.js'
-import { findSecret } from './secret.js'
+import { type FoundSecret, findSecret } from './secret.js'
+import { loadTaskConfig } from './task-config.js'
 import { UsageError } from './usage-error.js'
 
 /** The built-in actions: what known action names are abbreviated against. */
@@ -44,6 +45,7 @@ const REGISTRY = new ActionRegistry()
 /** The options of `create-token`. */
 const OPTIONS: readonly OptionSpec[] = [
   { long: 'secret', values: ['SECRET'] },
+  { long: 'config', values: ['FILE'] },
   { long: 'expires-after', short: 'e', values: ['SECONDS'] },
   { long: 'all', short: 'a', values: ['ACTION'], repeatable: true },
   { long: 'database', short: 'd', values: ['DB', 'ACTION'], repeatable: true },
@@ -245,6 +247,7 @@ function offlineToken(scanned: ScannedArgs, common: Common, io: CliIo): ExitCode
   if (flag(scanned, 'debug')) throw new UsageError('--debug cannot be used with --offline: an offline token is random, there is nothing to decode')
   if (scanned.options.has('type')) throw new UsageError('--type cannot be used with --offline: offline tokens are always apiv3_ tokens')
   if (scanned.options.has('secret')) throw new UsageError('--secret cannot be used with --offline: offline tokens are random, not signed')
+  if (scanned.options.has('config')) throw new UsageError('--config cannot be used with --offline: offline tokens are random, not signed with its secret')
   const createValue = single(scanned, 'create-databases')
   const createDatabases = createValue === undefined ? [] : parseDatabaseList(createValue)
 
@@ -299,6 +302,55 @@ function offlineToken(scanned: ScannedArgs, common: Common, io: CliIo): ExitCode
   return ExitCode.ok
 }
 
+/** The signing secret, and for a JWT what else the configuration's jwt block asks of its tokens. */
+interface Signing {
+  readonly secret: FoundSecret | { readonly value: string; readonly from: '--config' }
+  readonly jwtClaims: { algorithm?: string; issuer?: string; audience?: string }
+}
+
+function firstOf(value: string | readonly string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : value?.[0]
+}
+
+/**
+ * The secret to sign with: `--secret`, else the configuration's (`--config`: its first `secret`
+ * for a dstok_ token, the `jwt` block's secret, first HS* algorithm, issuer and audience for a
+ * JWT, so that the server with that configuration accepts the token), else `TOKENGATE_SECRET`
+ * or `DATASETTE_SECRET`. Only the variables the secret needs are read from the configuration.
+ */
+function signingSecret(scanned: ScannedArgs, type: TokenType, io: CliIo): Signing {
+  const given = single(scanned, 'secret')
+  const configPath = single(scanned, 'config')
+  if (configPath === '') throw new UsageError('--config must not be empty')
+  if (given !== undefined && configPath !== undefined) {
+    throw new UsageError('--secret and --config both give the secret: pass one of them')
+  }
+  if (configPath !== undefined) {
+    const { config } = withUserPath(io, configPath, (path) => loadTaskConfig(path, io.env, [type === 'jwt' ? 'jwt' : 'secret']))
+    if (type === 'dstok') {
+      const value = firstOf(config.secret)
+      if (value === undefined) throw new UsageError(`${configPath} has no "secret" to sign dstok_ tokens with; add one, or pass --secret`)
+      return { secret: { value, from: '--config' }, jwtClaims: {} }
+    }
+    const block = config.jwt
+    const algorithm = block?.algorithms.find((alg) => alg.startsWith('HS'))
+    if (block?.secret === undefined || algorithm === undefined) {
+      throw new UsageError(`${configPath} accepts no HMAC-signed JWTs (its jwt block has no secret and HS* algorithm), so tokengate cannot sign one it would accept`)
+    }
+    const issuer = firstOf(block.issuer)
+    const audience = firstOf(block.audience)
+    return {
+      secret: { value: block.secret, from: '--config' },
+      jwtClaims: { algorithm, ...(issuer === undefined ? {} : { issuer }), ...(audience === undefined ? {} : { audience }) },
+    }
+  }
+  const secret = findSecret(given, io.env)
+  if (secret === undefined) {
+    throw new UsageError('no secret to sign with: pass --secret or --config, or set TOKENGATE_SECRET (or DATASETTE_SECRET)')
+  }
+  return { secret, jwtClaims: {} }
+}
+
 function signedToken(scanned: ScannedArgs, common: Common, io: CliIo): ExitCode {
   for (const option of ['output-file', 'create-databases']) {
     if (scanned.options.has(option)) throw new UsageError(`--${option} needs --offline`)
@@ -310,10 +362,8 @@ function signedToken(scanned: ScannedArgs, common: Common, io: CliIo): ExitCode 
   }
   const { actorId } = common
   if (actorId === undefined) throw new UsageError('missing ACTOR_ID: the id of the actor the token acts as, such as root')
-  const secret = findSecret(single(scanned, 'secret'), io.env)
-  if (secret === undefined) {
-    throw new UsageError('no secret to sign with: pass --secret or set TOKENGATE_SECRET (or DATASETTE_SECRET)')
-  }
+  const signing = signingSecret(scanned, type, io)
+  const { secret } = signing
   const now = Math.floor(io.now() / 1000)
   const { lifetime } = common
   const expiryMillis = lifetime === undefined ? undefined : (now + lifetime) * 1000
@@ -323,7 +373,7 @@ function signedToken(scanned: ScannedArgs, common: Common, io: CliIo): ExitCode 
   try {
     token =
       type === 'jwt'
-        ? createJwt({ actorId, secret: secret.value, now, expiresAfter: lifetime, restrictions: common.restrictions })
+        ? createJwt({ actorId, secret: secret.value, now, expiresAfter: lifetime, restrictions: common.restrictions, ...signing.jwtClaims })
         : createSignedToken({ actorId, secret: secret.value, now, expiresAfter: lifetime, restrictions: common.restrictions, registry: REGISTRY })
   } catch (error) {
     // The library's TypeErrors name the argument that is wrong (an actor id with a lone

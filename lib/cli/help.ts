@@ -47,6 +47,9 @@ const CREATE_TOKEN_HELP = `Usage: tokengate create-token [OPTIONS] ACTOR_ID
 Datasette's options:
   --secret SECRET                  Signing secret [env: TOKENGATE_SECRET, then
                                    DATASETTE_SECRET]
+  --config FILE                    Sign with this configuration's secret (for
+                                   --type jwt: its jwt block's secret, issuer
+                                   and audience)
   -e, --expires-after SECONDS      Expire after this many seconds (0: never)
   -a, --all ACTION                 Allow ACTION everywhere (repeatable)
   -d, --database DB ACTION         Allow ACTION on database DB (repeatable)

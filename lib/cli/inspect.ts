@@ -14,7 +14,6 @@
  * @module
  */
 import type { TokengateConfig } from '../config/config-types.js'
-import { loadConfig } from '../config/load-config.js'
 import { InvalidTokenError } from '../errors.js'
 import { type Gate, type GateOptions, createGate } from '../gate.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
@@ -27,6 +26,7 @@ import { describeTarget, isoFromMillis, prettyJson } from './output.js'
 import { withUserPath } from './paths.js'
 import { RefusedError } from './refused-error.js'
 import { findSecret } from './secret.js'
+import { type ConfigPart, type TaskConfig, loadTaskConfig } from './task-config.js'
 import { UsageError } from './usage-error.js'
 
 /** The options of `inspect`. */
@@ -62,33 +62,56 @@ interface AllowedAt {
   readonly resource: string | null
 }
 
+/** What a child is, as far as the configuration says: a table, a named query, or unknown (named only in `_r`). */
+type ChildKind = 'table' | 'query' | 'unknown'
+
+/** Built-in actions on named queries, which mean nothing on a table. */
+const QUERY_ACTIONS = new Set(['view-query', 'update-query', 'delete-query'])
+/** Built-in actions on tables (and views), which mean nothing on a named query. */
+const TABLE_ACTIONS = new Set(['view-table', 'insert-row', 'delete-row', 'update-row', 'alter-table', 'set-column-type', 'drop-table', 'drop-view'])
+
+/** Whether a resource-scope action applies to a child of this kind (an application's own actions apply to any). */
+function appliesTo(action: string, kinds: ReadonlySet<ChildKind>): boolean {
+  if (kinds.has('unknown')) return true
+  if (QUERY_ACTIONS.has(action)) return kinds.has('query')
+  if (TABLE_ACTIONS.has(action)) return kinds.has('table')
+  return true
+}
+
 /**
  * Every database and child to check: those the configuration names (with their tables and
- * queries) and those the token's restrictions name.
+ * queries, and what each is) and those the token's restrictions name.
  */
-function placesToCheck(config: TokengateConfig, actor: Actor): { databases: string[]; children: [string, string][] } {
+function placesToCheck(config: TokengateConfig, actor: Actor): { databases: string[]; children: { database: string; child: string; kinds: Set<ChildKind> }[] } {
   const databases = new Set<string>()
-  const children = new Map<string, [string, string]>()
-  const addChild = (database: string, child: string): void => {
-    children.set(JSON.stringify([database, child]), [database, child])
+  const children = new Map<string, { database: string; child: string; kinds: Set<ChildKind> }>()
+  const addChild = (database: string, child: string, kind: ChildKind): void => {
+    const key = JSON.stringify([database, child])
+    const found = children.get(key) ?? { database, child, kinds: new Set<ChildKind>() }
+    found.kinds.add(kind)
+    children.set(key, found)
   }
   for (const [database, spec] of Object.entries(config.databases ?? {})) {
     databases.add(database)
-    for (const table of Object.keys(spec.tables ?? {})) addChild(database, table)
-    for (const query of Object.keys(spec.queries ?? {})) addChild(database, query)
+    for (const table of Object.keys(spec.tables ?? {})) addChild(database, table, 'table')
+    for (const query of Object.keys(spec.queries ?? {})) addChild(database, query, 'query')
   }
   const restrictions = actor['_r']
   if (isRestrictions(restrictions)) {
     for (const database of Object.keys(restrictions.d ?? {})) databases.add(database)
     for (const [database, tables] of Object.entries(restrictions.r ?? {})) {
       databases.add(database)
-      for (const table of Object.keys(tables)) addChild(database, table)
+      for (const table of Object.keys(tables)) if (!children.has(JSON.stringify([database, table]))) addChild(database, table, 'unknown')
     }
   }
   return { databases: [...databases], children: [...children.values()] }
 }
 
-/** For each registered action, the places (by its scope) where the actor may perform it. */
+/**
+ * For each registered action, the places (by its scope) where the actor may perform it. A
+ * built-in table action is checked on tables only and a query action on named queries only:
+ * `view-query` on a table is not a thing a server would ever check.
+ */
 function allowedPlaces(gate: Gate, actor: Actor): AllowedAt[] {
   const { databases, children } = placesToCheck(gate.config, actor)
   const out: AllowedAt[] = []
@@ -98,7 +121,7 @@ function allowedPlaces(gate: Gate, actor: Actor): AllowedAt[] {
         ? [{}]
         : action.scope === 'database'
           ? databases.map((database) => ({ database }))
-          : children.map(([database, resource]) => ({ database, resource }))
+          : children.filter(({ kinds }) => appliesTo(action.name, kinds)).map(({ database, child }) => ({ database, resource: child }))
     for (const target of targets) {
       if (gate.allowed(actor, action.name, target)) {
         out.push({ action: action.name, database: target.database ?? null, resource: target.resource ?? null })
@@ -139,12 +162,28 @@ function unverified(token: string, format: Format, io: CliIo): never {
 }
 
 /** Why a token was not claimed, with a hint when inspect could not have known it. */
-function unknownTokenMessage(token: string, configPath: string | undefined, hasSecret: boolean): string {
-  if (configPath !== undefined) return 'Unknown token (no token source of this configuration claims it)'
+function unknownTokenMessage(token: string, configPath: string | undefined, hasSecret: boolean, task: TaskConfig | undefined): string {
+  if (configPath !== undefined) {
+    const skipped = task?.skipped ?? []
+    if (skipped.length === 0) return 'Unknown token (no token source of this configuration claims it)'
+    const list = skipped.map(({ path, variable }) => `${path} (${variable})`).join(', ')
+    return `Unknown token (no token source of this configuration claims it; not compared, because their variables are not set: ${list})`
+  }
   if (token.startsWith('apiv3_')) return 'Unknown token: an apiv3_ token is looked up in the tokens file a configuration names; pass --config'
   return hasSecret
     ? 'Unknown token: without --config only dstok_ tokens and HMAC-signed JWTs can be verified'
     : 'Unknown token: pass --secret (for dstok_ tokens and HMAC JWTs) or --config'
+}
+
+/** Whether a token has the JWS compact shape with a JSON header naming an `alg`, as the JWT source claims. */
+function looksLikeJwt(token: string): boolean {
+  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)) return false
+  try {
+    const header: unknown = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'))
+    return isPlainObject(header) && typeof header['alg'] === 'string'
+  } catch {
+    return false
+  }
 }
 
 /**
@@ -173,10 +212,16 @@ export async function inspectCommand(argv: readonly string[], io: CliIo): Promis
   const configPath = single(scanned, 'config')
   if (configPath === '') throw new UsageError('--config must not be empty')
 
+  // Only the variables this token's checks use: the secret for a dstok_ token (unless --secret
+  // gives it), the jwt block for a JWT. An unset BOT_TOKEN does not stop a dstok_ inspection.
+  const givenSecret = single(scanned, 'secret')
+  const uses: ConfigPart[] = []
+  if (token.startsWith('dstok_') && givenSecret === undefined) uses.push('secret')
+  if (looksLikeJwt(token)) uses.push('jwt')
+  const task = configPath === undefined ? undefined : withUserPath(io, configPath, (path) => loadTaskConfig(path, io.env, uses))
   // The secret: --secret, else the configuration's own, else the environment.
-  const configHasSecret =
-    configPath !== undefined && withUserPath(io, configPath, (path) => loadConfig(path, { env: io.env })).secret !== undefined
-  const secret = findSecret(single(scanned, 'secret'), configHasSecret ? {} : io.env)
+  const configHasSecret = task?.config.secret !== undefined
+  const secret = findSecret(givenSecret, configHasSecret ? {} : io.env)
   if (token.startsWith('dstok_') && secret === undefined && !configHasSecret) unverified(token, format, io)
 
   const options: GateOptions = {
@@ -187,7 +232,7 @@ export async function inspectCommand(argv: readonly string[], io: CliIo): Promis
   }
   let gate: Gate
   try {
-    gate = configPath === undefined ? createGate({}, options) : withUserPath(io, configPath, (path) => createGate(path, options))
+    gate = createGate(task === undefined ? {} : task.input, options)
   } catch (error) {
     // The library's TypeErrors name the option that is wrong; they never contain the secret.
     if (error instanceof TypeError) throw new UsageError(error.message, { cause: error })
@@ -199,7 +244,7 @@ export async function inspectCommand(argv: readonly string[], io: CliIo): Promis
     actor = await gate.authenticate({ authorization: `Bearer ${token}` })
   } catch (error) {
     if (error instanceof InvalidTokenError) {
-      const message = error.reason === 'unknown' ? unknownTokenMessage(token, configPath, secret !== undefined) : error.message
+      const message = error.reason === 'unknown' ? unknownTokenMessage(token, configPath, secret !== undefined, task) : error.message
       throw new RefusedError(message, { cause: error })
     }
     throw error

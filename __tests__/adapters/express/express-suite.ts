@@ -49,6 +49,8 @@ export function describeExpressSuite(label: string, express: ExpressFactory): vo
     if (form === undefined || typeof form === 'string') return form
     return (req) => {
       const value = req.query[form.query]
+      // raw: what the framework parsed, unchecked (a list for a repeated parameter)
+      if (form.raw === true) return value as string | undefined
       return typeof value === 'string' ? value : undefined
     }
   }

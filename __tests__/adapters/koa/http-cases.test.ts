@@ -44,6 +44,8 @@ function target(form: TargetForm | undefined): KoaTarget | undefined {
   if (form === undefined || typeof form === 'string') return form
   return (ctx) => {
     const value = ctx.query[form.query]
+    // raw: what the framework parsed, unchecked (a list for a repeated parameter)
+    if (form.raw === true) return value as string | undefined
     return typeof value === 'string' ? value : undefined
   }
 }

@@ -103,6 +103,26 @@ describe.each(SERVERS)('$name', ({ script }) => {
   })
 })
 
+describe('npm start: the permissions-debug line is quoted for the shell and carries the root token', () => {
+  test('the second curl line, run as printed, explains the decision: 200', async () => {
+    const path = join(ROOT, 'dist/examples/datasette-api/server.js')
+    if (!existsSync(path)) throw new Error('dist/examples/datasette-api/server.js does not exist: run "npm run build"')
+    const server = await start(path)
+    try {
+      const line = server.output.split('\n').find((l) => l.includes('/-/permissions?'))
+      // Single-quoted, so a shell does not split the URL at the & signs.
+      const match = /^curl -H 'Authorization: Bearer ([^'\s]+)' '(http:\/\/[^'\s]+)'$/.exec(line ?? '')
+      expect(match).not.toBeNull()
+      const res = await fetch(match?.[2] ?? '', { headers: { Authorization: `Bearer ${match?.[1] ?? ''}` } })
+      expect(res.status).toBe(200)
+      expect(await res.json()).toMatchObject({ ok: true, actor: { id: 'root' }, decision: { action: 'insert-row', allowed: true } })
+    } finally {
+      server.child.kill('SIGTERM')
+      await server.exit
+    }
+  })
+})
+
 describe('npm start: the embedded bot token works when BOT_TOKEN is unset', () => {
   let server: Awaited<ReturnType<typeof start>> | undefined
 

@@ -32,8 +32,10 @@ serve(app, {
     console.log(`tokengate demo: a Datasette-style API on ${base} (Ctrl-C to stop)`)
     console.log('A root token for the next hour, reading a table anonymous callers may not see:')
     console.log(curlLine(token, `${base}/docs/staff_notes`))
+    console.log('Why root may insert into docs/documents (the permissions-debug page, which only root may see):')
+    console.log(curlLine(token, `${base}/-/permissions?action=insert-row&database=docs&resource=documents`))
     console.log(
-      `Also try: the same URL without the header (401); ${base}/-/actor; ${base}/-/permissions?action=insert-row&database=docs&resource=documents; ` +
+      `Also try: the same URLs without the header (401); ${base}/-/actor; ` +
         `the bot's static token ${botToken} on POST ${base}/docs/documents/-/insert with -H 'Content-Type: application/json' -d '{"row": {"title": "Hi", "published": false}}'.`,
     )
   },

@@ -3,7 +3,7 @@
  * each paired with its near miss; the JSON output is exactly gate.explain's decision; and every
  * usage error exits 2 with one line on stderr.
  */
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createGate } from 'tokengate'
 import { lines, runCli, tempDir } from './run-cli.js'
@@ -105,5 +105,21 @@ describe('check usage errors (exit 2, one line)', () => {
     expect(lines(result.stderr)).toHaveLength(1)
     expect(result.stderr).toMatch(/^tokengate check: /)
     expect(result.stderr).toContain(message)
+  })
+})
+
+describe("docs/cli.md's check example", () => {
+  test('runs as printed, against the configuration printed above it, and prints what the page shows', async () => {
+    const page = readFileSync(join(__dirname, '..', '..', 'docs', 'cli.md'), 'utf8')
+    const section = page.slice(page.indexOf('## `check`'))
+    const config = /```json\n([\s\S]*?)```/.exec(section)?.[1] ?? ''
+    const shown = /```text\n\$ tokengate check ([^\n]*)\n([\s\S]*?)```/.exec(section)
+    expect(shown).not.toBeNull()
+    writeFileSync(join(dir, 'metadata.json'), config)
+    // The command line as a shell would split it: its only quoted argument is --actor's JSON.
+    const args = (shown?.[1] ?? '').match(/'[^']*'|\S+/g)?.map((arg) => arg.replace(/^'(.*)'$/, '$1')) ?? []
+    const result = await check(args)
+    expect(result.stdout).toBe(shown?.[2])
+    expect(result.status).toBe(1)
   })
 })

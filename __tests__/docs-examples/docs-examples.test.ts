@@ -1,0 +1,183 @@
+/**
+ * Every TypeScript and JavaScript example in README.md and docs/*.md is executed (see
+ * examples.ts for how a block says what it is): all of them are type-checked against the built
+ * package's declarations, as a user's strict TypeScript project would see them; programs and
+ * fragments are then run with Node from a directory holding the README's metadata.json, each in
+ * its own process; a server an example starts is moved to a free port on 127.0.0.1 and sent the
+ * requests its marker lists. The built package is what runs (`npm test` builds before jest).
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import ts from 'typescript'
+import { createSignedToken } from 'tokengate'
+import { type Example, SCAFFOLDS, examplesOf, markdownFiles, signatureProgram } from './examples.js'
+
+const ROOT = join(__dirname, '..', '..')
+const PRELOAD = join(__dirname, 'listen-on-a-free-port.mjs')
+const ENV = { TOKENGATE_SECRET: 'docs-examples-signing-secret', BOT_TOKEN: 'docs-examples-bot-token', JWT_SECRET: 'docs-examples-jwt-secret-of-32-bytes!' }
+
+const all = markdownFiles(ROOT).map((file) => examplesOf(ROOT, file))
+const EXAMPLES: Example[] = all.flatMap(({ examples }) => examples)
+const FILES = new Map(all.flatMap(({ files }) => [...files]))
+
+/** The TypeScript module an example compiles to, scaffold included. */
+function sourceOf(example: Example): string {
+  if (example.kind === 'signature') return signatureProgram(example)
+  // Declarations for an app that imports tokengate and its framework.
+  if (example.kind === 'types') return `import type { Actor } from 'tokengate'\nimport type {} from 'express'\nimport type {} from 'koa'\n${example.code}export {}\n`
+  if (example.kind === 'program') return example.code
+  const scaffold = SCAFFOLDS[example.scaffold ?? '']
+  if (scaffold === undefined) throw new Error(`${example.where}: unknown scaffold ${JSON.stringify(example.scaffold)}`)
+  return `${scaffold.before}\n${example.code}\n${scaffold.after ?? ''}`
+}
+
+let work: string
+const fileOf = new Map<Example, string>()
+
+beforeAll(() => {
+  if (!existsSync(join(ROOT, 'dist', 'lib', 'index.d.ts'))) {
+    throw new Error('dist/ is not built: run "npm run build" first ("npm test" builds before running jest)')
+  }
+  // Inside the repository, so `tokengate` resolves to this package (by its name, through
+  // "exports") and express, koa and @koa/router to its node_modules.
+  mkdirSync(join(ROOT, '.tmp'), { recursive: true })
+  work = mkdtempSync(join(ROOT, '.tmp', 'docs-examples-'))
+  EXAMPLES.forEach((example, index) => {
+    const dir = join(work, String(index).padStart(2, '0'))
+    mkdirSync(dir)
+    for (const [name, text] of FILES) writeFileSync(join(dir, name), text)
+    const file = join(dir, 'example.ts')
+    writeFileSync(file, sourceOf(example))
+    fileOf.set(example, file)
+  })
+})
+
+afterAll(() => {
+  if (work !== undefined) rmSync(work, { recursive: true, force: true })
+})
+
+test('the docs have examples, and the README declares the metadata.json they run beside', () => {
+  expect(EXAMPLES.length).toBeGreaterThan(35)
+  expect([...FILES.keys()]).toEqual(['metadata.json'])
+  for (const kind of ['program', 'fragment', 'signature', 'types'] as const) expect(EXAMPLES.some((e) => e.kind === kind)).toBe(true)
+})
+
+/** Type-check one set of examples in one program; the diagnostics, by example. */
+function typeCheck(examples: readonly Example[]): Map<string, string[]> {
+  const options: ts.CompilerOptions = {
+    strict: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    esModuleInterop: true,
+    skipLibCheck: true,
+    types: ['node'],
+    noEmit: true,
+  }
+  const files = examples.map((example) => fileOf.get(example) ?? '')
+  const program = ts.createProgram(files, options)
+  const problems = new Map<string, string[]>(examples.map((example) => [example.where, []]))
+  for (const diagnostic of ts.getPreEmitDiagnostics(program)) {
+    const example = examples.find((e) => fileOf.get(e) === diagnostic.file?.fileName)
+    const text = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')
+    const line = diagnostic.file === undefined || diagnostic.start === undefined ? '' : `line ${diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start).line + 1}: `
+    const key = example?.where ?? '(no example)'
+    problems.set(key, [...(problems.get(key) ?? []), `${line}${text}`])
+  }
+  return problems
+}
+
+describe('every example type-checks', () => {
+  // Declarations that augment tokengate or a framework are checked on their own, so they do not
+  // change what the other examples see.
+  let problems: Map<string, string[]>
+  beforeAll(() => {
+    problems = new Map([
+      ...typeCheck(EXAMPLES.filter((e) => e.kind !== 'types')),
+      ...EXAMPLES.filter((e) => e.kind === 'types').flatMap((e) => [...typeCheck([e])]),
+    ])
+  }, 60_000)
+
+  test.each(EXAMPLES.map((e) => [e.where, e.kind, e] as const))('%s (%s)', (where) => {
+    expect(problems.get(where)).toEqual([])
+  })
+  test('nothing outside the examples failed', () => {
+    expect(problems.get('(no example)') ?? []).toEqual([])
+  })
+})
+
+interface Ran {
+  code: number | null
+  listened: boolean
+  stdout: string
+  stderr: string
+  responses: string[]
+}
+
+/** Run one example with Node; for a server, send its requests, then stop it. */
+function run(example: Example): Promise<Ran> {
+  const file = fileOf.get(example) ?? ''
+  const js = file.replace(/\.ts$/, '.mjs')
+  const source = example.kind === 'program' && example.language === 'js' ? example.code : sourceOf(example)
+  writeFileSync(js, ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText)
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', PRELOAD, js], {
+      cwd: join(file, '..'),
+      env: { PATH: process.env['PATH'] ?? '', ...ENV },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const ran: Ran = { code: null, listened: false, stdout: '', stderr: '', responses: [] }
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+    child.stdout.on('data', (chunk: Buffer) => (ran.stdout += chunk.toString('utf8')))
+    child.stderr.on('data', (chunk: Buffer) => {
+      ran.stderr += chunk.toString('utf8')
+      const port = /DOCS-EXAMPLE-LISTENING (\d+)/.exec(ran.stderr)?.[1]
+      if (port === undefined || ran.listened) return
+      ran.listened = true
+      void probe(example, Number(port)).then(
+        (responses) => {
+          ran.responses = responses
+          child.kill('SIGTERM')
+        },
+        (error: unknown) => {
+          child.kill('SIGKILL')
+          reject(error instanceof Error ? error : new Error(String(error)))
+        },
+      )
+    })
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer)
+      ran.code = signal === 'SIGTERM' && ran.listened ? 0 : code
+      resolve(ran)
+    })
+  })
+}
+
+/** Send an example's requests: `METHOD PATH [as who] → status`, one line each. */
+async function probe(example: Example, port: number): Promise<string[]> {
+  const out: string[] = []
+  for (const { method, path, as, status: _status } of example.probes) {
+    const token =
+      as === 'alice' ? createSignedToken({ actorId: 'alice', secret: ENV.TOKENGATE_SECRET }) : as === 'bot' ? ENV.BOT_TOKEN : null
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method,
+      headers: { ...(token === null ? {} : { Authorization: `Bearer ${token}` }), ...(method === 'POST' ? { 'Content-Type': 'application/json' } : {}) },
+      ...(method === 'POST' ? { body: JSON.stringify({ row: { title: 'Hello' } }) } : {}),
+    })
+    out.push(`${method} ${path}${as === null ? '' : ` as ${as}`} ${res.status}`)
+  }
+  return out
+}
+
+const RUNNABLE = EXAMPLES.filter((e) => e.kind === 'program' || e.kind === 'fragment')
+
+describe('every program and fragment runs', () => {
+  test.concurrent.each(RUNNABLE.map((e) => [e.where, e] as const))('%s', async (_where, example) => {
+    const ran = await run(example)
+    const stderr = ran.stderr.replace(/^DOCS-EXAMPLE-LISTENING \d+\n/m, '')
+    expect({ code: ran.code, stderr }).toEqual({ code: 0, stderr: '' })
+    const expected = example.probes.map((p) => `${p.method} ${p.path}${p.as === null ? '' : ` as ${p.as}`} ${p.status}`)
+    expect(ran.responses).toEqual(expected)
+  })
+})

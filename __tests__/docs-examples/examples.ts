@@ -1,0 +1,218 @@
+/**
+ * The code examples of README.md and docs/*.md, as the docs-examples test runs them.
+ *
+ * Every fenced `ts`, `typescript`, `js` or `javascript` block is an example. An HTML comment on
+ * the line right before the fence (invisible on GitHub and npm) says what kind:
+ *
+ * - no comment: a **program**, complete as written: type-checked, then run.
+ * - `<!-- example: fragment SCAFFOLD -->`: a **fragment** that uses names it does not declare
+ *   (`app`, `router`, a handler): compiled and run after the scaffold's code, which declares
+ *   them (see {@link SCAFFOLDS}).
+ * - `<!-- example: signature MODULE -->`: **signatures** (`name(params): Type` lines and
+ *   `interface` blocks), type-checked both ways against what MODULE really exports.
+ * - `<!-- example: types -->`: **declarations** (`declare global`, `declare module`), type-checked.
+ *
+ * A program or fragment may list requests after a `;`, each `METHOD PATH [as alice|bot] STATUS`:
+ * the example must start a server (its `listen` is moved to a free port on 127.0.0.1), and each
+ * request must get that status. `<!-- example: file NAME -->` before any fenced block makes it a
+ * file the examples run beside (the README's metadata.json).
+ */
+import { readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+
+export type Kind = 'program' | 'fragment' | 'signature' | 'types'
+
+export interface Probe {
+  method: 'GET' | 'POST'
+  path: string
+  as: 'alice' | 'bot' | null
+  status: number
+}
+
+export interface Example {
+  /** `docs/express.md:7`: where the fence opens. */
+  where: string
+  language: 'ts' | 'js'
+  kind: Kind
+  /** The scaffold (fragments) or module (signatures). */
+  scaffold: string | null
+  probes: Probe[]
+  code: string
+}
+
+const MARKER = /^<!-- example: (.*?) -->$/
+const FENCE = /^```(ts|typescript|js|javascript)$/
+
+function parseProbe(text: string, where: string): Probe {
+  const match = /^(GET|POST) (\S+)(?: as (alice|bot))? (\d{3})$/.exec(text.trim())
+  if (match === null) throw new Error(`${where}: cannot read the request ${JSON.stringify(text)}; write METHOD PATH [as alice|bot] STATUS`)
+  return { method: match[1] as Probe['method'], path: match[2] ?? '', as: (match[3] ?? null) as Probe['as'], status: Number(match[4]) }
+}
+
+/** Every example of one Markdown file, and the files its `file` markers declare. */
+export function examplesOf(root: string, file: string): { examples: Example[]; files: Map<string, string> } {
+  const lines = readFileSync(join(root, file), 'utf8').split('\n')
+  const examples: Example[] = []
+  const files = new Map<string, string>()
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^```(\S*)$/.exec(lines[i] ?? '')
+    if (open === null) continue
+    let end = i + 1
+    while (end < lines.length && lines[end] !== '```') end++
+    const code = lines.slice(i + 1, end).join('\n') + '\n'
+    const where = `${file}:${i + 1}`
+    const marker = MARKER.exec(lines[i - 1] ?? '')?.[1]
+    if (marker?.startsWith('file ') === true) {
+      files.set(marker.slice('file '.length).trim(), code)
+    } else if (FENCE.test(lines[i] ?? '')) {
+      const [head = '', ...requests] = (marker ?? 'program').split(';')
+      const [kind = '', scaffold = null, ...extra] = head.trim().split(/\s+/)
+      if (!['program', 'fragment', 'signature', 'types'].includes(kind) || extra.length > 0) {
+        throw new Error(`${where}: unknown example marker ${JSON.stringify(marker)}`)
+      }
+      if ((kind === 'fragment' || kind === 'signature') !== (scaffold !== null)) {
+        throw new Error(`${where}: a ${kind} ${kind === 'fragment' || kind === 'signature' ? 'needs' : 'takes no'} scaffold or module name`)
+      }
+      examples.push({
+        where,
+        language: (open[1] ?? '').startsWith('j') ? 'js' : 'ts',
+        kind: kind as Kind,
+        scaffold,
+        probes: requests.filter((r) => r.trim() !== '').map((r) => parseProbe(r, where)),
+        code,
+      })
+    } else if (marker !== undefined) {
+      throw new Error(`${where}: an example marker before a block that is not TypeScript or JavaScript`)
+    }
+    i = end
+  }
+  return { examples, files }
+}
+
+/** README.md and every docs/*.md. */
+export function markdownFiles(root: string): string[] {
+  return ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scaffolds: what a fragment may use without declaring it. Names a fragment might declare or
+// import itself (tokenAuth, createGate, express…) are imported here only where no fragment of
+// that scaffold imports them.
+
+const EXPRESS_HANDLERS = `
+import scaffoldExpress from 'express'
+import type { RequestHandler as ScaffoldHandler } from 'express'
+const scaffoldHandler: ScaffoldHandler = (_req, res) => { res.json({ ok: true }) }
+const listRows = scaffoldHandler
+const insertRows = scaffoldHandler
+const runQuery = scaffoldHandler
+const showVersion = scaffoldHandler
+const publish = scaffoldHandler
+const apiRouter = scaffoldExpress.Router()
+const readSecret = (name: string): string => \`secret-of-\${name}\`
+`
+
+const KOA_HANDLERS = `
+import type { Middleware as ScaffoldMiddleware } from 'koa'
+const scaffoldMiddleware: ScaffoldMiddleware = (ctx) => { ctx.body = { ok: true } }
+const listRows = scaffoldMiddleware
+const runQuery = scaffoldMiddleware
+const showVersion = scaffoldMiddleware
+const insertRow = scaffoldMiddleware
+`
+
+/** Code put before (and after) a fragment. */
+export const SCAFFOLDS: { readonly [name: string]: { readonly before: string; readonly after?: string } } = {
+  /** Handlers for a fragment that makes its own app. */
+  'express-handlers': { before: EXPRESS_HANDLERS },
+  /** An Express app behind tokenAuth, with the adapter's functions imported. */
+  'express-app': {
+    before: `${EXPRESS_HANDLERS}
+import express from 'express'
+import { permissionsDebug, requireActor, requirePermission, tokenAuth } from 'tokengate'
+const config = 'metadata.json'
+const app = express()
+app.use(tokenAuth(config))
+`,
+  },
+  /** An Express app, nothing of tokengate imported. */
+  'express-bare': { before: `${EXPRESS_HANDLERS}\nimport express from 'express'\nconst app = express()\n` },
+  /** Handlers for a fragment that makes its own Koa app. */
+  'koa-handlers': { before: KOA_HANDLERS },
+  /** A Koa app and a @koa/router router behind tokenAuth, the adapter's functions imported. */
+  'koa-app': {
+    before: `${KOA_HANDLERS}
+import Koa from 'koa'
+import { Router } from '@koa/router'
+import { permissionsDebug, requireActor, requirePermission, tokenAuth } from 'tokengate/koa'
+const app = new Koa()
+const router = new Router()
+app.use(tokenAuth('metadata.json'))
+`,
+    after: 'app.use(router.routes())\n',
+  },
+  /** A Koa app and router, nothing of tokengate imported. */
+  'koa-bare': {
+    before: `${KOA_HANDLERS}\nimport Koa from 'koa'\nimport { Router } from '@koa/router'\nconst app = new Koa()\nconst router = new Router()\n`,
+    after: 'app.use(router.routes())\n',
+  },
+  /** A gate from the examples' metadata.json. */
+  gate: { before: `import { createGate as scaffoldCreateGate } from 'tokengate'\nconst gate = scaffoldCreateGate('metadata.json')\n` },
+  /** A gate and a request with an unknown token. */
+  'gate-request': {
+    before: `import { createGate as scaffoldCreateGate } from 'tokengate'
+const gate = scaffoldCreateGate('metadata.json')
+const req: { headers: { authorization?: string } } = { headers: { authorization: 'Bearer an-unknown-token' } }
+`,
+  },
+  /** A configuration object. */
+  'config-object': { before: `const config = { databases: { blog: { tables: { posts: {} } } } }\n` },
+  /** A token a client presented. */
+  'presented-token': { before: `const presentedToken: string = process.env['BOT_TOKEN'] ?? ''\n` },
+  /** The application's database of API keys. */
+  db: {
+    before: `import type { Restrictions as ScaffoldRestrictions } from 'tokengate'
+interface ScaffoldKeyRow { id: string; owner: string; revoked: boolean; restrictions: ScaffoldRestrictions | null; expiresAt: number | null }
+const db = { async findKeyByHash(_digest: string): Promise<ScaffoldKeyRow | undefined> { return undefined } }
+`,
+  },
+}
+
+/** What a signature block may name: every public type, and the host frameworks' handler types. */
+const SIGNATURE_TYPES = `
+import type { Action, ActionRegistry, CreateSignedTokenOptions, DecodedSignedToken, Gate, LoadConfigOptions, ResolveSecretsOptions,
+  Restrictions, SignedTokenActor, SignedTokenSettings, TokenSource, TokengateConfig, TokengateConfigInput, VerifySignedTokenOptions } from 'tokengate'
+import type { AdapterOptions, ExpressTarget, TokenAuthOptions } from 'tokengate/express'
+import type { KoaTarget, KoaTokenAuthOptions } from 'tokengate/koa'
+import type { RequestHandler } from 'express'
+import type { Middleware } from 'koa'
+`
+
+/**
+ * A signature block as TypeScript that compiles only when each documented signature and
+ * interface is assignable both ways to the real one of `module`.
+ */
+export function signatureProgram(example: Example): string {
+  const out = [SIGNATURE_TYPES, `import * as actual from '${example.scaffold ?? ''}'`]
+  const lines = example.code.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] ?? '').replace(/\s*\/\/.*$/, '')
+    if (line.trim() === '') continue
+    const iface = /^interface (\w+) \{$/.exec(line)
+    if (iface !== null) {
+      const body: string[] = []
+      while (i + 1 < lines.length && lines[i + 1] !== '}') body.push((lines[++i] ?? '').replace(/\s*\/\/.*$/, ''))
+      i++
+      const name = iface[1] ?? ''
+      out.push(`interface Doc${name} {\n${body.join('\n')}\n}`)
+      out.push(`export const doc${name}IsReal: ${name} = {} as Doc${name}`, `export const real${name}IsDoc: Doc${name} = {} as ${name}`)
+      continue
+    }
+    const fn = /^(\w+)\((.*)\): (.+)$/.exec(line)
+    if (fn === null) throw new Error(`${example.where}: cannot read the signature line ${JSON.stringify(line)}`)
+    const name = fn[1] ?? ''
+    out.push(`declare function doc_${name}(${fn[2] ?? ''}): ${fn[3] ?? ''}`)
+    out.push(`export const doc_${name}IsReal: typeof actual.${name} = doc_${name}`, `export const real_${name}IsDoc: typeof doc_${name} = actual.${name}`)
+  }
+  return `${out.join('\n')}\n`
+}

@@ -219,10 +219,12 @@ export function jwtTokenSource(options: JwtSourceOptions): JwtTokenSource {
       if (!isPlainObject(payload)) throw new InvalidTokenError('Invalid token: malformed JWT', { reason: 'malformed' })
       const actor = actorFromClaims(payload, actorClaim, actorIdKey)
       const { exp, nbf } = payload
+      const ownerId = actor[actorIdKey]
       return {
         actor,
         expiresAt: typeof exp === 'number' ? exp : null,
         notBefore: typeof nbf === 'number' ? nbf : null,
+        ownerId: typeof ownerId === 'string' || typeof ownerId === 'number' ? ownerId : null,
       }
     },
   }

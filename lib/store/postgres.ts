@@ -303,7 +303,7 @@ async function postgresStore(pool: Pool, schema: string, description: string, ow
         return `$${values.length}`
       }
       if (query.actorId !== undefined) where.push(`actor_id = ${param(query.actorId)}`)
-      if (query.status !== undefined) where.push(statusCondition(query.status, param(Math.floor(query.now))))
+      if (query.status !== undefined) where.push(statusCondition(query.status, () => param(Math.floor(query.now))))
       if (query.after !== undefined) where.push(`(created_at, id) < (${param(query.after.createdAt)}, ${param(query.after.id)})`)
       const sql =
         `SELECT ${COLUMNS} FROM ${tokens}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}` +

@@ -124,14 +124,17 @@ export function auditFromRow(row: { readonly [column: string]: unknown }): Store
   }
 }
 
-/** The `WHERE` condition of a status at `now` (a bound parameter's placeholder). @internal */
-export function statusCondition(status: 'active' | 'revoked' | 'expired', now: string): string {
+/**
+ * The `WHERE` condition of a status; `now` binds the time and returns its placeholder, and is
+ * called only when the condition needs it. @internal
+ */
+export function statusCondition(status: 'active' | 'revoked' | 'expired', now: () => string): string {
   switch (status) {
     case 'revoked':
       return 'revoked_at IS NOT NULL'
     case 'expired':
-      return `revoked_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ${now}`
+      return `revoked_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ${now()}`
     case 'active':
-      return `revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ${now})`
+      return `revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ${now()})`
   }
 }

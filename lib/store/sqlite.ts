@@ -165,7 +165,12 @@ function sqliteStore(db: BetterSqlite3.Database, description: string): TokenStor
         values.push(query.actorId)
       }
       if (query.status !== undefined) {
-        where.push(statusCondition(query.status, String(Math.floor(query.now))))
+        where.push(
+          statusCondition(query.status, () => {
+            values.push(Math.floor(query.now))
+            return '?'
+          }),
+        )
       }
       if (query.after !== undefined) {
         where.push('(created_at, id) < (?, ?)')

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import type BetterSqlite3 from 'better-sqlite3'
 import { StoreUnavailableError } from '../errors.js'
@@ -55,6 +55,7 @@ function openProblem(error: unknown): string {
     case 'EPERM':
     case 'EROFS':
     case 'ENOTDIR':
+    case 'ENOENT':
       return `its directory cannot be created (${detail})`
     default:
       return detail
@@ -85,7 +86,7 @@ export async function openSqliteTokenStore(path: string, options: SqliteTokenSto
 
   let db: BetterSqlite3.Database | undefined
   try {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+    if (file !== ':memory:') ensureDirectory(dirname(file))
     db = new Database(file, { timeout: busyTimeout })
     db.pragma(`busy_timeout = ${busyTimeout}`)
     db.pragma('journal_mode = WAL')
@@ -96,6 +97,19 @@ export async function openSqliteTokenStore(path: string, options: SqliteTokenSto
     throw new StoreUnavailableError(`Cannot open the token store ${description}: ${openProblem(error)}`, { cause: error })
   }
   return sqliteStore(db, description)
+}
+
+/**
+ * Create a directory and its missing parents, one level at a time. (`mkdirSync` with
+ * `recursive` loops forever where mkdir answers ENOENT for a parent that exists, as in /proc.)
+ */
+function ensureDirectory(dir: string): void {
+  const missing: string[] = []
+  for (let current = dir; !existsSync(current); current = dirname(current)) {
+    missing.push(current)
+    if (dirname(current) === current) break
+  }
+  for (const level of missing.reverse()) mkdirSync(level)
 }
 
 /** Apply the pending migrations, all in one immediate transaction. */

@@ -65,7 +65,7 @@ export interface TokenChain {
 }
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return value !== null && typeof (value as { then?: unknown }).then === 'function'
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function'
 }
 
 /** Build the token chain. @internal */

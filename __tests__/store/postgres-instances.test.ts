@@ -28,7 +28,7 @@ afterAll(async () => {
 async function twoGates(options: { viaProxy?: string } = {}): Promise<{ a: Gate; b: Gate; storeA: TokenStore; storeB: TokenStore }> {
   const schema = freshSchema()
   schemas.push(schema)
-  const storeA = await openPostgresTokenStore({ connectionString: options.viaProxy ?? POSTGRES_URL!, schema, connectionTimeoutMillis: 1000, queryTimeoutMillis: 3000 })
+  const storeA = await openPostgresTokenStore({ connectionString: options.viaProxy ?? POSTGRES_URL!, schema })
   const storeB = await openPostgresTokenStore({ connectionString: POSTGRES_URL!, schema })
   closers.push(() => storeA.close(), () => storeB.close())
   return { a: createGate({}, { tokenStore: storeA }), b: createGate({}, { tokenStore: storeB }), storeA, storeB }

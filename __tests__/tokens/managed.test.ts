@@ -254,3 +254,80 @@ describe('"token_store" in the configuration', () => {
     expect((await store.list({ limit: 10, now: T })).length).toBe(1)
   })
 })
+
+describe('over Koa', () => {
+  test('the same answers: 200 with the managed actor, 401 revoked, 503 with Retry-After', async () => {
+    const { default: Koa } = await import('koa')
+    const koa = await import('tokengate/koa')
+    const { store, state } = instrumented()
+    const gate = createGate(CONFIG, { tokenStore: store })
+    const app = new Koa()
+    app.use(koa.tokenAuth(gate))
+    app.use((ctx) => {
+      ctx.body = { actor: ctx.state['actor'] }
+    })
+    const server = app.callback()
+    const { token, record } = await gate.tokens!.create({ actorId: 'alice', name: 'koa' })
+    const ok = await request(server).get('/').set('Authorization', `Bearer ${token}`)
+    expect([ok.status, ok.body]).toEqual([200, { actor: { id: 'alice', token: 'managed', token_id: record.id } }])
+    const { token: other } = await gate.tokens!.create({ actorId: 'alice', name: 'koa 2' })
+    state.fail = new Error('down')
+    const down = await request(server).get('/').set('Authorization', `Bearer ${other}`)
+    state.fail = null
+    expect([down.status, down.headers['retry-after'], down.body.error]).toEqual([503, '2', 'Token store unavailable'])
+    await gate.tokens!.revoke(record.id)
+    const revoked = await request(server).get('/').set('Authorization', `Bearer ${token}`)
+    expect([revoked.status, revoked.body.error]).toEqual([401, 'Token has been revoked'])
+  })
+})
+
+describe('no token in a log, an error message or the store', () => {
+  test('through a whole lifecycle, with failures', async () => {
+    const logged: string[] = []
+    const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) =>
+      jest.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+        logged.push(args.map((a) => (a instanceof Error ? `${a.message} ${String(a.stack)}` : String(a))).join(' '))
+      }),
+    )
+    const errors: unknown[] = []
+    const { store, state } = instrumented()
+    try {
+      const gate = createGate(CONFIG, { tokenStore: store })
+      const app = appFor(gate)
+      const made = await gate.tokens!.create({ actorId: 'alice', name: 'secretive' })
+      const rotated = await gate.tokens!.rotate(made.record.id)
+      const tokens = [made.token, rotated.token]
+      const spoiled = tokens.map((t) => `${t.slice(0, -1)}${t.endsWith('A') ? 'B' : 'A'}`)
+      const bodies: string[] = []
+      for (const presented of [...tokens, ...spoiled, `${made.token}x`]) {
+        bodies.push(JSON.stringify((await request(app).get('/docs/documents').set('Authorization', `Bearer ${presented}`)).body))
+        errors.push(await gate.authenticate({ authorization: `Bearer ${presented}` }).then(() => null, (e: unknown) => e))
+      }
+      state.fail = new Error('store down')
+      errors.push(await gate.authenticate({ authorization: `Bearer ${spoiled[0]!.slice(0, -6)}${made.token.slice(-6)}` }).then(() => null, (e: unknown) => e))
+      state.fail = null
+      await gate.tokens!.revoke(made.record.id)
+      errors.push(await gate.authenticate({ authorization: `Bearer ${rotated.token}` }).then(() => null, (e: unknown) => e))
+      errors.push(await gate.tokens!.rotate(made.record.id).then(() => null, (e: unknown) => e))
+      const rows = JSON.stringify([await store.list({ limit: 100, now: T }), await store.audit(made.record.id)])
+      const text = [
+        ...logged,
+        ...bodies,
+        rows,
+        ...errors.filter((e) => e !== null).map((e) => `${(e as Error).message} ${JSON.stringify(e)} ${String((e as Error).cause)}`),
+      ].join('\n')
+      expect(errors.filter((e) => e !== null).length).toBeGreaterThan(4)
+      for (const token of [...tokens, ...spoiled]) {
+        expect(text).not.toContain(token)
+        expect(text).not.toContain(token.slice(8, 36)) // nor its secret part beyond the display start
+      }
+    } finally {
+      for (const spy of spies) spy.mockRestore()
+    }
+  })
+})
+
+test('"token_store" that is not a string is a ConfigError that does not quote the value', () => {
+  const error = thrown(() => createGate({ token_store: 42 as unknown as string })) as ConfigError
+  expect(error.problems).toEqual([{ path: 'token_store', message: 'must be a string; got a number' }])
+})

@@ -19,6 +19,7 @@
  */
 import type { Pool, PoolClient, PoolConfig } from 'pg'
 import { StoreUnavailableError } from '../errors.js'
+import { checkOptionNames } from '../internal/options.js'
 import { defaultExport, loadDriver } from './load-driver.js'
 import { type Migration, pendingMigrations } from './migrations/migration.js'
 import { POSTGRES_MIGRATIONS } from './migrations/postgres.js'
@@ -118,7 +119,8 @@ function connectProblem(error: unknown): string {
  * ```
  */
 export async function openPostgresTokenStore(options: PostgresTokenStoreOptions): Promise<TokenStore> {
-  const given = typeof options === 'object' && options !== null ? options : ({} as PostgresTokenStoreOptions)
+  checkOptionNames(options, ['connectionString', 'pool', 'schema', 'connectionTimeoutMillis', 'queryTimeoutMillis', 'max', 'migrations'], 'openPostgresTokenStore')
+  const given = options ?? {}
   const { connectionString, pool: appPool } = given
   if ((connectionString === undefined) === (appPool === undefined)) {
     throw new TypeError('openPostgresTokenStore needs either "connectionString" or "pool" (a pg Pool), not both')

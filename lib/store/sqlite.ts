@@ -17,6 +17,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import type BetterSqlite3 from 'better-sqlite3'
 import { StoreUnavailableError } from '../errors.js'
+import { checkOptionNames } from '../internal/options.js'
 import { defaultExport, loadDriver } from './load-driver.js'
 import { type Migration, pendingMigrations } from './migrations/migration.js'
 import { SQLITE_MIGRATIONS } from './migrations/sqlite.js'
@@ -78,6 +79,7 @@ function openProblem(error: unknown): string {
  */
 export async function openSqliteTokenStore(path: string, options: SqliteTokenStoreOptions = {}): Promise<TokenStore> {
   if (typeof path !== 'string' || path === '') throw new TypeError('openSqliteTokenStore needs the path of a database file')
+  checkOptionNames(options, ['busyTimeout', 'migrations'], 'openSqliteTokenStore')
   const busyTimeout = options.busyTimeout ?? 5000
   if (!Number.isSafeInteger(busyTimeout) || busyTimeout < 0) throw new TypeError('"busyTimeout" option must be a whole number of milliseconds')
   const file = path === ':memory:' ? path : resolve(path)

@@ -6,19 +6,28 @@
  *
  * @module
  */
+import { dirname, resolve } from 'node:path'
 import type { TokengateConfig, TokengateConfigInput } from './config/config-types.js'
 import { loadConfig } from './config/load-config.js'
-import { AuthError, AuthenticationRequiredError, ForbiddenError } from './errors.js'
+import { AuthError, AuthenticationRequiredError, ConfigError, ForbiddenError } from './errors.js'
 import { GATE_INTERNALS, type GateInternals } from './internal/gate-internals.js'
 import { checkOptionNames } from './internal/options.js'
 import { type Action, ActionRegistry, actionsFromConfig } from './permissions/actions.js'
 import { type Place, createResolver, placeOf } from './permissions/resolver.js'
+import { parseStoreUrl } from './store/open-token-store.js'
+import { type StoreHandle, storeHandle } from './store/store-handle.js'
+import type { TokenStore } from './store/token-store.js'
 import { type CredentialsInput, compileTokenReader } from './tokens/bearer.js'
 import { createTokenChain } from './tokens/chain.js'
 import { ignoredCredentialsNote } from './tokens/ignored-credentials.js'
 import type { JwtSourceOptions } from './tokens/jwt.js'
+import { LastUsedRecorder } from './tokens/last-used.js'
+import { MANAGED_SOURCE, managedTokenSource } from './tokens/managed.js'
+import { checkTokenPrefix } from './tokens/managed-format.js'
+import { type ResolveActor, checkResolveActor } from './tokens/owner.js'
 import { createSignedToken } from './tokens/signed.js'
 import { queryParamOf, tokenSourcesFromConfig } from './tokens/sources-from-config.js'
+import { type TokenManager, createTokenManager } from './tokens/token-manager.js'
 import { checkCacheSize } from './tokens/verified-cache.js'
 import type { Actor, CheckTarget, Decision, Restrictions, TokenSource } from './types.js'
 
@@ -73,6 +82,34 @@ export interface GateOptions {
    * @defaultValue 1000
    */
   tokenCacheSize?: number
+  /**
+   * Where managed tokens are kept: a store from {@link openTokenStore} (or your own
+   * {@link TokenStore}). It belongs to the caller: `gate.close()` does not close it. Takes the
+   * place of the configuration's `"token_store"`, which the gate opens and closes itself.
+   */
+  tokenStore?: TokenStore
+  /**
+   * The prefix of managed tokens: 2 to 16 lower-case letters and digits, starting with a letter
+   * (not `dstok`). Set your own to register a secret-scanning pattern for it.
+   * @defaultValue `"tgk"`
+   */
+  tokenPrefix?: string
+  /**
+   * How long, in seconds, the gate may reuse a managed token's store lookup (and, with
+   * `resolveActor`, any token's owner) before asking again. The worst case for a revocation made
+   * by another process that shares a SQLite file, or whose notification was lost. 0 asks every
+   * time.
+   * @defaultValue 5
+   */
+  tokenCacheTtl?: number
+  /**
+   * The owner's current actor for a token that names one by id (managed tokens, `dstok_`, the
+   * tokens file, a JWT's `sub`), or `null` when the owner no longer exists: the token is then
+   * refused, 401 `Token owner no longer exists`. May be async. The token's own `token`,
+   * `token_id`, `token_name`, `_r` and `token_expires` keys are kept over what it returns; a `_r`
+   * it returns is dropped. Static tokens carry their own configured actor and are not resolved.
+   */
+  resolveActor?: ResolveActor
 }
 
 /** What {@link Gate.createSignedToken} takes. */
@@ -125,6 +162,22 @@ export interface Gate {
    * @throws TypeError when no secret is configured.
    */
   createSignedToken(options: GateTokenOptions): string
+  /**
+   * Managed tokens: create, list, get, update, revoke, rotate (see {@link TokenManager}); `null`
+   * when the gate has no token store (neither the `tokenStore` option nor `"token_store"`).
+   */
+  readonly tokens: TokenManager | null
+  /**
+   * Resolves when the gate is ready to serve: a configured `"token_store"` is opened and
+   * migrated (it is otherwise opened on first use). Rejects with the store's error, such as a
+   * `StoreUnavailableError` saying the file cannot be written.
+   */
+  ready(): Promise<void>
+  /**
+   * Write pending "last used" times and close the token store the gate opened from
+   * `"token_store"` (a `tokenStore` passed in is the caller's to close). Idempotent.
+   */
+  close(): Promise<void>
 }
 
 /** Every option {@link createGate} takes, for the strict check. */
@@ -141,6 +194,10 @@ const GATE_OPTIONS: readonly (keyof GateOptions)[] = [
   'jwt',
   'tokenSources',
   'tokenCacheSize',
+  'tokenStore',
+  'tokenPrefix',
+  'tokenCacheTtl',
+  'resolveActor',
 ]
 
 /** The names of {@link GateOptions}, for adapters that take them with their own. @internal */
@@ -160,6 +217,10 @@ function checkOptions(options: GateOptions): {
   schemes: readonly string[]
   tokenSources: readonly TokenSource[]
   tokenCacheSize: number
+  tokenPrefix: string
+  tokenCacheTtl: number
+  resolveActor: ResolveActor | undefined
+  tokenStore: TokenStore | undefined
 } {
   checkOptionNames(options, GATE_OPTIONS, 'createGate')
   const now = options.now ?? (() => Date.now() / 1000)
@@ -186,8 +247,21 @@ function checkOptions(options: GateOptions): {
     throw new TypeError('"tokenSources" option must be a list of token sources, each an object with a name and a verify(token, context) function')
   }
   const tokenCacheSize = checkCacheSize(options.tokenCacheSize, 'tokenCacheSize')
-  return { now, unknownTokens, realm, rootEnabled, schemes, tokenSources, tokenCacheSize }
+  const tokenPrefix = checkTokenPrefix(options.tokenPrefix)
+  const tokenCacheTtl = options.tokenCacheTtl ?? DEFAULT_TOKEN_CACHE_TTL
+  if (typeof tokenCacheTtl !== 'number' || !Number.isFinite(tokenCacheTtl) || tokenCacheTtl < 0) {
+    throw new TypeError('"tokenCacheTtl" option must be a number of seconds, 0 or more (0 asks the store on every request)')
+  }
+  const resolveActor = checkResolveActor(options.resolveActor)
+  const tokenStore = options.tokenStore
+  if (tokenStore !== undefined && (typeof tokenStore !== 'object' || tokenStore === null || typeof tokenStore.findByHash !== 'function')) {
+    throw new TypeError('"tokenStore" option must be a token store, such as the one openTokenStore() resolves to')
+  }
+  return { now, unknownTokens, realm, rootEnabled, schemes, tokenSources, tokenCacheSize, tokenPrefix, tokenCacheTtl, resolveActor, tokenStore }
 }
+
+/** How long a managed token's lookup (and a resolved owner) is reused, in seconds. */
+const DEFAULT_TOKEN_CACHE_TTL = 5
 
 function checkSecretOption(secret: unknown): string[] {
   const list = typeof secret === 'string' ? [secret] : Array.isArray(secret) ? [...(secret as unknown[])] : null
@@ -212,26 +286,62 @@ function checkSecretOption(secret: unknown): string[] {
  * invalid or unknown options.
  */
 export function createGate(configOrPath: TokengateConfigInput | string = {}, options: GateOptions = {}): Gate {
-  const { now, unknownTokens, realm, rootEnabled, schemes, tokenSources, tokenCacheSize } = checkOptions(options)
+  const checked = checkOptions(options)
+  const { now, unknownTokens, realm, rootEnabled, schemes, tokenSources, tokenCacheSize } = checked
   const config = loadConfig(configOrPath, {
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.actions === undefined ? {} : { actions: options.actions }),
   })
   const registry = new ActionRegistry([...actionsFromConfig(config.actions), ...(options.actions ?? [])])
   const resolver = createResolver(config, registry, { rootEnabled })
+  const configFile = typeof configOrPath === 'string' ? configOrPath : undefined
 
+  // Managed tokens: the store passed in, else the configuration's, opened on first use.
+  const storeSource = checked.tokenStore ?? configuredStore(config, configFile)
+  let store: StoreHandle | null = null
+  let lastUsed: LastUsedRecorder | null = null
   const secrets = options.secret === undefined ? toList(config.secret) : checkSecretOption(options.secret)
   const chain = createTokenChain({
     sources: tokenSourcesFromConfig(config, {
       registry,
       secrets,
       jwt: options.jwt,
-      configFile: typeof configOrPath === 'string' ? configOrPath : undefined,
+      configFile,
       extra: tokenSources,
+      managed:
+        storeSource === null
+          ? undefined
+          : managedTokenSource({ store: () => (store as StoreHandle).current(), prefix: checked.tokenPrefix, cacheFor: checked.tokenCacheTtl }),
     }),
     unknownTokens,
     cacheSize: tokenCacheSize,
+    resolveActor: checked.resolveActor,
+    ownerCacheFor: checked.tokenCacheTtl,
+    onVerified:
+      storeSource === null
+        ? undefined
+        : (verified, at) => {
+            if (verified.source === MANAGED_SOURCE && verified.tokenId !== null) lastUsed?.seen(verified.tokenId, at)
+          },
   })
+  if (storeSource !== null) {
+    // Changes made anywhere (this instance, or another sharing a PostgreSQL store) are forgotten
+    // here; a `reset` (a LISTEN connection re-established) forgets everything.
+    store = storeHandle(storeSource, (opened) =>
+      opened.subscribe((event) => (event.type === 'reset' ? chain.clear() : chain.forget({ tokenId: event.tokenId }))),
+    )
+    lastUsed = new LastUsedRecorder(store)
+  }
+  const tokens =
+    store === null
+      ? null
+      : createTokenManager({
+          store,
+          registry,
+          prefix: checked.tokenPrefix,
+          now,
+          changed: (tokenId) => chain.forget({ tokenId }),
+        })
   const readPresentedToken = compileTokenReader({
     schemes,
     queryParam: options.queryParam === undefined ? queryParamOf(config) : options.queryParam,
@@ -255,6 +365,9 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
 
   const internals: GateInternals = {
     chain,
+    settle: async () => {
+      await lastUsed?.flush()
+    },
     authenticate(authorization, carrier, queryOf) {
       try {
         const presented = readPresentedToken(authorization, carrier, queryOf)
@@ -301,9 +414,33 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
         ...(restrictions === undefined ? {} : { restrictions }),
       })
     },
+    tokens,
+    async ready() {
+      await store?.ready()
+    },
+    async close() {
+      await lastUsed?.flush()
+      await store?.close()
+    },
   }
   Object.defineProperty(gate, GATE_INTERNALS, { value: internals })
   return Object.freeze(gate)
 }
 
 const queryOfInput = (input: CredentialsInput): CredentialsInput['query'] => input.query
+
+/**
+ * The configuration's `"token_store"`, checked: its URL, and the directory a relative `sqlite:`
+ * path is relative to (the configuration file's, else the working directory).
+ * @throws ConfigError for a URL of no known form (never quoting it: it may hold a password).
+ */
+function configuredStore(config: TokengateConfig, configFile: string | undefined): { url: string; baseDir: string } | null {
+  const url = config.token_store
+  if (url === undefined) return null
+  const baseDir = configFile === undefined ? process.cwd() : dirname(resolve(configFile))
+  const location = parseStoreUrl(url, baseDir)
+  if ('problem' in location) {
+    throw new ConfigError([{ path: 'token_store', message: location.problem }], configFile === undefined ? undefined : { source: configFile })
+  }
+  return { url, baseDir }
+}

@@ -90,6 +90,44 @@ export type { JwtTokenSource, JwksTokenSource, JwtSourceOptions, JwtKey, CreateJ
 export { tokensFileSource, readTokensFile, writeTokensFile, createOfflineToken } from './tokens/tokens-file.js'
 export type { TokensFile, TokensFileEntry, TokensFileActor, TokensFileSourceOptions } from './tokens/tokens-file.js'
 
+// Managed tokens and their stores
+export { checkManagedTokenShape, managedTokenPattern, DEFAULT_TOKEN_PREFIX } from './tokens/managed-format.js'
+export type { ManagedTokenShape } from './tokens/managed-format.js'
+export type {
+  TokenManager,
+  TokenRecord,
+  CreateTokenInput,
+  UpdateTokenInput,
+  ListTokensQuery,
+  TokenList,
+  IssuedToken,
+  TokenAuditEntry,
+} from './tokens/token-manager.js'
+export type { ResolveActor } from './tokens/owner.js'
+export { openTokenStore } from './store/open-token-store.js'
+export type { OpenTokenStoreOptions } from './store/open-token-store.js'
+export { createMemoryTokenStore } from './store/memory.js'
+export { openSqliteTokenStore } from './store/sqlite.js'
+export type { SqliteTokenStoreOptions } from './store/sqlite.js'
+export { openPostgresTokenStore } from './store/postgres.js'
+export type { PostgresTokenStoreOptions, PgPoolLike } from './store/postgres.js'
+export { statusOf } from './store/token-store.js'
+export type {
+  TokenStore,
+  StoredToken,
+  TokenPatch,
+  TokenStatus,
+  TokenRateLimit,
+  AuditAction,
+  AuditEntry,
+  StoredAuditEntry,
+  TokenStoreQuery,
+  TokenStoreEvent,
+  TokenStoreListener,
+  WriteDone,
+  WriteRefused,
+} from './store/token-store.js'
+
 // The gate
 export { createGate } from './gate.js'
 export type { Gate, GateOptions, GateTokenOptions } from './gate.js'

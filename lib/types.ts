@@ -133,6 +133,13 @@ export interface TokenSourceResult {
   readonly expiresAt?: number | null | undefined
   /** When the token starts being valid, in unix seconds (a JWT's `nbf`). @defaultValue null */
   readonly notBefore?: number | null | undefined
+  /**
+   * The id of the actor the token acts as, when the token names one: the gate's `resolveActor`
+   * option then replaces the actor with the owner's current one (keeping the token's `token`,
+   * `token_id`, `token_name`, `_r` and `token_expires`). Leave it out for a token that carries a
+   * whole configured actor. @defaultValue null
+   */
+  readonly ownerId?: string | number | null | undefined
 }
 
 /**

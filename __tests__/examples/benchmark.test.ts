@@ -8,10 +8,28 @@
  * No timing is asserted here: speed is `npm run bench`'s business.
  */
 import { existsSync } from 'node:fs'
-import { EXPECTED_BODY, PATH, SCENARIOS, SCENARIO_NAMES, type ScenarioName, credentialsFor } from '../../examples/benchmark/scenarios.js'
+import { checkManagedTokenShape } from 'tokengate'
+import {
+  EXPECTED_BODY,
+  MANAGED_TOKENS,
+  PATH,
+  SCENARIOS,
+  SCENARIO_NAMES,
+  type ScenarioName,
+  credentialsFor,
+  runnableScenarios,
+} from '../../examples/benchmark/scenarios.js'
 import { probe, serverScript, startScenarioServer, stopAllServers } from '../../examples/benchmark/scenario-process.js'
 
-const TOKENGATE_SCENARIOS: readonly ScenarioName[] = ['static', 'dstok', 'jwt']
+const TOKENGATE_SCENARIOS: readonly ScenarioName[] = [
+  'static',
+  'dstok',
+  'jwt',
+  'managed-sqlite',
+  'managed-postgres',
+  'managed-sqlite-nocache',
+  'managed-postgres-nocache',
+]
 
 afterAll(async () => {
   await stopAllServers()
@@ -25,7 +43,27 @@ describe('the scenario table', () => {
 
   test('carries the issue targets for tokengate and none for the others', () => {
     const targets = Object.fromEntries(SCENARIOS.map((s) => [s.name, s.target]))
-    expect(targets).toEqual({ express: null, static: 0.93, dstok: 0.85, jwt: 0.78, 'express-jwt': null, passport: null })
+    expect(targets).toEqual({
+      express: null,
+      static: 0.93,
+      dstok: 0.85,
+      jwt: 0.78,
+      'managed-sqlite': 0.9,
+      'managed-postgres': 0.9,
+      'managed-sqlite-nocache': null,
+      'managed-postgres-nocache': null,
+      'express-jwt': null,
+      passport: null,
+    })
+    const lookups = Object.fromEntries(SCENARIOS.filter((s) => s.lookup !== null).map((s) => [s.name, s.lookup]))
+    expect(lookups).toEqual({
+      'managed-sqlite-nocache': { cachedScenario: 'managed-sqlite', targetMicros: 25 },
+      'managed-postgres-nocache': { cachedScenario: 'managed-postgres', targetMicros: null },
+    })
+  })
+
+  test('the managed fixtures are well-formed tgk_ tokens, so the forged one reaches the store', () => {
+    for (const token of Object.values(MANAGED_TOKENS)) expect(checkManagedTokenShape(token, 'tgk')).toBe('ok')
   })
 
   test('gives every guarded scenario a measured token, a near miss and a forgery, all different', () => {
@@ -47,7 +85,13 @@ describe('each scenario server, started as the benchmark starts it', () => {
     }
   })
 
-  test.each(SCENARIOS.map((s) => [s.label, s.name] as const))(
+  const skipped = SCENARIOS.filter((s) => !runnableScenarios().includes(s))
+  if (skipped.length > 0) {
+    // eslint-disable-next-line no-console
+    console.log(`Skipping ${skipped.map((s) => s.name).join(', ')}: set TOKENGATE_TEST_POSTGRES to a PostgreSQL URL to check them`)
+  }
+
+  test.each(runnableScenarios().map((s) => [s.label, s.name] as const))(
     '%s answers the measured request and denies the near misses',
     async (_label, name) => {
       const credentials = credentialsFor(name)

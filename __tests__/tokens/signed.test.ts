@@ -593,7 +593,7 @@ describe('signedTokenSource', () => {
     const source = signedTokenSource({ secrets: [SECRET], maxTtl: 10 })
     const token = createSignedToken({ actorId: 'bob', secret: SECRET, now: T })
     expect(source.name).toBe('dstok')
-    expect(answerOf(source, token, T + 10)).toEqual({ actor: { id: 'bob', token: 'dstok', token_expires: T + 10 }, expiresAt: T + 10 })
+    expect(answerOf(source, token, T + 10)).toEqual({ actor: { id: 'bob', token: 'dstok', token_expires: T + 10 }, expiresAt: T + 10, ownerId: 'bob' })
     expect(source.cacheFor).toBe(Infinity)
     expectInvalid(() => actorOf(source, token, T + 11), 'Token has expired')
     expect(actorOf(source, 'not-mine', T)).toBeNull()

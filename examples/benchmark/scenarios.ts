@@ -18,7 +18,18 @@
 import { createJwt, createSignedToken } from 'tokengate'
 
 /** The scenarios, in the order the driver runs them. */
-export const SCENARIO_NAMES = ['express', 'static', 'dstok', 'jwt', 'express-jwt', 'passport'] as const
+export const SCENARIO_NAMES = [
+  'express',
+  'static',
+  'dstok',
+  'jwt',
+  'managed-sqlite',
+  'managed-postgres',
+  'managed-sqlite-nocache',
+  'managed-postgres-nocache',
+  'express-jwt',
+  'passport',
+] as const
 
 /** A scenario's name, as `server.ts` takes it on its command line. */
 export type ScenarioName = (typeof SCENARIO_NAMES)[number]
@@ -38,6 +49,14 @@ export interface Scenario {
   readonly target: number | null
   /** The ratio the issue measured for an alternative, for reference; `null` for none. */
   readonly issueRatio: number | null
+  /** The token store a managed-token scenario keeps its tokens in; `null` for the others. */
+  readonly store: 'sqlite' | 'postgres' | null
+  /**
+   * For a scenario with the gate's cache turned off: the cached scenario it is compared with,
+   * and the most server CPU per request the store lookup may add, in µs (`null`: reported, no
+   * target).
+   */
+  readonly lookup: { readonly cachedScenario: ScenarioName; readonly targetMicros: number | null } | null
 }
 
 /** The scenario table. */
@@ -48,6 +67,8 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'GET /:db/:table answers a small JSON body; no authentication',
     target: null,
     issueRatio: null,
+    store: null,
+    lookup: null,
   },
   {
     name: 'static',
@@ -55,6 +76,8 @@ export const SCENARIOS: readonly Scenario[] = [
     description: "tokenAuth (static token, looked up by SHA-256) + requirePermission('view-table', ':db', ':table')",
     target: 0.93,
     issueRatio: null,
+    store: null,
+    lookup: null,
   },
   {
     name: 'dstok',
@@ -62,6 +85,8 @@ export const SCENARIOS: readonly Scenario[] = [
     description: "tokenAuth (signed dstok_ token, HMAC-SHA1) + requirePermission('view-table', ':db', ':table')",
     target: 0.85,
     issueRatio: null,
+    store: null,
+    lookup: null,
   },
   {
     name: 'jwt',
@@ -69,6 +94,44 @@ export const SCENARIOS: readonly Scenario[] = [
     description: "tokenAuth (JWT HS256, secret converted to a KeyObject once) + requirePermission('view-table', ':db', ':table')",
     target: 0.78,
     issueRatio: null,
+    store: null,
+    lookup: null,
+  },
+  {
+    name: 'managed-sqlite',
+    label: 'tokengate, managed, SQLite',
+    description: "tokenAuth (managed tgk_ token in a SQLite store, the gate's 5 s cache) + requirePermission('view-table', ':db', ':table')",
+    target: 0.9,
+    issueRatio: null,
+    store: 'sqlite',
+    lookup: null,
+  },
+  {
+    name: 'managed-postgres',
+    label: 'tokengate, managed, PostgreSQL',
+    description: "tokenAuth (managed tgk_ token in a PostgreSQL store, the gate's 5 s cache) + requirePermission('view-table', ':db', ':table')",
+    target: 0.9,
+    issueRatio: null,
+    store: 'postgres',
+    lookup: null,
+  },
+  {
+    name: 'managed-sqlite-nocache',
+    label: 'managed, SQLite, no cache',
+    description: 'the same as managed-sqlite with tokenCacheTtl: 0: a SQLite lookup by hash on every request',
+    target: null,
+    issueRatio: null,
+    store: 'sqlite',
+    lookup: { cachedScenario: 'managed-sqlite', targetMicros: 25 },
+  },
+  {
+    name: 'managed-postgres-nocache',
+    label: 'managed, PostgreSQL, no cache',
+    description: 'the same as managed-postgres with tokenCacheTtl: 0: a PostgreSQL query by hash on every request',
+    target: null,
+    issueRatio: null,
+    store: 'postgres',
+    lookup: { cachedScenario: 'managed-postgres', targetMicros: null },
   },
   {
     name: 'express-jwt',
@@ -76,6 +139,8 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'expressjwt({ secret: <string>, algorithms: [HS256] }) + a claim check on req.auth.sub',
     target: null,
     issueRatio: 0.23,
+    store: null,
+    lookup: null,
   },
   {
     name: 'passport',
@@ -83,6 +148,8 @@ export const SCENARIOS: readonly Scenario[] = [
     description: "passport.authenticate('bearer', { session: false }) with a Map lookup + the same check on req.user.id",
     target: null,
     issueRatio: 0.74,
+    store: null,
+    lookup: null,
   },
 ]
 
@@ -134,6 +201,31 @@ export const STATIC_TOKENS = {
   [READER]: 'f3a1c9e07b2d4e6fa8c1d3e5f7092b4d6f8a0c2e4f6a8b0d2e4f6a8c0e2a4c6e',
   [OUTSIDER]: '0b7e5c3a19f7d5b3e1c9a7f5d3b1e9c7a5f3d1b9e7c5a3f1d9b7e5c3a1f9d7b5',
 } as const
+
+/**
+ * Benchmark fixtures: managed tokens (well formed, their checksums computed with Python's
+ * zlib.crc32), seeded into each managed scenario's store by their SHA-256. `unknown` is never
+ * stored: the forged token of those scenarios, which passes the checksum and fails the lookup.
+ */
+export const MANAGED_TOKENS = {
+  [READER]: 'tgk_BenchReader0000000000000000000002QYiqa',
+  [OUTSIDER]: 'tgk_BenchOutsider00000000000000000004A6Se8',
+  unknown: 'tgk_BenchUnknown000000000000000000002Yz85v',
+} as const
+
+/**
+ * The PostgreSQL server of the managed PostgreSQL scenarios: `BENCH_POSTGRES`, else
+ * `TOKENGATE_TEST_POSTGRES`; without either, those scenarios are skipped.
+ */
+export function benchPostgresUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const url = env['BENCH_POSTGRES'] || env['TOKENGATE_TEST_POSTGRES']
+  return url === '' ? undefined : url
+}
+
+/** The scenarios this machine can run: every one, less the PostgreSQL ones without a server. */
+export function runnableScenarios(env: NodeJS.ProcessEnv = process.env): readonly Scenario[] {
+  return SCENARIOS.filter((s) => s.store !== 'postgres' || benchPostgresUrl(env) !== undefined)
+}
 
 /** Benchmark fixture: the secret that signs `dstok_` tokens. */
 export const SIGNING_SECRET = 'benchmark-dstok-secret-0c4f1e8a9b7d6c5e'
@@ -197,5 +289,10 @@ export function credentialsFor(name: ScenarioName, now: number = Math.floor(Date
       const token = jwtFor(READER, now)
       return { token, nearMiss: jwtFor(OUTSIDER, now), forged: forge(token) }
     }
+    case 'managed-sqlite':
+    case 'managed-postgres':
+    case 'managed-sqlite-nocache':
+    case 'managed-postgres-nocache':
+      return { token: MANAGED_TOKENS[READER], nearMiss: MANAGED_TOKENS[OUTSIDER], forged: MANAGED_TOKENS.unknown }
   }
 }

@@ -10,18 +10,24 @@
  *
  * @module
  */
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import express from 'express'
 import type { ErrorRequestHandler, Express, Request, RequestHandler, Response } from 'express'
 import { expressjwt } from 'express-jwt'
 import passport from 'passport'
 import { Strategy as BearerStrategy } from 'passport-http-bearer'
-import { requirePermission, tokenAuth } from 'tokengate'
+import pg from 'pg'
+import { type TokenStore, openTokenStore, requirePermission, tokenAuth } from 'tokengate'
 import {
   ACTION,
   ALTERNATIVE_PERMISSIONS,
   DATABASES,
   JWT_SECRET,
+  MANAGED_TOKENS,
   OUTSIDER,
   READER,
   ROUTE,
@@ -29,6 +35,7 @@ import {
   SIGNING_SECRET,
   STATIC_TOKENS,
   type ScenarioName,
+  benchPostgresUrl,
   bodyFor,
   scenarioNamed,
 } from './scenarios.js'
@@ -66,8 +73,66 @@ const jwtErrors: ErrorRequestHandler = function jwtErrors(error: unknown, _req, 
   next(error)
 }
 
+/** What a managed scenario must release when it stops: its temporary file or schema. */
+const cleanups: (() => Promise<void>)[] = []
+
+/**
+ * The token store of a managed scenario, seeded with the fixture tokens (by their SHA-256; the
+ * store never sees a token): a SQLite file in a temporary directory, or a PostgreSQL schema of
+ * its own; both removed when the server stops.
+ */
+async function managedStore(kind: 'sqlite' | 'postgres'): Promise<TokenStore> {
+  let store: TokenStore
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'tokengate-bench-'))
+    store = await openTokenStore(`sqlite:${join(dir, 'tokens.db')}`)
+    cleanups.push(async () => {
+      await store.close()
+      rmSync(dir, { recursive: true, force: true })
+    })
+  } else {
+    const url = benchPostgresUrl()
+    if (url === undefined) throw new Error('the managed PostgreSQL scenarios need BENCH_POSTGRES (or TOKENGATE_TEST_POSTGRES)')
+    const schema = `tokengate_bench_${randomBytes(6).toString('hex')}`
+    store = await openTokenStore(url, { schema })
+    cleanups.push(async () => {
+      await store.close()
+      const client = new pg.Client({ connectionString: url })
+      await client.connect()
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+      await client.end()
+    })
+  }
+  const now = Math.floor(Date.now() / 1000)
+  for (const [actorId, token] of [[READER, MANAGED_TOKENS[READER]], [OUTSIDER, MANAGED_TOKENS[OUTSIDER]]] as const) {
+    const id = randomBytes(8).toString('hex')
+    const result = await store.insert(
+      {
+        id,
+        hash: createHash('sha256').update(token).digest('hex'),
+        name: `benchmark ${actorId}`,
+        description: null,
+        actorId,
+        restrictions: null,
+        permissions: null,
+        createdAt: now,
+        createdBy: 'benchmark',
+        expiresAt: null,
+        lastUsedAt: null,
+        revokedAt: null,
+        revokedBy: null,
+        start: token.slice(0, 8),
+        rateLimit: null,
+      },
+      { tokenId: id, action: 'create', at: now, by: 'benchmark', changes: {} },
+    )
+    if (!result.ok) throw new Error(`cannot seed the ${kind} store: ${result.problem}`)
+  }
+  return store
+}
+
 /** The Express app of one scenario. */
-export function createApp(name: ScenarioName): Express {
+export async function createApp(name: ScenarioName): Promise<Express> {
   const app = express()
   switch (name) {
     case 'express':
@@ -93,6 +158,17 @@ export function createApp(name: ScenarioName): Express {
       app.use(tokenAuth({ databases: DATABASES, jwt: { algorithms: ['HS256'], secret: JWT_SECRET } }))
       app.get(ROUTE, requirePermission(ACTION, ':db', ':table'), listRows)
       break
+    case 'managed-sqlite':
+    case 'managed-postgres':
+    case 'managed-sqlite-nocache':
+    case 'managed-postgres-nocache': {
+      const { store: kind, lookup } = scenarioNamed(name)
+      const tokenStore = await managedStore(kind === 'postgres' ? 'postgres' : 'sqlite')
+      // The default cache lifetime (5 s), or none: a store lookup on every request.
+      app.use(tokenAuth({ databases: DATABASES }, { tokenStore, ...(lookup === null ? {} : { tokenCacheTtl: 0 }) }))
+      app.get(ROUTE, requirePermission(ACTION, ':db', ':table'), listRows)
+      break
+    }
     case 'express-jwt':
       // express-jwt's README: `expressjwt({ secret: "shhhhhhared-secret", algorithms: ["HS256"] })`.
       app.get(
@@ -131,14 +207,15 @@ function report(message: { type: 'ready'; scenario: ScenarioName; port: number }
   else process.stdout.write(`${JSON.stringify(message)}\n`)
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const name = process.argv[2] ?? ''
   if (!(SCENARIO_NAMES as readonly string[]).includes(name)) {
     process.stderr.write(`usage: node dist/examples/benchmark/server.js <${SCENARIO_NAMES.join('|')}>\n`)
     process.exit(2)
   }
   const scenario = scenarioNamed(name)
-  const server = createApp(scenario.name).listen(0, '127.0.0.1', () => {
+  const app = await createApp(scenario.name)
+  const server = app.listen(0, '127.0.0.1', () => {
     report({ type: 'ready', scenario: scenario.name, port: (server.address() as AddressInfo).port })
   })
   server.on('error', (error) => {
@@ -147,12 +224,17 @@ function main(): void {
   })
   const stop = (): void => {
     server.closeAllConnections()
-    server.close(() => process.exit(0))
-    setTimeout(() => process.exit(0), 1000).unref()
+    server.close(() => {
+      void Promise.all(cleanups.map((cleanup) => cleanup().catch(() => {}))).then(() => process.exit(0))
+    })
+    setTimeout(() => process.exit(0), 3000).unref()
   }
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
   process.on('disconnect', stop)
 }
 
-main()
+main().catch((error: unknown) => {
+  process.stderr.write(`scenario server: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.exit(1)
+})

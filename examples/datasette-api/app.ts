@@ -24,7 +24,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response } from 'express'
-import { type Gate, type TokengateConfigInput, createGate, permissionsDebug, requirePermission, tokenAuth } from 'tokengate'
+import { type Gate, type TokenStore, type TokengateConfigInput, createGate, permissionsDebug, requirePermission, tokenAuth } from 'tokengate'
 import { type ApiResult, DemoData } from './data.js'
 import metadata from './metadata.json' with { type: 'json' }
 
@@ -60,6 +60,8 @@ export interface DatasetteAppOptions {
   rootEnabled?: boolean
   /** The data to serve. @defaultValue fresh seeded data */
   data?: DemoData
+  /** Where managed tokens are kept (`npm start` uses a SQLite file). @defaultValue none: no managed tokens */
+  tokenStore?: TokenStore
 }
 
 /** What {@link createApp} returns. */
@@ -78,6 +80,7 @@ export function gateForDemo(options: DatasetteAppOptions): Gate {
     rootEnabled: options.rootEnabled ?? true,
     env: options.env ?? { BOT_TOKEN: DEMO_BOT_TOKEN, ...process.env },
     secret: options.secret ?? randomBytes(32).toString('hex'),
+    ...(options.tokenStore === undefined ? {} : { tokenStore: options.tokenStore }),
   })
 }
 

@@ -14,6 +14,8 @@ export interface ServeOptions {
   defaultPort: number
   /** What to print once the server listens; receives the base URL, such as `http://127.0.0.1:8001`. */
   onListening: (baseUrl: string) => void
+  /** What to release once the server has stopped (a token store). */
+  onClose?: () => Promise<void> | void
 }
 
 /** The port from `PORT`, or the default; a clear error for anything that is not a port number. */
@@ -54,7 +56,12 @@ export function serve(listener: RequestListener, options: ServeOptions): void {
     options.onListening(`http://127.0.0.1:${actual}`)
   })
   const stop = (): void => {
-    server.close()
+    server.close(() => {
+      void Promise.resolve(options.onClose?.()).catch((error: unknown) => {
+        console.error(`Shutting down: ${(error as Error).message}`)
+        process.exitCode = 1
+      })
+    })
     server.closeAllConnections()
   }
   process.once('SIGINT', stop)

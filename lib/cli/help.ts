@@ -6,7 +6,7 @@
  */
 
 /** The commands the CLI has. */
-export type CommandName = 'create-token' | 'inspect' | 'check'
+export type CommandName = 'create-token' | 'inspect' | 'check' | 'tokens'
 
 /** The help of `tokengate` itself. */
 export const MAIN_HELP = `Usage: tokengate COMMAND [OPTIONS] [ARGS]...
@@ -18,6 +18,7 @@ Commands:
   create-token  Create a signed dstok_ token, a JWT, or an offline tokens-file token
   inspect       Decode and verify a token; list what it may do under a configuration
   check         Explain whether an actor may perform an action
+  tokens        Create, list, show, revoke and rotate managed tokens in a store
 
 Options:
   -h, --help    Show this message and exit
@@ -29,6 +30,7 @@ Examples:
   tokengate create-token root --secret mysecret --all view-instance
   tokengate inspect dstok_... --secret mysecret
   tokengate check --config metadata.json --actor '{"id":"bob"}' view-table docs documents
+  tokengate tokens create alice --name ci --permission db:docs:read --store sqlite:tokens.db
 
 Run 'tokengate COMMAND --help' for a command's options.
 `
@@ -154,9 +156,75 @@ Examples:
   tokengate check --config metadata.json --actor '{"id":"root"}' --format json insert-row docs documents
 `
 
+const TOKENS_HELP = `Usage: tokengate tokens SUBCOMMAND [OPTIONS] [ARG]
+
+  Manage revocable, hashed managed tokens (tgk_...) in a token store: the
+  store named by --store, else the "token_store" of --config, else the
+  TOKENGATE_STORE environment variable. Store URLs: sqlite:PATH (relative
+  to the working directory), postgres://... or postgresql://...
+
+Subcommands:
+  create ACTOR_ID    Create a token acting as ACTOR_ID, restricted; print it
+                     once (only its SHA-256 is stored)
+  list               List tokens: a table, or --format json
+  show ID            Show one token's record
+  revoke ID          Revoke a token (it stops working; revoking twice is fine)
+  rotate ID          Give a token a new secret, keeping its id; print it once
+
+Options of every subcommand:
+  --store URL                      The token store [env: TOKENGATE_STORE]
+  --config FILE                    A metadata.json: its "token_store" and its
+                                   actions (for -a/-d/-r and --permission)
+  --format text|json               Output format [default: text]
+  -h, --help                       Show this message and exit
+
+create:
+  --name NAME                      Name, unique among the owner's live tokens
+                                   (required)
+  --description TEXT               What the token is for
+  --permission TYPE:NAMES:ACTIONS  InfluxDB permission string (repeatable):
+                                   db:NAMES:read,write,...; system:...:read;
+                                   table:DB/TABLE:ACTIONS
+  -a, --all ACTION                 Allow ACTION everywhere (repeatable)
+  -d, --database DB ACTION         Allow ACTION on database DB (repeatable)
+  -r, --resource DB RESOURCE ACTION
+                                   Allow ACTION on one table, view or query
+                                   (repeatable)
+  --expiry DURATION                Expire after 30m, 12h, 7d, 1y, "1h 30m"
+  -e, --expires-after SECONDS      Expire after this many seconds (0: never)
+  --by ID                          Who creates it, for the audit log
+                                   [default: cli]
+  --prefix PREFIX                  The token prefix your app's gate uses
+                                   [default: tgk]
+
+list:
+  --owner ID                       Only this owner's tokens
+  --status active|revoked|expired  Only tokens with this status
+  --limit N                        At most N tokens (1 to 1000) [default: 100]
+  --cursor CURSOR                  The next page, as the last list printed it
+
+revoke, rotate:
+  --by ID                          Who does it, for the audit log [default: cli]
+
+  Without any restriction the token may do everything its owner may; with
+  them, their union. A token never exceeds its owner.
+
+  Exit status: 0 done, 1 refused or failed (no such token, a name already
+  taken, a revoked token, the store cannot be reached), 2 usage error
+  (nothing is written).
+
+Examples:
+  tokengate tokens create alice --name ci --permission "db:docs:read,write" \\
+    --expiry 30d --store sqlite:tokens.db
+  tokengate tokens list --owner alice --status active --config metadata.json
+  TOKENGATE_STORE=postgres://app@db/app tokengate tokens revoke 3f9c2a7b1e0d4c68
+  tokengate tokens rotate 3f9c2a7b1e0d4c68 --store sqlite:tokens.db --format json
+`
+
 /** Each command's help. */
 export const COMMAND_HELP: { readonly [name in CommandName]: string } = {
   'create-token': CREATE_TOKEN_HELP,
   inspect: INSPECT_HELP,
   check: CHECK_HELP,
+  tokens: TOKENS_HELP,
 }

@@ -14,6 +14,7 @@ import { COMMAND_HELP, type CommandName, MAIN_HELP } from './help.js'
 import { inspectCommand } from './inspect.js'
 import { type CliIo, ExitCode } from './io.js'
 import { oneLine } from './output.js'
+import { tokensCommand } from './tokens.js'
 import { RefusedError } from './refused-error.js'
 import { UsageError } from './usage-error.js'
 
@@ -21,6 +22,7 @@ const COMMANDS: { readonly [name in CommandName]: (argv: readonly string[], io: 
   'create-token': createTokenCommand,
   inspect: inspectCommand,
   check: checkCommand,
+  tokens: tokensCommand,
 }
 
 function isCommand(name: string): name is CommandName {
@@ -56,20 +58,20 @@ function classify(error: unknown): { status: ExitCode; message: string } {
 export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   const [command, ...rest] = argv
   if (command === undefined) {
-    io.stderr('tokengate: missing COMMAND; the commands are create-token, inspect and check (see tokengate --help)\n')
+    io.stderr('tokengate: missing COMMAND; the commands are create-token, inspect, check and tokens (see tokengate --help)\n')
     return ExitCode.usage
   }
   if (command === '--help' || command === '-h' || command === 'help') {
     const topic = command === 'help' ? rest[0] : undefined
     if (topic !== undefined && !isCommand(topic)) {
-      io.stderr(`tokengate: unknown command ${JSON.stringify(topic)}; the commands are create-token, inspect and check\n`)
+      io.stderr(`tokengate: unknown command ${JSON.stringify(topic)}; the commands are create-token, inspect, check and tokens\n`)
       return ExitCode.usage
     }
     io.stdout(topic === undefined ? MAIN_HELP : COMMAND_HELP[topic])
     return ExitCode.ok
   }
   if (!isCommand(command)) {
-    io.stderr(`tokengate: unknown command ${JSON.stringify(command)}; the commands are create-token, inspect and check (see tokengate --help)\n`)
+    io.stderr(`tokengate: unknown command ${JSON.stringify(command)}; the commands are create-token, inspect, check and tokens (see tokengate --help)\n`)
     return ExitCode.usage
   }
   if (wantsHelp(rest)) {

@@ -132,6 +132,12 @@ export interface TokengateConfig {
   /** An InfluxDB-style offline permission tokens file (written by `tokengate create-token --offline`). */
   readonly tokens_file?: string
   readonly jwt?: JwtConfig
+  /**
+   * Where managed tokens are kept: `sqlite:PATH` (relative to the configuration file),
+   * `postgres://…` / `postgresql://…`, or `memory:`. The gate opens it lazily, on first use or
+   * `gate.ready()`, and closes it in `gate.close()`. Often `{"$env": "TOKENGATE_STORE"}`.
+   */
+  readonly token_store?: string
   readonly plugins?: {
     readonly 'datasette-auth-tokens'?: DatasetteAuthTokensConfig
     readonly [plugin: string]: unknown

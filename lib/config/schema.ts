@@ -139,6 +139,7 @@ export const CONFIG_SCHEMA = {
     secret: { $ref: '#/definitions/stringOrStrings' },
     tokens: { $ref: '#/definitions/staticTokens' },
     tokens_file: { $ref: '#/definitions/nonEmptyString' },
+    token_store: { $ref: '#/definitions/nonEmptyString' },
     jwt: {
       type: 'object',
       required: ['algorithms'],
@@ -205,7 +206,7 @@ function validator(): ValidateFunction {
 // Describing values and expectations
 
 
-const SECRET_KEYS = new Set(['token', 'secret', 'public_key'])
+const SECRET_KEYS = new Set(['token', 'secret', 'public_key', 'token_store'])
 
 /** Whether the value at this path is, or may be, a secret: never quote it. */
 function isSensitive(segments: readonly PathSegment[]): boolean {

@@ -18,6 +18,8 @@ export const GATE_INTERNALS: unique symbol = Symbol('tokengate.gate')
 export interface GateInternals {
   /** The gate's token chain (revocation forgets tokens through it). */
   readonly chain: TokenChain
+  /** Write what is pending in the background now ("last used" times); for tests and shutdown. */
+  settle(): Promise<void>
   /**
    * Authenticate a request: `null` when it presents no token, else the verified token.
    * Synchronous while every token source asked is; the query string is read (through

@@ -8,8 +8,10 @@
  *    "mine and valid"; a thrown {@link InvalidTokenError} is "mine but bad". Synchronous while
  *    every source asked answers synchronously; a source that returns a promise switches the rest
  *    of the chain to it.
- * 4. The answer is accepted: the actor must be a plain object and its `_r` well formed
- *    (validated and compiled here, once, never per check).
+ * 4. The answer is accepted: with `resolveActor`, a token that names its owner (`ownerId`) takes
+ *    the owner's current actor, keeping its own `token`, `token_id`, `_r` and `token_expires`
+ *    (`owner.ts`); the actor must be a plain object and its `_r` well formed (validated and
+ *    compiled here, once, never per check).
  * 5. The verified token is cached for as long as its source allows, its actor frozen, because
  *    the same object is then handed to every request that presents the token.
  * 6. A token no source claims is `Unknown token`, or anonymous with `unknownTokens: 'anonymous'`.
@@ -25,7 +27,8 @@ import { deepFreeze } from '../internal/deep-freeze.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
 import { tokenDigest } from '../internal/token-digest.js'
 import { compiledRestrictions } from '../permissions/restrictions.js'
-import type { TokenContext, TokenSource, TokenSourceResult, VerifiedToken } from '../types.js'
+import type { Actor, TokenContext, TokenSource, TokenSourceResult, VerifiedToken } from '../types.js'
+import { type ResolveActor, actorWithOwner } from './owner.js'
 import { VerifiedTokenCache } from './verified-cache.js'
 
 /** What {@link createTokenChain} takes. @internal */
@@ -36,6 +39,15 @@ export interface TokenChainOptions {
   readonly unknownTokens: 'reject' | 'anonymous'
   /** How many verified tokens to remember; 0 for none. */
   readonly cacheSize: number
+  /**
+   * The owner's current actor for a token that names one (`ownerId`); with it, no answer is
+   * remembered longer than `ownerCacheFor` seconds, so a deleted owner stops working within it.
+   */
+  readonly resolveActor?: ResolveActor | undefined
+  /** The longest a resolved owner is remembered, in seconds. */
+  readonly ownerCacheFor?: number | undefined
+  /** Told of every token that verified, cache hits included (managed tokens' last use). */
+  readonly onVerified?: ((verified: VerifiedToken, now: number) => void) | undefined
 }
 
 /** The token chain of one gate. @internal */
@@ -53,27 +65,51 @@ export interface TokenChain {
 }
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return value !== null && typeof (value as { then?: unknown }).then === 'function'
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function'
 }
 
 /** Build the token chain. @internal */
 export function createTokenChain(options: TokenChainOptions): TokenChain {
-  const { sources, unknownTokens } = options
+  const { sources, unknownTokens, resolveActor, onVerified } = options
+  const ownerCacheFor = options.ownerCacheFor ?? 0
   const cache = new VerifiedTokenCache(options.cacheSize)
 
-  /** Step 4 and 5: check, freeze and remember a source's answer. */
-  function accept(result: TokenSourceResult, source: TokenSource, context: TokenContext): VerifiedToken {
+  /** Step 4 and 5: check, resolve the owner, freeze and remember a source's answer. */
+  function accept(
+    result: TokenSourceResult,
+    source: TokenSource,
+    context: TokenContext,
+    generation: number,
+  ): VerifiedToken | Promise<VerifiedToken> {
     if (!isPlainObject(result) || !isPlainObject(result.actor)) {
       throw new TypeError(
         `Token source "${source.name}" must answer null or { actor, tokenId?, expiresAt? } with a plain-object actor`,
       )
     }
-    const { actor } = result
+    const ownerId = result.ownerId
+    if (resolveActor === undefined || ownerId === undefined || ownerId === null) {
+      return remember(result, result.actor, source, context, generation, source.cacheFor ?? 0)
+    }
+    const cacheFor = Math.min(source.cacheFor ?? 0, ownerCacheFor)
+    const owner = resolveActor(ownerId)
+    if (isPromise(owner)) {
+      return owner.then((answer) => remember(result, actorWithOwner(result.actor, answer), source, context, generation, cacheFor))
+    }
+    return remember(result, actorWithOwner(result.actor, owner), source, context, generation, cacheFor)
+  }
+
+  function remember(
+    result: TokenSourceResult,
+    actor: Actor,
+    source: TokenSource,
+    context: TokenContext,
+    generation: number,
+    cacheFor: number,
+  ): VerifiedToken {
     if (Object.hasOwn(actor, '_r')) {
       const compiled = compiledRestrictions(actor['_r'])
       if ('problem' in compiled) throw new InvalidTokenError(`Invalid token: ${compiled.problem}`, { reason: 'invalid_restrictions' })
     }
-    const cacheFor = source.cacheFor ?? 0
     const verified: VerifiedToken = {
       // A remembered actor is handed to every request that presents the token: freeze it.
       actor: cacheFor > 0 ? deepFreeze(actor) : actor,
@@ -81,7 +117,12 @@ export function createTokenChain(options: TokenChainOptions): TokenChain {
       tokenId: result.tokenId ?? null,
       expiresAt: result.expiresAt ?? null,
     }
-    if (cacheFor > 0) cache.set(context.digest, Object.freeze(verified), context.now, cacheFor, result.notBefore ?? null)
+    // An answer that took a while (a store, an owner lookup) is remembered only if nothing was
+    // forgotten meanwhile: a token revoked during its own lookup must not be cached as valid.
+    if (cacheFor > 0 && cache.generation === generation) {
+      cache.set(context.digest, Object.freeze(verified), context.now, cacheFor, result.notBefore ?? null)
+    }
+    onVerified?.(verified, context.now)
     return verified
   }
 
@@ -91,15 +132,17 @@ export function createTokenChain(options: TokenChainOptions): TokenChain {
   }
 
   /** Step 3, from source `from` on. */
-  function ask(token: string, context: TokenContext, from: number): VerifiedToken | null | Promise<VerifiedToken | null> {
+  function ask(token: string, context: TokenContext, from: number, generation: number): VerifiedToken | null | Promise<VerifiedToken | null> {
     for (let index = from; index < sources.length; index++) {
       const source = sources[index] as TokenSource
       const result = source.verify(token, context)
       if (result === null) continue
       if (isPromise(result)) {
-        return result.then((answer) => (answer === null ? ask(token, context, index + 1) : accept(answer, source, context)))
+        return result.then((answer) =>
+          answer === null ? ask(token, context, index + 1, generation) : accept(answer, source, context, generation),
+        )
       }
-      return accept(result, source, context)
+      return accept(result, source, context, generation)
     }
     return unclaimed()
   }
@@ -108,8 +151,11 @@ export function createTokenChain(options: TokenChainOptions): TokenChain {
     verify(token, now) {
       const digest = tokenDigest(token)
       const cached = cache.get(digest, now)
-      if (cached !== undefined) return cached
-      return ask(token, { now, digest }, 0)
+      if (cached !== undefined) {
+        onVerified?.(cached, now)
+        return cached
+      }
+      return ask(token, { now, digest }, 0, cache.generation)
     },
     forget: (key) => cache.forget(key),
     clear: () => cache.clear(),

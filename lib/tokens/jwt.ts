@@ -292,10 +292,12 @@ export function jwtTokenSource(options: JwtSourceOptions): JwtTokenSource | Jwks
     const actor = actorFromClaims(payload, actorClaim, actorIdKey)
     if (scoped !== undefined) (actor as Record<string, unknown>)['_r'] = scoped
     const { exp, nbf } = payload
+    const ownerId = actor[actorIdKey]
     return {
       actor,
       expiresAt: typeof exp === 'number' ? exp : null,
       notBefore: typeof nbf === 'number' ? nbf : null,
+      ownerId: typeof ownerId === 'string' || typeof ownerId === 'number' ? ownerId : null,
     }
   }
 

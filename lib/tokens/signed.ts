@@ -477,7 +477,7 @@ export function signedTokenSource(options: SignedTokenSettings): TokenSource {
     verify: function verifySignedTokenSource(token: string, context: TokenContext): TokenSourceResult | null {
       assertNow(context.now)
       const actor = verifyPrepared(token, prepared, context.now)
-      return actor === null ? null : { actor, expiresAt: actor.token_expires ?? null }
+      return actor === null ? null : { actor, expiresAt: actor.token_expires ?? null, ownerId: actor.id }
     },
   })
 }

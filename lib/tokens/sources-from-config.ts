@@ -5,6 +5,8 @@
  * 1. static tokens: tokengate's own `tokens`, then `plugins["datasette-auth-tokens"]` in either
  *    of its forms (so with duplicate values an entry in `tokens` wins);
  * 2. the InfluxDB-style offline tokens file (`tokens_file`);
+ * 2b. managed tokens (`tgk_…`), when the gate has a token store: after the sources that look
+ *    tokens up by digest and decline the rest, so a static token wins over a look-alike;
  * 3. signed `dstok_` tokens (always present, so a `dstok_` token is always claimed, and refused
  *    with `Signed tokens are not enabled` when there is no secret);
  * 4. JWTs, when the `jwt` option or block is given;
@@ -40,6 +42,8 @@ export interface SourcesFromConfigOptions {
   readonly configFile: string | undefined
   /** The application's own sources. */
   readonly extra: readonly TokenSource[]
+  /** The managed-token source, when the gate has a token store. */
+  readonly managed?: TokenSource | undefined
 }
 
 /**
@@ -103,6 +107,7 @@ export function tokenSourcesFromConfig(config: TokengateConfig, options: Sources
     const base = options.configFile === undefined ? process.cwd() : dirname(resolve(options.configFile))
     sources.push(tokensFileSource(resolve(base, config.tokens_file), { registry: options.registry }))
   }
+  if (options.managed !== undefined) sources.push(options.managed)
   const settings = config.settings ?? {}
   sources.push(
     signedTokenSource({

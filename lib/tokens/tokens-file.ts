@@ -385,7 +385,7 @@ export function tokensFileSource(file: string, options: TokensFileSourceOptions 
       _r: restrictions,
       ...(expiryMillis === null ? {} : { token_expires: expiryMillis / 1000 }),
     }
-    const result = Object.freeze({ actor: deepFreeze(actor), expiresAt: expiryMillis === null ? null : expiryMillis / 1000 })
+    const result = Object.freeze({ actor: deepFreeze(actor), expiresAt: expiryMillis === null ? null : expiryMillis / 1000, ownerId: actor.id })
     byDigest.set(tokenDigest(entry.token), { result, expiryMillis })
   })
   if (problems.length > 0) throw new ConfigError(problems, { source: file })

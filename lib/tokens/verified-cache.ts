@@ -47,6 +47,7 @@ export class VerifiedTokenCache {
   readonly #entries = new Map<string, Entry>()
   /** Token id → digests, so a managed token can be forgotten by id. */
   readonly #byId = new Map<string, Set<string>>()
+  #generation = 0
 
   constructor(size: number) {
     this.#size = size
@@ -88,8 +89,17 @@ export class VerifiedTokenCache {
     }
   }
 
+  /**
+   * Counts every forget and clear. A lookup that began at one generation and ends at another
+   * must not be remembered: what it found may be what was just forgotten.
+   */
+  get generation(): number {
+    return this.#generation
+  }
+
   /** Forget one token, by its digest or its id. */
   forget(key: { readonly digest: string } | { readonly tokenId: string }): void {
+    this.#generation++
     if ('digest' in key) {
       const entry = this.#entries.get(key.digest)
       if (entry !== undefined) this.#delete(key.digest, entry)
@@ -103,6 +113,7 @@ export class VerifiedTokenCache {
 
   /** Forget everything. */
   clear(): void {
+    this.#generation++
     this.#entries.clear()
     this.#byId.clear()
   }

@@ -1,0 +1,233 @@
+/**
+ * The contract every token store passes: one suite, run on the memory, SQLite and PostgreSQL
+ * stores (`memory.test.ts`, `sqlite.test.ts`, `postgres.test.ts`). An application that writes
+ * its own store can run it too.
+ *
+ * It checks the store's own promises (docs/managed-tokens.md, "Writing your own store"): rows
+ * come back as written; a live name is unique per owner and a revoked token frees it; a revoked
+ * token cannot be updated or rotated; every write appends its audit entry, and a refused one
+ * writes nothing; revoke is idempotent; list filters, orders and pages; touch keeps the latest
+ * time; listeners hear of every change.
+ */
+import type { AuditEntry, Restrictions, StoredToken, TokenStore, TokenStoreEvent } from 'tokengate'
+
+const T = 1_800_000_000
+
+let serial = 0
+/** A stored token with every field set, unique id and hash. */
+export function storedToken(overrides: Partial<StoredToken> = {}): StoredToken {
+  serial++
+  const id = `${String(serial).padStart(4, '0')}${Math.random().toString(16).slice(2, 14).padEnd(12, '0')}`
+  return {
+    id,
+    hash: `${id}`.padEnd(64, 'a'),
+    name: `token ${serial}`,
+    description: null,
+    actorId: 'alice',
+    restrictions: null,
+    permissions: null,
+    createdAt: T,
+    createdBy: 'admin',
+    expiresAt: null,
+    lastUsedAt: null,
+    revokedAt: null,
+    revokedBy: null,
+    start: 'tgk_abcd',
+    rateLimit: null,
+    ...overrides,
+  }
+}
+
+function entry(token: Pick<StoredToken, 'id'>, action: AuditEntry['action'], changes: AuditEntry['changes'] = {}, at = T): AuditEntry {
+  return { tokenId: token.id, action, at, by: 'admin', changes }
+}
+
+/** Everything a suite needs: a fresh, open store, and a way to close it. */
+export interface StoreUnderTest {
+  open(): Promise<TokenStore>
+}
+
+export function tokenStoreContract(name: string, subject: StoreUnderTest): void {
+  describe(`${name}: the TokenStore contract`, () => {
+    let store: TokenStore
+    let events: TokenStoreEvent[]
+    let unsubscribe: () => void
+
+    beforeEach(async () => {
+      store = await subject.open()
+      events = []
+      unsubscribe = store.subscribe((event) => {
+        if (event.type === 'changed') events.push(event)
+      })
+    })
+    afterEach(async () => {
+      unsubscribe()
+      await store.close()
+    })
+
+    /** Wait until the listeners heard `n` changes (PostgreSQL's arrive over the LISTEN connection). */
+    async function heard(n: number): Promise<TokenStoreEvent[]> {
+      const deadline = Date.now() + 2000
+      while (events.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
+      return events
+    }
+
+    test('a token comes back, by hash and by id, with every field as written', async () => {
+      const token = storedToken({
+        description: 'for CI',
+        // A table named "__proto__" must stay a key (JSON.parse makes it an own property).
+        restrictions: JSON.parse('{"a": ["vi"], "d": {"docs": ["vt"]}, "r": {"docs": {"__proto__": ["ir"]}}}') as Restrictions,
+        permissions: ['db:docs:read'],
+        expiresAt: T + 3600,
+        rateLimit: { points: 10, duration: 60 },
+        createdBy: null,
+      })
+      const result = await store.insert(token, entry(token, 'create', { name: token.name }))
+      expect(result).toEqual({ ok: true, token })
+      expect(await store.findByHash(token.hash)).toEqual(token)
+      expect(await store.get(token.id)).toEqual(token)
+      expect(Object.hasOwn((await store.get(token.id))?.restrictions?.r?.['docs'] ?? {}, '__proto__')).toBe(true)
+    })
+
+    test('unknown hashes and ids are null', async () => {
+      expect(await store.findByHash('f'.repeat(64))).toBeNull()
+      expect(await store.get('0000000000000000')).toBeNull()
+    })
+
+    test('a live name is unique per owner: the second insert is refused and writes nothing', async () => {
+      const first = storedToken({ name: 'ci' })
+      await store.insert(first, entry(first, 'create'))
+      const second = storedToken({ name: 'ci' })
+      expect(await store.insert(second, entry(second, 'create'))).toEqual({ ok: false, problem: 'name_taken' })
+      expect(await store.get(second.id)).toBeNull()
+      expect(await store.findByHash(second.hash)).toBeNull()
+      expect(await store.audit(second.id)).toEqual([])
+      // Near misses: another owner may use the name, and so may alice once the first is revoked.
+      const bobs = storedToken({ name: 'ci', actorId: 'bob' })
+      expect((await store.insert(bobs, entry(bobs, 'create'))).ok).toBe(true)
+      await store.revoke(first.id, entry(first, 'revoke', {}, T + 1))
+      const again = storedToken({ name: 'ci' })
+      expect((await store.insert(again, entry(again, 'create'))).ok).toBe(true)
+    })
+
+    test('update changes the given fields only, and appends its audit entry', async () => {
+      const token = storedToken({ description: 'old', expiresAt: T + 60 })
+      await store.insert(token, entry(token, 'create'))
+      const result = await store.update(token.id, { name: 'renamed', description: null, rateLimit: { points: 5, duration: 1 } }, entry(token, 'update', { name: 'renamed' }, T + 5))
+      expect(result).toEqual({ ok: true, token: { ...token, name: 'renamed', description: null, rateLimit: { points: 5, duration: 1 } } })
+      const log = await store.audit(token.id)
+      expect(log.map((e) => [e.action, e.at, e.by, e.changes])).toEqual([
+        ['create', T, 'admin', {}],
+        ['update', T + 5, 'admin', { name: 'renamed' }],
+      ])
+      expect(log[1]!.seq).toBeGreaterThan(log[0]!.seq)
+    })
+
+    test('update refuses a missing id, a revoked token and a taken name, writing nothing', async () => {
+      const a = storedToken({ name: 'a' })
+      const b = storedToken({ name: 'b' })
+      await store.insert(a, entry(a, 'create'))
+      await store.insert(b, entry(b, 'create'))
+      expect(await store.update('ffffffffffffffff', { name: 'x' }, entry({ id: 'ffffffffffffffff' }, 'update'))).toEqual({ ok: false, problem: 'not_found' })
+      expect(await store.update(b.id, { name: 'a' }, entry(b, 'update'))).toEqual({ ok: false, problem: 'name_taken' })
+      expect(await store.get(b.id)).toEqual(b)
+      await store.revoke(a.id, entry(a, 'revoke'))
+      expect(await store.update(a.id, { description: 'x' }, entry(a, 'update'))).toEqual({ ok: false, problem: 'revoked' })
+      expect((await store.get(a.id))?.description).toBeNull()
+      expect((await store.audit(b.id)).map((e) => e.action)).toEqual(['create'])
+      expect((await store.audit(a.id)).map((e) => e.action)).toEqual(['create', 'revoke'])
+      // Near miss: b may now take the name a freed.
+      expect((await store.update(b.id, { name: 'a' }, entry(b, 'update'))).ok).toBe(true)
+    })
+
+    test('revoke sets revokedAt and revokedBy once; a second revoke changes nothing', async () => {
+      const token = storedToken()
+      await store.insert(token, entry(token, 'create'))
+      const first = await store.revoke(token.id, { ...entry(token, 'revoke', {}, T + 10), by: 'carol' })
+      expect(first).toEqual({ ok: true, changed: true, token: { ...token, revokedAt: T + 10, revokedBy: 'carol' } })
+      const second = await store.revoke(token.id, { ...entry(token, 'revoke', {}, T + 20), by: 'dave' })
+      expect(second).toEqual({ ok: true, changed: false, token: { ...token, revokedAt: T + 10, revokedBy: 'carol' } })
+      expect((await store.audit(token.id)).map((e) => e.action)).toEqual(['create', 'revoke'])
+      expect(await store.revoke('ffffffffffffffff', entry({ id: 'ffffffffffffffff' }, 'revoke'))).toEqual({ ok: false, problem: 'not_found' })
+    })
+
+    test('rotate replaces the hash and start; the old hash finds nothing; a revoked token cannot rotate', async () => {
+      const token = storedToken()
+      await store.insert(token, entry(token, 'create'))
+      const hash = 'b'.repeat(64)
+      const result = await store.rotate(token.id, { hash, start: 'tgk_wxyz' }, entry(token, 'rotate', { start: 'tgk_wxyz' }))
+      expect(result).toEqual({ ok: true, token: { ...token, hash, start: 'tgk_wxyz' } })
+      expect(await store.findByHash(token.hash)).toBeNull()
+      expect((await store.findByHash(hash))?.id).toBe(token.id)
+      await store.revoke(token.id, entry(token, 'revoke'))
+      expect(await store.rotate(token.id, { hash: 'c'.repeat(64), start: 'tgk_cccc' }, entry(token, 'rotate'))).toEqual({ ok: false, problem: 'revoked' })
+      expect((await store.findByHash(hash))?.id).toBe(token.id)
+      expect(await store.rotate('ffffffffffffffff', { hash: 'd'.repeat(64), start: 'x' }, entry({ id: 'ffffffffffffffff' }, 'rotate'))).toEqual({ ok: false, problem: 'not_found' })
+    })
+
+    test('list filters by owner and status, newest first, and pages with after', async () => {
+      const rows = [
+        storedToken({ createdAt: T + 1, actorId: 'alice' }),
+        storedToken({ createdAt: T + 2, actorId: 'bob' }),
+        storedToken({ createdAt: T + 3, actorId: 'alice', expiresAt: T + 50 }),
+        storedToken({ createdAt: T + 3, actorId: 'alice' }),
+        storedToken({ createdAt: T + 4, actorId: 'alice' }),
+      ]
+      for (const row of rows) await store.insert(row, entry(row, 'create'))
+      await store.revoke(rows[4]!.id, entry(rows[4]!, 'revoke', {}, T + 5))
+      const ids = (list: StoredToken[]): string[] => list.map((t) => t.id)
+      const [r1, r2, r3, r4, r5] = rows as [StoredToken, StoredToken, StoredToken, StoredToken, StoredToken]
+      const sameSecond = [r3, r4].sort((a, b) => (a.id < b.id ? 1 : -1)).map((t) => t.id)
+      expect(ids(await store.list({ limit: 10, now: T + 10 }))).toEqual([r5.id, ...sameSecond, r2.id, r1.id])
+      expect(ids(await store.list({ actorId: 'bob', limit: 10, now: T + 10 }))).toEqual([r2.id])
+      expect(ids(await store.list({ status: 'revoked', limit: 10, now: T + 10 }))).toEqual([r5.id])
+      expect(ids(await store.list({ status: 'expired', limit: 10, now: T + 50 }))).toEqual([r3.id])
+      expect(ids(await store.list({ status: 'expired', limit: 10, now: T + 49 }))).toEqual([])
+      expect(ids(await store.list({ status: 'active', actorId: 'alice', limit: 10, now: T + 50 }))).toEqual([r4.id, r1.id])
+      const first = await store.list({ limit: 2, now: T })
+      expect(ids(first)).toEqual([r5.id, sameSecond[0]])
+      const last = first.at(-1)!
+      const second = await store.list({ limit: 2, now: T, after: { createdAt: last.createdAt, id: last.id } })
+      expect(ids(second)).toEqual([sameSecond[1], r2.id])
+    })
+
+    test('touch keeps the latest time, ignores unknown ids, and writes no audit entry', async () => {
+      const token = storedToken()
+      await store.insert(token, entry(token, 'create'))
+      await store.touch(new Map([[token.id, T + 100], ['ffffffffffffffff', T]]))
+      expect((await store.get(token.id))?.lastUsedAt).toBe(T + 100)
+      await store.touch(new Map([[token.id, T + 50]]))
+      expect((await store.get(token.id))?.lastUsedAt).toBe(T + 100)
+      await store.touch(new Map())
+      expect((await store.audit(token.id)).map((e) => e.action)).toEqual(['create'])
+    })
+
+    test('listeners hear of every change, and of no refused one', async () => {
+      const token = storedToken({ name: 'n' })
+      await store.insert(token, entry(token, 'create'))
+      await store.update(token.id, { description: 'd' }, entry(token, 'update'))
+      await store.rotate(token.id, { hash: 'e'.repeat(64), start: 'tgk_eeee' }, entry(token, 'rotate'))
+      await store.revoke(token.id, entry(token, 'revoke'))
+      await store.revoke(token.id, entry(token, 'revoke'))
+      await store.update(token.id, { description: 'x' }, entry(token, 'update'))
+      await store.touch(new Map([[token.id, T]]))
+      const heardEvents = await heard(4)
+      await new Promise((r) => setTimeout(r, 50))
+      expect(heardEvents).toEqual(Array.from({ length: 4 }, () => ({ type: 'changed', tokenId: token.id })))
+    })
+
+    test('an unsubscribed listener hears nothing more', async () => {
+      unsubscribe()
+      const token = storedToken()
+      await store.insert(token, entry(token, 'create'))
+      await new Promise((r) => setTimeout(r, 100))
+      expect(events).toEqual([])
+    })
+
+    test('close is idempotent', async () => {
+      await store.close()
+      await store.close()
+      store = await subject.open()
+    })
+  })
+}

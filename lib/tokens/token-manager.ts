@@ -1,0 +1,544 @@
+/**
+ * `gate.tokens`: creating, listing, reading, changing, revoking and rotating managed tokens
+ * (SPEC section 9, "API"), over the gate's token store.
+ *
+ * Everything a caller passes is validated here, before the store is asked, and every refusal is
+ * a coded error: {@link InvalidParameterError} (400, naming the field) or
+ * {@link PermissionStringError} (400) for bad input, {@link NotFoundError} (404) for an id that
+ * does not exist, {@link ConflictError} (409) for a name already taken among the owner's tokens
+ * that are not revoked, or a change to a revoked token. A refused call writes nothing. A store
+ * that cannot be reached is a {@link StoreUnavailableError} (503).
+ *
+ * Every change is written with an audit entry (who, when, what changed; never the token), and
+ * forgotten by this gate's cache at once, so a revoked or rotated token stops on the next
+ * request here; other instances hear of it through the store.
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto'
+import { ConflictError, InvalidParameterError, NotFoundError, StoreUnavailableError, isTokengateError } from '../errors.js'
+import { base64urlDecode, base64urlEncode } from '../internal/base64url.js'
+import { closest } from '../internal/closest.js'
+import { isPlainObject } from '../internal/is-plain-object.js'
+import { tokenDigest } from '../internal/token-digest.js'
+import type { ActionRegistry } from '../permissions/actions.js'
+import { parsePermissions } from '../permissions/permission-strings.js'
+import { restrictionsProblem } from '../permissions/restrictions.js'
+import type { StoreHandle } from '../store/store-handle.js'
+import {
+  type AuditEntry,
+  type StoredAuditEntry,
+  type StoredToken,
+  type TokenPatch,
+  type TokenRateLimit,
+  type TokenStatus,
+  statusOf,
+} from '../store/token-store.js'
+import type { Restrictions } from '../types.js'
+import { generateManagedToken, managedTokenStart } from './managed-format.js'
+import { storeUnavailable } from './managed.js'
+
+/**
+ * A managed token's record (SPEC section 9): every field present, `null` when empty, times in
+ * whole unix seconds. Never the token or its hash.
+ */
+export interface TokenRecord {
+  readonly id: string
+  readonly name: string
+  readonly description: string | null
+  /** The owner: the id of the actor the token acts as. */
+  readonly actorId: string
+  /** `_r`, or `null` for a token that may do everything its owner may. */
+  readonly restrictions: Restrictions | null
+  /** The permission strings as given (compiled into `restrictions`), or `null`. */
+  readonly permissions: readonly string[] | null
+  /** `active`, `revoked` or `expired`, at the time of asking; a revoked and expired token is `revoked`. */
+  readonly status: TokenStatus
+  readonly createdAt: number
+  readonly createdBy: string | null
+  readonly expiresAt: number | null
+  /** When the token was last used, to the minute (written at most once a minute). */
+  readonly lastUsedAt: number | null
+  readonly revokedAt: number | null
+  readonly revokedBy: string | null
+  /** The prefix and the first 4 characters, to recognise the token by (`tgk_8kQ2`). */
+  readonly start: string
+  readonly rateLimit: TokenRateLimit | null
+}
+
+/** What {@link TokenManager.create} takes. */
+export interface CreateTokenInput {
+  /** The owner: the token acts as this actor, restricted, and can never do more. */
+  actorId: string
+  /** 1 to 200 characters, unique among the owner's tokens that are not revoked. */
+  name: string
+  description?: string | null | undefined
+  /** Lifetime in seconds, a positive whole number; absent or `null` for a token that never expires. */
+  expiresAfter?: number | null | undefined
+  /** `_r` restrictions; every action must be registered. */
+  restrictions?: Restrictions | null | undefined
+  /** InfluxDB-style permission strings, compiled into the restrictions (a union with `restrictions`). */
+  permissions?: readonly string[] | null | undefined
+  /** A rate limit for the token (SPEC section 11). */
+  rateLimit?: TokenRateLimit | null | undefined
+  /** Who creates it, for the record and the audit log. */
+  createdBy?: string | null | undefined
+}
+
+/**
+ * What {@link TokenManager.update} takes: the fields to change. `restrictions` and `permissions`
+ * together are the token's scope: a change that gives either one replaces the scope (give both
+ * to keep both).
+ */
+export interface UpdateTokenInput {
+  name?: string | undefined
+  description?: string | null | undefined
+  restrictions?: Restrictions | null | undefined
+  permissions?: readonly string[] | null | undefined
+  /** The new expiry in unix seconds (in the future), or `null` for never. */
+  expiresAt?: number | null | undefined
+  rateLimit?: TokenRateLimit | null | undefined
+  /** Who makes the change, for the audit log. */
+  by?: string | null | undefined
+}
+
+/** What {@link TokenManager.list} takes. */
+export interface ListTokensQuery {
+  /** Only this owner's tokens. */
+  actorId?: string | undefined
+  /** Only tokens with this status now. */
+  status?: TokenStatus | undefined
+  /** At most this many, 1 to 1000. @defaultValue 100 */
+  limit?: number | undefined
+  /** The `next` of the previous page. */
+  cursor?: string | null | undefined
+}
+
+/** A page of tokens, newest first, and the cursor of the next page (`null` on the last). */
+export interface TokenList {
+  readonly tokens: TokenRecord[]
+  readonly next: string | null
+}
+
+/** A token just made, shown this once, and its record. */
+export interface IssuedToken {
+  /** The token. It is not stored anywhere: show it to its owner now, and never log it. */
+  readonly token: string
+  readonly record: TokenRecord
+}
+
+/** An entry of a token's audit log. */
+export type TokenAuditEntry = StoredAuditEntry
+
+/**
+ * The managed tokens of a gate: `gate.tokens`, `null` when the gate has no token store.
+ *
+ * @example
+ * ```ts
+ * const { token, record } = await gate.tokens.create({ actorId: 'alice', name: 'ci', expiresAfter: 86400, permissions: ['db:docs:read'] })
+ * await gate.tokens.revoke(record.id, { by: 'alice' })
+ * ```
+ */
+export interface TokenManager {
+  /**
+   * Make a token for an owner. The token is returned once, here; only its SHA-256 is stored.
+   * @throws InvalidParameterError (400) naming the field; PermissionStringError (400);
+   * ConflictError (409) for a name the owner's live tokens already have; StoreUnavailableError (503).
+   */
+  create(input: CreateTokenInput): Promise<IssuedToken>
+  /**
+   * Tokens, newest first, a page at a time.
+   * @throws InvalidParameterError (400) for a bad query or cursor; StoreUnavailableError (503).
+   */
+  list(query?: ListTokensQuery): Promise<TokenList>
+  /** The token with this id, or `null`. */
+  get(id: string): Promise<TokenRecord | null>
+  /**
+   * Change a token's name, description, scope, expiry or rate limit; returns the record as it now is.
+   * @throws InvalidParameterError / PermissionStringError (400); NotFoundError (404);
+   * ConflictError (409) for a taken name or a revoked token; StoreUnavailableError (503).
+   */
+  update(id: string, changes: UpdateTokenInput): Promise<TokenRecord>
+  /**
+   * Revoke a token: it stops working at once on this instance. Idempotent: revoking a revoked
+   * token changes nothing and returns its record.
+   * @throws NotFoundError (404); StoreUnavailableError (503).
+   */
+  revoke(id: string, options?: { by?: string | null | undefined }): Promise<TokenRecord>
+  /**
+   * Give a token a new secret, keeping its id and everything else; the old secret stops working
+   * at once on this instance.
+   * @throws NotFoundError (404); ConflictError (409) for a revoked token; StoreUnavailableError (503).
+   */
+  rotate(id: string, options?: { by?: string | null | undefined }): Promise<IssuedToken>
+  /**
+   * A token's audit log, oldest first: every create, update, revoke and rotate, with who and when.
+   * @throws NotFoundError (404); StoreUnavailableError (503).
+   */
+  audit(id: string): Promise<TokenAuditEntry[]>
+}
+
+/** What the manager needs from its gate. @internal */
+export interface TokenManagerOptions {
+  readonly store: StoreHandle
+  readonly registry: ActionRegistry
+  readonly prefix: string
+  /** The gate's clock, in unix seconds. */
+  readonly now: () => number
+  /** Called after every change, with the token's id: the gate forgets it. */
+  readonly changed: (tokenId: string) => void
+}
+
+const MAX_NAME = 200
+const MAX_DESCRIPTION = 2000
+const MAX_LIMIT = 1000
+const DEFAULT_LIMIT = 100
+const CONTROL = /[\u0000-\u001f\u007f]/
+const STATUSES: readonly TokenStatus[] = ['active', 'revoked', 'expired']
+
+const CREATE_FIELDS = ['actorId', 'name', 'description', 'expiresAfter', 'restrictions', 'permissions', 'rateLimit', 'createdBy'] as const
+const UPDATE_FIELDS = ['name', 'description', 'restrictions', 'permissions', 'expiresAt', 'rateLimit', 'by'] as const
+const LIST_FIELDS = ['actorId', 'status', 'limit', 'cursor'] as const
+const BY_FIELDS = ['by'] as const
+
+function bad(field: string, message: string): InvalidParameterError {
+  return new InvalidParameterError(field, message)
+}
+
+/** A value described for a message, never quoting more than a few characters. */
+function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'a list'
+  if (typeof value === 'string') return value.length > 40 ? `the string ${JSON.stringify(value.slice(0, 40))}…` : `the string ${JSON.stringify(value)}`
+  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`
+  return typeof value === 'object' ? 'an object' : typeof value
+}
+
+/** An input object with known fields only. */
+function fieldsOf<K extends string>(input: unknown, known: readonly K[], what: string): { readonly [key in K]?: unknown } {
+  if (input === undefined) return {}
+  if (!isPlainObject(input)) throw bad(what, `${what} must be an object, got ${describe(input)}`)
+  for (const key of Object.keys(input)) {
+    if ((known as readonly string[]).includes(key)) continue
+    const guess = closest(key, known)
+    throw bad(key, `Unknown field ${JSON.stringify(key)}${guess === undefined ? '' : `; did you mean ${JSON.stringify(guess)}?`}`)
+  }
+  return input as { readonly [key in K]?: unknown }
+}
+
+function checkName(value: unknown): string {
+  if (typeof value !== 'string') throw bad('name', `name must be a string of 1 to ${MAX_NAME} characters, got ${describe(value)}`)
+  const length = [...value].length
+  if (length === 0 || value.trim() === '') throw bad('name', 'name must not be empty')
+  if (length > MAX_NAME) throw bad('name', `name must be at most ${MAX_NAME} characters, got ${length}`)
+  if (CONTROL.test(value)) throw bad('name', 'name must not contain control characters such as line breaks')
+  return value
+}
+
+function checkDescription(value: unknown): string | null {
+  if (value === undefined || value === null) return null
+  if (typeof value !== 'string') throw bad('description', `description must be a string or null, got ${describe(value)}`)
+  if ([...value].length > MAX_DESCRIPTION) throw bad('description', `description must be at most ${MAX_DESCRIPTION} characters`)
+  return value
+}
+
+function checkActorId(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value === '') throw bad(field, `${field} must be a non-empty string (an actor id), got ${describe(value)}`)
+  return value
+}
+
+function checkBy(value: unknown, field: string): string | null {
+  if (value === undefined || value === null) return null
+  return checkActorId(value, field)
+}
+
+function checkRateLimit(value: unknown): TokenRateLimit | null {
+  if (value === undefined || value === null) return null
+  const positive = (n: unknown): boolean => typeof n === 'number' && Number.isSafeInteger(n) && n > 0
+  if (!isPlainObject(value) || Object.keys(value).some((k) => k !== 'points' && k !== 'duration') || !positive(value['points']) || !positive(value['duration'])) {
+    throw bad('rateLimit', 'rateLimit must be null or { points, duration }, two positive whole numbers (requests per duration in seconds)')
+  }
+  return { points: value['points'] as number, duration: value['duration'] as number }
+}
+
+/** Restrictions, well formed and naming registered actions only. */
+function checkRestrictions(value: unknown, registry: ActionRegistry): Restrictions | null {
+  if (value === undefined || value === null) return null
+  const problem = restrictionsProblem(value)
+  if (problem !== null) throw bad('restrictions', `restrictions: ${problem}`)
+  const r = value as Restrictions
+  const named = [...(r.a ?? []), ...Object.values(r.d ?? {}).flat(), ...Object.values(r.r ?? {}).flatMap((children) => Object.values(children).flat())]
+  for (const action of named) {
+    if (registry.get(action) === undefined) {
+      throw bad('restrictions', `restrictions name an unknown action ${JSON.stringify(action)}; register it, or use a known action or abbreviation`)
+    }
+  }
+  return structuredClone(r)
+}
+
+/** Permission strings, each valid, as given. */
+function checkPermissions(value: unknown, registry: ActionRegistry): { strings: string[]; restrictions: Restrictions } | null {
+  if (value === undefined || value === null) return null
+  if (!Array.isArray(value) || value.length === 0 || value.some((p) => typeof p !== 'string')) {
+    throw bad('permissions', 'permissions must be null or a non-empty list of permission strings such as "db:docs:read"')
+  }
+  const strings = [...(value as string[])]
+  // Throws PermissionStringError (400) naming the bad part of the first bad string.
+  return { strings, restrictions: parsePermissions(strings, registry) }
+}
+
+function addAll(target: string[], items: readonly string[]): string[] {
+  for (const item of items) if (!target.includes(item)) target.push(item)
+  return target
+}
+
+/** The union of two restrictions: what either allows. */
+function unionRestrictions(a: Restrictions, b: Restrictions): Restrictions {
+  const out: Restrictions = structuredClone(a)
+  if (b.a !== undefined) out.a = addAll(out.a ?? [], b.a)
+  for (const [db, list] of Object.entries(b.d ?? {})) {
+    out.d ??= {}
+    out.d[db] = addAll(Object.hasOwn(out.d, db) ? (out.d[db] ?? []) : [], list)
+  }
+  for (const [db, children] of Object.entries(b.r ?? {})) {
+    out.r ??= {}
+    const target = Object.hasOwn(out.r, db) ? (out.r[db] ?? {}) : {}
+    for (const [child, list] of Object.entries(children)) {
+      target[child] = addAll(Object.hasOwn(target, child) ? (target[child] ?? []) : [], list)
+    }
+    out.r[db] = target
+  }
+  return out
+}
+
+/** The scope given by `restrictions` and `permissions` together. */
+function scopeOf(restrictions: unknown, permissions: unknown, registry: ActionRegistry): { restrictions: Restrictions | null; permissions: string[] | null } {
+  const given = checkRestrictions(restrictions, registry)
+  const compiled = checkPermissions(permissions, registry)
+  if (compiled === null) return { restrictions: given, permissions: null }
+  return { restrictions: given === null ? compiled.restrictions : unionRestrictions(given, compiled.restrictions), permissions: compiled.strings }
+}
+
+function checkId(id: unknown): string {
+  if (typeof id !== 'string' || id === '') throw bad('id', `id must be a non-empty string, got ${describe(id)}`)
+  return id
+}
+
+function notFound(id: string): NotFoundError {
+  return new NotFoundError(`No token has the id ${JSON.stringify(id.length > 64 ? `${id.slice(0, 64)}…` : id)}`)
+}
+
+function encodeCursor(token: StoredToken): string {
+  return base64urlEncode(JSON.stringify([token.createdAt, token.id]))
+}
+
+function decodeCursor(cursor: string): { createdAt: number; id: string } {
+  const bytes = base64urlDecode(cursor)
+  let value: unknown
+  try {
+    value = bytes === null ? null : JSON.parse(bytes.toString('utf8'))
+  } catch {
+    value = null
+  }
+  if (!Array.isArray(value) || value.length !== 2 || !Number.isSafeInteger(value[0]) || typeof value[1] !== 'string') {
+    throw bad('cursor', 'cursor is not one this server gave out: pass the "next" of the previous page as it is')
+  }
+  return { createdAt: value[0] as number, id: value[1] as string }
+}
+
+/** A stored token as its public record at `now`. @internal */
+export function recordOf(token: StoredToken, now: number): TokenRecord {
+  return {
+    id: token.id,
+    name: token.name,
+    description: token.description,
+    actorId: token.actorId,
+    restrictions: token.restrictions === null ? null : structuredClone(token.restrictions),
+    permissions: token.permissions === null ? null : [...token.permissions],
+    status: statusOf(token, now),
+    createdAt: token.createdAt,
+    createdBy: token.createdBy,
+    expiresAt: token.expiresAt,
+    lastUsedAt: token.lastUsedAt,
+    revokedAt: token.revokedAt,
+    revokedBy: token.revokedBy,
+    start: token.start,
+    rateLimit: token.rateLimit === null ? null : { ...token.rateLimit },
+  }
+}
+
+/** Make the token manager of a gate. @internal */
+export function createTokenManager(options: TokenManagerOptions): TokenManager {
+  const { registry, prefix, changed } = options
+  const now = (): number => Math.floor(options.now())
+
+  /** Run a store call; anything but a tokengate error means the store could not answer. */
+  async function withStore<T>(work: (store: Awaited<ReturnType<StoreHandle['current']>>) => Promise<T>): Promise<T> {
+    try {
+      return await work(await options.store.current())
+    } catch (error) {
+      if (isTokengateError(error) && !(error instanceof StoreUnavailableError)) throw error
+      throw error instanceof StoreUnavailableError && error.message === 'Token store unavailable' ? error : storeUnavailable(error)
+    }
+  }
+
+  const newSecret = (): { token: string; hash: string; start: string } => {
+    const token = generateManagedToken(prefix)
+    return { token, hash: tokenDigest(token), start: managedTokenStart(token, prefix) }
+  }
+  const nameTaken = (name: string, actorId: string): ConflictError =>
+    new ConflictError(`${actorId} already has a token named ${JSON.stringify(name)} that is not revoked; choose another name`)
+
+  return Object.freeze({
+    async create(input: CreateTokenInput): Promise<IssuedToken> {
+      const fields = fieldsOf(input, CREATE_FIELDS, 'the token to create')
+      const actorId = checkActorId(fields.actorId, 'actorId')
+      const name = checkName(fields.name)
+      const description = checkDescription(fields.description)
+      const expiresAfter = fields.expiresAfter
+      if (expiresAfter !== undefined && expiresAfter !== null && !(typeof expiresAfter === 'number' && Number.isSafeInteger(expiresAfter) && expiresAfter > 0)) {
+        throw bad('expiresAfter', `expiresAfter must be a positive whole number of seconds, or null for no expiry; got ${describe(expiresAfter)}`)
+      }
+      const scope = scopeOf(fields.restrictions, fields.permissions, registry)
+      const rateLimit = checkRateLimit(fields.rateLimit)
+      const createdBy = checkBy(fields.createdBy, 'createdBy')
+      const at = now()
+      const { token, hash, start } = newSecret()
+      const stored: StoredToken = {
+        id: randomBytes(8).toString('hex'),
+        hash,
+        name,
+        description,
+        actorId,
+        restrictions: scope.restrictions,
+        permissions: scope.permissions,
+        createdAt: at,
+        createdBy,
+        expiresAt: typeof expiresAfter === 'number' ? at + expiresAfter : null,
+        lastUsedAt: null,
+        revokedAt: null,
+        revokedBy: null,
+        start,
+        rateLimit,
+      }
+      const audit: AuditEntry = {
+        tokenId: stored.id,
+        action: 'create',
+        at,
+        by: createdBy,
+        changes: {
+          name,
+          description,
+          actorId,
+          restrictions: scope.restrictions,
+          permissions: scope.permissions,
+          expiresAt: stored.expiresAt,
+          rateLimit,
+        },
+      }
+      const result = await withStore((store) => store.insert(stored, audit))
+      if (!result.ok) throw nameTaken(name, actorId)
+      changed(stored.id)
+      return { token, record: recordOf(result.token, at) }
+    },
+
+    async list(query?: ListTokensQuery): Promise<TokenList> {
+      const fields = fieldsOf(query, LIST_FIELDS, 'the list query')
+      const actorId = fields.actorId === undefined ? undefined : checkActorId(fields.actorId, 'actorId')
+      const status = fields.status
+      if (status !== undefined && !(STATUSES as readonly unknown[]).includes(status)) {
+        throw bad('status', `status must be one of ${STATUSES.map((s) => `"${s}"`).join(', ')}; got ${describe(status)}`)
+      }
+      const limit = fields.limit ?? DEFAULT_LIMIT
+      if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+        throw bad('limit', `limit must be a whole number from 1 to ${MAX_LIMIT}, got ${describe(limit)}`)
+      }
+      const cursor = fields.cursor
+      if (cursor !== undefined && cursor !== null && typeof cursor !== 'string') throw bad('cursor', `cursor must be a string, got ${describe(cursor)}`)
+      const after = typeof cursor === 'string' ? decodeCursor(cursor) : undefined
+      const at = now()
+      const rows = await withStore((store) =>
+        store.list({ actorId, status: status as TokenStatus | undefined, limit: limit + 1, after, now: at }),
+      )
+      const page = rows.slice(0, limit)
+      const last = page.at(-1)
+      return { tokens: page.map((row) => recordOf(row, at)), next: rows.length > limit && last !== undefined ? encodeCursor(last) : null }
+    },
+
+    async get(id: string): Promise<TokenRecord | null> {
+      const checked = checkId(id)
+      const row = await withStore((store) => store.get(checked))
+      return row === null ? null : recordOf(row, now())
+    },
+
+    async update(id: string, changes: UpdateTokenInput): Promise<TokenRecord> {
+      const checked = checkId(id)
+      const fields = fieldsOf(changes, UPDATE_FIELDS, 'the changes')
+      const at = now()
+      const patch: { -readonly [K in keyof TokenPatch]: TokenPatch[K] } = {}
+      if (fields.name !== undefined) patch.name = checkName(fields.name)
+      if (fields.description !== undefined) patch.description = checkDescription(fields.description)
+      if (fields.restrictions !== undefined || fields.permissions !== undefined) {
+        const scope = scopeOf(fields.restrictions, fields.permissions, registry)
+        patch.restrictions = scope.restrictions
+        patch.permissions = scope.permissions
+      }
+      if (fields.expiresAt !== undefined) {
+        const expiresAt = fields.expiresAt
+        if (expiresAt !== null && !(typeof expiresAt === 'number' && Number.isSafeInteger(expiresAt) && expiresAt > at)) {
+          throw bad('expiresAt', `expiresAt must be a time in the future (whole unix seconds), or null for no expiry; got ${describe(expiresAt)}`)
+        }
+        patch.expiresAt = expiresAt
+      }
+      if (fields.rateLimit !== undefined) patch.rateLimit = checkRateLimit(fields.rateLimit)
+      const by = checkBy(fields.by, 'by')
+      if (Object.keys(patch).length === 0) {
+        const current = await withStore((store) => store.get(checked))
+        if (current === null) throw notFound(checked)
+        return recordOf(current, at)
+      }
+      const result = await withStore((store) => store.update(checked, patch, { tokenId: checked, action: 'update', at, by, changes: { ...patch } }))
+      if (!result.ok) {
+        if (result.problem === 'not_found') throw notFound(checked)
+        if (result.problem === 'revoked') throw new ConflictError(`Token ${checked} is revoked: it cannot be changed`)
+        const current = await withStore((store) => store.get(checked))
+        throw nameTaken(patch.name ?? '', current?.actorId ?? 'the owner')
+      }
+      changed(checked)
+      return recordOf(result.token, at)
+    },
+
+    async revoke(id: string, options?: { by?: string | null | undefined }): Promise<TokenRecord> {
+      const checked = checkId(id)
+      const by = checkBy(fieldsOf(options, BY_FIELDS, 'the options').by, 'by')
+      const at = now()
+      const result = await withStore((store) => store.revoke(checked, { tokenId: checked, action: 'revoke', at, by, changes: { revokedAt: at } }))
+      if (!result.ok) throw notFound(checked)
+      changed(checked)
+      return recordOf(result.token, at)
+    },
+
+    async rotate(id: string, options?: { by?: string | null | undefined }): Promise<IssuedToken> {
+      const checked = checkId(id)
+      const by = checkBy(fieldsOf(options, BY_FIELDS, 'the options').by, 'by')
+      const at = now()
+      const { token, hash, start } = newSecret()
+      const result = await withStore((store) =>
+        store.rotate(checked, { hash, start }, { tokenId: checked, action: 'rotate', at, by, changes: { start } }),
+      )
+      if (!result.ok) {
+        if (result.problem === 'not_found') throw notFound(checked)
+        throw new ConflictError(`Token ${checked} is revoked: it cannot be rotated`)
+      }
+      changed(checked)
+      return { token, record: recordOf(result.token, at) }
+    },
+
+    async audit(id: string): Promise<TokenAuditEntry[]> {
+      const checked = checkId(id)
+      const [row, entries] = await withStore((store) => Promise.all([store.get(checked), store.audit(checked)]))
+      if (row === null) throw notFound(checked)
+      return entries
+    },
+  })
+}

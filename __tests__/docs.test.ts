@@ -53,6 +53,9 @@ describe('docs/errors.md and ERROR_CODES', () => {
     ConflictError: () => new api.ConflictError('x'),
     RateLimitError: () => new api.RateLimitError(1),
     StoreUnavailableError: () => new api.StoreUnavailableError(),
+    CrossOriginError: () => new api.CrossOriginError('x'),
+    UnsupportedMediaTypeError: () => new api.UnsupportedMediaTypeError('x'),
+    PayloadTooLargeError: () => new api.PayloadTooLargeError('x'),
   }
   const ABSTRACT = ['TokengateError', 'AuthError', 'HttpError']
   const exportedErrorClasses = Object.entries(api)

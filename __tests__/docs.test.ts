@@ -201,13 +201,13 @@ describe('documented subpaths and package.json "exports"', () => {
   })
 
   test('tokengate/express exports the Express adapter, the very functions of the main entry', () => {
-    for (const name of ['tokenAuth', 'requirePermission', 'requireActor', 'permissionsDebug'] as const) {
+    for (const name of ['tokenAuth', 'requirePermission', 'requireActor', 'permissionsDebug', 'tokenAdmin'] as const) {
       expect(expressApi[name]).toBe(api[name])
     }
   })
 
   test('tokengate/koa exports the same adapter names as the main entry', () => {
-    for (const name of ['tokenAuth', 'requirePermission', 'requireActor', 'permissionsDebug'] as const) {
+    for (const name of ['tokenAuth', 'requirePermission', 'requireActor', 'permissionsDebug', 'tokenAdmin'] as const) {
       expect(typeof koaApi[name]).toBe('function')
       expect(typeof api[name]).toBe('function')
       expect(koaApi[name]).not.toBe(api[name])

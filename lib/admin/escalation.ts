@@ -70,11 +70,6 @@ function forbidden(check: Grant, message: string, realm: string): ForbiddenError
   return error
 }
 
-/** `gate.check` for an instance-level management action, with its plain 403. @internal */
-export function requireAction(gate: Gate, actor: Actor, action: string): void {
-  gate.check(actor, action)
-}
-
 /**
  * Every grant of some restrictions, in order: `a`, then `d`, then `r`; with a registry, actions
  * by their full names (abbreviations resolved), for messages.

@@ -16,6 +16,7 @@ import { internalsOf } from '../internal/gate-internals.js'
 import { checkOptionNames } from '../internal/options.js'
 import { actorCookieHeader } from '../sessions/actor-cookie.js'
 import type { LoginLink } from '../sessions/login-link.js'
+import { idOf } from './escalation.js'
 import { type AdminContext, callerOf, createToken, getToken, listTokens, revokeToken, rotateToken, updateToken } from './handlers.js'
 import { influxCreateToken, influxDeleteToken } from './influx.js'
 import { PAGE_SCRIPT, PAGE_STYLE } from './page-assets.js'
@@ -136,7 +137,7 @@ export function createTokenAdminCore(gate: Gate, options: TokenAdminOptions = {}
     const caller = callerOf(request, context)
     const cursor = singleParam(request.query, 'cursor')
     const viewAll = gate.allowed(caller, 'auth-tokens-view-all')
-    const own = typeof caller['id'] === 'string' || typeof caller['id'] === 'number' ? String(caller['id']) : null
+    const own = idOf(caller)
     const list =
       !viewAll && own === null
         ? { tokens: [], next: null }

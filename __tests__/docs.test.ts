@@ -53,6 +53,9 @@ describe('docs/errors.md and ERROR_CODES', () => {
     ConflictError: () => new api.ConflictError('x'),
     RateLimitError: () => new api.RateLimitError(1),
     StoreUnavailableError: () => new api.StoreUnavailableError(),
+    CrossOriginError: () => new api.CrossOriginError('x'),
+    UnsupportedMediaTypeError: () => new api.UnsupportedMediaTypeError('x'),
+    PayloadTooLargeError: () => new api.PayloadTooLargeError('x'),
   }
   const ABSTRACT = ['TokengateError', 'AuthError', 'HttpError']
   const exportedErrorClasses = Object.entries(api)
@@ -213,13 +216,13 @@ describe('documented subpaths and package.json "exports"', () => {
   })
 
   test('tokengate/express exports the Express adapter, the very functions of the main entry', () => {
-    for (const name of ['tokenAuth', 'requirePermission', 'requireActor', 'permissionsDebug'] as const) {
+    for (const name of ['tokenAuth', 'requirePermission', 'requireActor', 'permissionsDebug', 'tokenAdmin'] as const) {
       expect(expressApi[name]).toBe(api[name])
     }
   })
 
   test('tokengate/koa exports the same adapter names as the main entry', () => {
-    for (const name of ['tokenAuth', 'requirePermission', 'requireActor', 'permissionsDebug'] as const) {
+    for (const name of ['tokenAuth', 'requirePermission', 'requireActor', 'permissionsDebug', 'tokenAdmin'] as const) {
       expect(typeof koaApi[name]).toBe('function')
       expect(typeof api[name]).toBe('function')
       expect(koaApi[name]).not.toBe(api[name])

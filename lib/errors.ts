@@ -43,6 +43,9 @@ export type TokengateErrorCode =
   | 'ERR_CONFLICT'
   | 'ERR_RATE_LIMITED'
   | 'ERR_STORE_UNAVAILABLE'
+  | 'ERR_CROSS_ORIGIN'
+  | 'ERR_UNSUPPORTED_MEDIA_TYPE'
+  | 'ERR_PAYLOAD_TOO_LARGE'
 
 /** The JSON body tokengate sends for an error (SPEC section 8). */
 export interface ErrorBody {
@@ -319,8 +322,14 @@ export class ForbiddenError extends AuthError {
   /** The decision that denied it, as {@link Gate.explain} returns it. */
   readonly decision: Decision | undefined
 
-  constructor(check: DeniedCheck, decision?: Decision) {
-    super(`Permission denied: ${describeCheck(check)}`)
+  /**
+   * @param check - the check that was denied.
+   * @param decision - the decision that denied it.
+   * @param message - what the client is told, when more precise than `Permission denied: <check>`
+   * (token administration names the grants it refuses).
+   */
+  constructor(check: DeniedCheck, decision?: Decision, message?: string) {
+    super(message ?? `Permission denied: ${describeCheck(check)}`)
     this.check = check
     this.decision = decision
   }
@@ -447,6 +456,30 @@ export class StoreUnavailableError extends HttpError {
 }
 
 /**
+ * A request that changes something and carries a cookie came from another site (403): its
+ * `Sec-Fetch-Site` says so, or its `Origin` is not the server's (SPEC section 10). Nothing ran.
+ */
+export class CrossOriginError extends HttpError {
+  static readonly code = 'ERR_CROSS_ORIGIN'
+  readonly code = 'ERR_CROSS_ORIGIN'
+  readonly status = 403
+}
+
+/** A request body of a type an endpoint does not read (415): tokengate's endpoints read JSON only. */
+export class UnsupportedMediaTypeError extends HttpError {
+  static readonly code = 'ERR_UNSUPPORTED_MEDIA_TYPE'
+  readonly code = 'ERR_UNSUPPORTED_MEDIA_TYPE'
+  readonly status = 415
+}
+
+/** A request body larger than the endpoint accepts (413). */
+export class PayloadTooLargeError extends HttpError {
+  static readonly code = 'ERR_PAYLOAD_TOO_LARGE'
+  readonly code = 'ERR_PAYLOAD_TOO_LARGE'
+  readonly status = 413
+}
+
+/**
  * Every concrete tokengate error. `switch (err.code)` on a value of this type narrows to the
  * class, so `err.reason` is there under `case 'ERR_INVALID_TOKEN'`.
  */
@@ -464,6 +497,9 @@ export type AnyTokengateError =
   | ConflictError
   | RateLimitError
   | StoreUnavailableError
+  | CrossOriginError
+  | UnsupportedMediaTypeError
+  | PayloadTooLargeError
 
 /** Every code, in the order of docs/errors.md. @internal */
 export const ERROR_CODES: readonly TokengateErrorCode[] = Object.freeze([
@@ -480,6 +516,9 @@ export const ERROR_CODES: readonly TokengateErrorCode[] = Object.freeze([
   ConflictError.code,
   RateLimitError.code,
   StoreUnavailableError.code,
+  CrossOriginError.code,
+  UnsupportedMediaTypeError.code,
+  PayloadTooLargeError.code,
 ])
 
 /**

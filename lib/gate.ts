@@ -26,6 +26,7 @@ import { MANAGED_SOURCE, managedTokenSource } from './tokens/managed.js'
 import { checkTokenPrefix } from './tokens/managed-format.js'
 import { type ResolveActor, checkResolveActor } from './tokens/owner.js'
 import { createSignedToken } from './tokens/signed.js'
+import { ACTOR_COOKIE_NAME, actorCookieReader, cookieValue, createActorCookie } from './sessions/actor-cookie.js'
 import { queryParamOf, tokenSourcesFromConfig } from './tokens/sources-from-config.js'
 import { type TokenManager, createTokenManager } from './tokens/token-manager.js'
 import { checkCacheSize } from './tokens/verified-cache.js'
@@ -122,6 +123,12 @@ export interface GateTokenOptions {
   restrictions?: Restrictions
 }
 
+/** What {@link Gate.createActorCookie} takes. */
+export interface ActorCookieOptions {
+  /** Seconds the cookie signs the browser in for; absent or `null` for no expiry (Datasette's default). */
+  expiresAfter?: number | null | undefined
+}
+
 /**
  * A configured permission engine and token verifier. Create one with {@link createGate}.
  */
@@ -162,6 +169,19 @@ export interface Gate {
    * @throws TypeError when no secret is configured.
    */
   createSignedToken(options: GateTokenOptions): string
+  /**
+   * The value of a Datasette-compatible `ds_actor` cookie that signs a browser in as `actor`,
+   * signed with the first configured secret (salt `actor`, expiry as Datasette writes it).
+   * `tokenAuth(gate, { actorCookie: true })` reads it back; so does Datasette with the same
+   * secret. Set it as `ds_actor=<value>; Path=/; HttpOnly; SameSite=Lax`.
+   * @throws TypeError when no secret is configured, the actor is not a JSON object, or
+   * `expiresAfter` is not a positive whole number of seconds.
+   * @example
+   * ```ts
+   * res.cookie('ds_actor', gate.createActorCookie({ id: 'root' }, { expiresAfter: 86400 }), { httpOnly: true, sameSite: 'lax' })
+   * ```
+   */
+  createActorCookie(actor: Actor, options?: ActorCookieOptions): string
   /**
    * Managed tokens: create, list, get, update, revoke, rotate (see {@link TokenManager}); `null`
    * when the gate has no token store (neither the `tokenStore` option nor `"token_store"`).
@@ -363,8 +383,16 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
     throw withRealm(actor === null ? new AuthenticationRequiredError(check, decision) : new ForbiddenError(check, decision))
   }
 
+  const readCookie = actorCookieReader(secrets)
   const internals: GateInternals = {
     chain,
+    now,
+    resolveActor: checked.resolveActor ?? null,
+    canReadActorCookie: secrets.length > 0,
+    actorFromCookie(header) {
+      const value = cookieValue(header, ACTOR_COOKIE_NAME)
+      return value === undefined ? null : readCookie(value, now())
+    },
     settle: async () => {
       await lastUsed?.flush()
     },
@@ -413,6 +441,14 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
         ...(expiresAfter === undefined ? {} : { expiresAfter }),
         ...(restrictions === undefined ? {} : { restrictions }),
       })
+    },
+    createActorCookie(actor, cookieOptions) {
+      const [secret] = secrets
+      if (secret === undefined) {
+        throw new TypeError('No secret is configured: set "secret" in the configuration or the gate options to sign cookies')
+      }
+      checkOptionNames(cookieOptions, ['expiresAfter'], 'createActorCookie')
+      return createActorCookie({ actor, secret, now: now(), expiresAfter: cookieOptions?.expiresAfter })
     },
     tokens,
     async ready() {

@@ -24,6 +24,9 @@ export {
   ConflictError,
   RateLimitError,
   StoreUnavailableError,
+  CrossOriginError,
+  UnsupportedMediaTypeError,
+  PayloadTooLargeError,
   isTokengateError,
 } from './errors.js'
 export type { TokengateErrorCode, AnyTokengateError, InvalidTokenReason, ErrorBody, DeniedCheck, HttpErrorOptions } from './errors.js'
@@ -130,8 +133,25 @@ export type {
 
 // The gate
 export { createGate } from './gate.js'
-export type { Gate, GateOptions, GateTokenOptions } from './gate.js'
+export type { Gate, GateOptions, GateTokenOptions, ActorCookieOptions } from './gate.js'
+
+// Cookie sessions (Datasette's ds_actor) and one-time login links
+export { createActorCookie, readActorCookie, ACTOR_COOKIE_NAME } from './sessions/actor-cookie.js'
+export type { CreateActorCookieOptions, ReadActorCookieOptions } from './sessions/actor-cookie.js'
+export { checkCrossOrigin } from './sessions/cross-origin.js'
+export type { CrossOriginRequest } from './sessions/cross-origin.js'
+export { createLoginLink } from './sessions/login-link.js'
+export type { LoginLink, LoginLinkOptions, LoginLinkSession } from './sessions/login-link.js'
 
 // The Express adapter (also the `tokengate/express` entry point; Koa: `tokengate/koa`)
-export { tokenAuth, requirePermission, requireActor, permissionsDebug } from './adapters/express/index.js'
-export type { TokenAuthOptions, ExpressTarget, AdapterOptions, OnError, TargetSpec } from './adapters/express/index.js'
+export { tokenAuth, requirePermission, requireActor, permissionsDebug, tokenAdmin } from './adapters/express/index.js'
+export type {
+  TokenAuthOptions,
+  ExpressTarget,
+  AdapterOptions,
+  OnError,
+  SessionOptions,
+  TargetSpec,
+  ExpressTokenAdminOptions,
+  TokenAdminOptions,
+} from './adapters/express/index.js'

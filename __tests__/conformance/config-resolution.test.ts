@@ -97,6 +97,7 @@ const DEFAULTS: [action: string, target: CheckTarget, expected: boolean][] = [
   ['auth-tokens-create', INSTANCE, false],
   ['auth-tokens-view-all', INSTANCE, false],
   ['auth-tokens-revoke-all', INSTANCE, false],
+  ['auth-tokens-edit-all', INSTANCE, false],
 ]
 
 describe('defaults per action, empty configuration (SPEC 3; Datasette DEFAULT_ALLOW_ACTIONS)', () => {
@@ -814,6 +815,7 @@ describe('root enabled: a global allow of every action for id "root" (test_permi
     [{}, ROOT, 'drop-table', child('d', 't'), true],
     [{}, ROOT, 'store-query', db('d'), true],
     [{}, ROOT, 'auth-tokens-revoke-all', INSTANCE, true],
+    [{}, ROOT, 'auth-tokens-edit-all', INSTANCE, true],
     // test_permission_check_view_query_actions: root may check query actions
     [{}, ROOT, 'update-query', child('mydb', 'myquery'), true],
     [{}, ROOT, 'delete-query', child('mydb', 'myquery'), true],

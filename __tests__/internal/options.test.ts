@@ -5,8 +5,11 @@
  */
 import express from 'express'
 import {
+  createActorCookie,
   createGate,
   createJwt,
+  createLoginLink,
+  createMemoryTokenStore,
   createSignedToken,
   jwtTokenSource,
   loadConfig,
@@ -15,7 +18,9 @@ import {
   requirePermission,
   resolveSecrets,
   signedTokenSource,
+  readActorCookie,
   staticTokenSource,
+  tokenAdmin,
   tokenAuth,
   verifySignedToken,
 } from 'tokengate'
@@ -28,7 +33,7 @@ const SECRET = 'options-secret'
 const CASES: [string, () => unknown, () => unknown, string][] = [
   ['createGate', () => createGate({}, { rootEnable: true } as never), () => createGate({}, { rootEnabled: true }), '"rootEnable" is not an option of createGate; did you mean "rootEnabled"?'],
   ['tokenAuth (Express)', () => tokenAuth({}, { relam: 'x' } as never), () => tokenAuth({}, { realm: 'x' }), '"relam" is not an option of tokenAuth; did you mean "realm"?'],
-  ['tokenAuth (Express), an express-jwt habit', () => tokenAuth({}, { credentialsRequired: false } as never), () => tokenAuth({}, {}), '"credentialsRequired" is not an option of tokenAuth; its options are "rootEnabled", "now", "env", "actions", "secret", "realm", "unknownTokens", "queryParam", "schemes", "jwt", "tokenSources", "tokenCacheSize", "tokenStore", "tokenPrefix", "tokenCacheTtl", "resolveActor", "onError"'],
+  ['tokenAuth (Express), an express-jwt habit', () => tokenAuth({}, { credentialsRequired: false } as never), () => tokenAuth({}, {}), '"credentialsRequired" is not an option of tokenAuth; its options are "rootEnabled", "now", "env", "actions", "secret", "realm", "unknownTokens", "queryParam", "schemes", "jwt", "tokenSources", "tokenCacheSize", "tokenStore", "tokenPrefix", "tokenCacheTtl", "resolveActor", "onError", "actorCookie"'],
   ['tokenAuth (Koa)', () => koa.tokenAuth({}, { onErorr: 'next' } as never), () => koa.tokenAuth({}, { onError: 'next' }), '"onErorr" is not an option of tokenAuth; did you mean "onError"?'],
   ['requirePermission (Express)', () => requirePermission('view-table', 'db', 't', { onerror: 'next' } as never), () => requirePermission('view-table', 'db', 't', { onError: 'next' }), '"onerror" is not an option of requirePermission; did you mean "onError"?'],
   ['requirePermission (Koa)', () => koa.requirePermission('view-table', 'db', 't', { on_error: 'next' } as never), () => koa.requirePermission('view-table', 'db', 't', { onError: 'next' }), '"on_error" is not an option of requirePermission; did you mean "onError"?'],
@@ -43,7 +48,17 @@ const CASES: [string, () => unknown, () => unknown, string][] = [
   ['createSignedToken', () => createSignedToken({ actorId: 'a', secret: SECRET, expiresIn: 60 } as never), () => createSignedToken({ actorId: 'a', secret: SECRET, expiresAfter: 60 }), '"expiresIn" is not an option of createSignedToken; its options are "actorId", "secret", "expiresAfter", "restrictions", "now", "registry"'],
   ['jwtTokenSource', () => jwtTokenSource({ algorithms: ['HS256'], secret: SECRET, audiance: 'x' } as never), () => jwtTokenSource({ algorithms: ['HS256'], secret: SECRET, audience: 'x' }), '"audiance" is not an option of jwtTokenSource; did you mean "audience"?'],
   ['createJwt', () => createJwt({ actorId: 'a', secret: SECRET, alg: 'HS256' } as never), () => createJwt({ actorId: 'a', secret: SECRET, algorithm: 'HS256' }), '"alg" is not an option of createJwt; its options are "actorId", "secret", "privateKey", "algorithm", "expiresAfter", "restrictions", "issuer", "audience", "now"'],
+  ['tokenAdmin (Express)', () => tokenAdmin(storeGate(), { pagepath: '/t' } as never), () => tokenAdmin(storeGate(), { pagePath: '/t' }), '"pagepath" is not an option of tokenAdmin; did you mean "pagePath"?'],
+  ['tokenAdmin (Koa)', () => koa.tokenAdmin(storeGate(), { allowTokenCaller: true } as never), () => koa.tokenAdmin(storeGate(), { allowTokenCallers: true }), '"allowTokenCaller" is not an option of tokenAdmin; did you mean "allowTokenCallers"?'],
+  ['createLoginLink', () => createLoginLink(storeGate(), { ttl: 60 } as never), () => createLoginLink(storeGate(), { validFor: 60 }), '"ttl" is not an option of createLoginLink; its options are "actor", "path", "validFor", "sessionLength", "now"'],
+  ['createActorCookie', () => createActorCookie({ actor: {}, secret: SECRET, expiresIn: 60 } as never), () => createActorCookie({ actor: {}, secret: SECRET, expiresAfter: 60 }), '"expiresIn" is not an option of createActorCookie; its options are "actor", "secret", "expiresAfter", "now"'],
+  ['readActorCookie', () => readActorCookie('x', { secret: SECRET } as never), () => readActorCookie('x', { secrets: SECRET }), '"secret" is not an option of readActorCookie; did you mean "secrets"?'],
 ]
+
+/** A gate with a secret and a token store, which tokenAdmin and createLoginLink need. */
+function storeGate() {
+  return createGate({ secret: SECRET }, { tokenStore: createMemoryTokenStore() })
+}
 
 describe('every factory refuses an option it does not know', () => {
   test.each(CASES)('%s', (_name, typo, corrected, message) => {

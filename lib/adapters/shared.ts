@@ -27,6 +27,20 @@ export interface AdapterOptions {
   onError?: OnError
 }
 
+/** Options of `tokenAuth` besides the gate's and `onError`. */
+export interface SessionOptions {
+  /**
+   * Also sign browsers in with Datasette's `ds_actor` cookie (signed with the gate's secret),
+   * read when the request has no Authorization header and presents no token; a cookie that is
+   * not usable (bad signature, expired) leaves the request anonymous, as in Datasette. With it,
+   * every request that changes something (not GET, HEAD, OPTIONS) and carries a cookie is checked
+   * for cross-origin use (`Sec-Fetch-Site`, then `Origin`) and refused with 403
+   * `ERR_CROSS_ORIGIN` before anything runs.
+   * @defaultValue false
+   */
+  actorCookie?: boolean
+}
+
 const TARGET_PARAM = /^:([A-Za-z_$][\w$]*)$/
 
 /**
@@ -69,7 +83,7 @@ export function compileTarget<Req>(spec: TargetSpec<Req> | null | undefined, wha
 }
 
 /** Every option of `tokenAuth`: the gate's and the adapter's. @internal */
-export const TOKEN_AUTH_OPTIONS: readonly string[] = [...GATE_OPTION_NAMES, 'onError']
+export const TOKEN_AUTH_OPTIONS: readonly string[] = [...GATE_OPTION_NAMES, 'onError', 'actorCookie']
 
 /** Every option of a guard or endpoint. @internal */
 export const ADAPTER_OPTIONS: readonly string[] = ['onError']
@@ -79,6 +93,8 @@ export interface AdapterState {
   readonly gate: Gate
   readonly internals: GateInternals
   readonly onError: OnError
+  /** Whether `ds_actor` cookies sign requests in (and cross-origin changes are refused). */
+  readonly actorCookie: boolean
 }
 
 /**
@@ -86,10 +102,14 @@ export interface AdapterState {
  * a path makes a new one with the gate options. Options are checked strictly here, once.
  * @internal
  */
-export function adapterState(configOrGate: TokengateConfigInput | string | Gate | undefined, options: GateOptions & AdapterOptions): AdapterState {
+export function adapterState(
+  configOrGate: TokengateConfigInput | string | Gate | undefined,
+  options: GateOptions & AdapterOptions & SessionOptions,
+): AdapterState {
   checkOptionNames(options, TOKEN_AUTH_OPTIONS, 'tokenAuth')
   const onError = onErrorFrom(options)
-  const { onError: _onError, ...gateOptions } = options
+  const { onError: _onError, actorCookie = false, ...gateOptions } = options
+  if (typeof actorCookie !== 'boolean') throw new TypeError('"actorCookie" option must be true or false')
   let gate: Gate
   if (typeof configOrGate === 'object' && configOrGate !== null && GATE_INTERNALS in configOrGate) {
     if (Object.keys(gateOptions).length > 0) {
@@ -101,7 +121,11 @@ export function adapterState(configOrGate: TokengateConfigInput | string | Gate 
   } else {
     gate = createGate(configOrGate as TokengateConfigInput | string | undefined, gateOptions)
   }
-  return Object.freeze({ gate, internals: internalsOf(gate, 'tokenAuth'), onError })
+  const internals = internalsOf(gate, 'tokenAuth')
+  if (actorCookie && !internals.canReadActorCookie) {
+    throw new TypeError('"actorCookie" needs a secret to verify cookies with: set "secret" in the configuration or the gate options')
+  }
+  return Object.freeze({ gate, internals, onError, actorCookie })
 }
 
 /** Validate the `onError` option. @internal */

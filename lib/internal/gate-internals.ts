@@ -9,6 +9,7 @@
  */
 import type { CredentialsInput } from '../tokens/bearer.js'
 import type { TokenChain } from '../tokens/chain.js'
+import type { ResolveActor } from '../tokens/owner.js'
 import type { Actor, VerifiedToken } from '../types.js'
 
 /** The key of a gate's internals. @internal */
@@ -18,6 +19,17 @@ export const GATE_INTERNALS: unique symbol = Symbol('tokengate.gate')
 export interface GateInternals {
   /** The gate's token chain (revocation forgets tokens through it). */
   readonly chain: TokenChain
+  /** The gate's clock, in unix seconds. */
+  readonly now: () => number
+  /** The gate's `resolveActor` option, or `null`: token administration asks it for a token's owner. */
+  readonly resolveActor: ResolveActor | null
+  /** Whether the gate has a secret, so `ds_actor` cookies can be read. */
+  readonly canReadActorCookie: boolean
+  /**
+   * The actor of the request's `ds_actor` cookie (from its `Cookie` header), or `null` when there
+   * is none or it is not usable (a bad signature, expired: Datasette's rule, no error).
+   */
+  actorFromCookie(cookieHeader: string | readonly string[] | undefined): Actor | null
   /** Write what is pending in the background now ("last used" times); for tests and shutdown. */
   settle(): Promise<void>
   /**

@@ -112,6 +112,7 @@ export const BUILTIN_ACTIONS: readonly Action[] = Object.freeze([
   builtin('auth-tokens-create', null, 'instance', false),
   builtin('auth-tokens-view-all', null, 'instance', false),
   builtin('auth-tokens-revoke-all', null, 'instance', false),
+  builtin('auth-tokens-edit-all', null, 'instance', false),
 ])
 
 /** Where an action was declared, for messages. */

@@ -22,28 +22,18 @@
  *
  * @module
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
-import { deflateSync, inflateSync } from 'node:zlib'
 import { InvalidTokenError } from '../errors.js'
-import { base64urlDecode, base64urlEncode } from '../internal/base64url.js'
 import type { ActionRegistry } from '../permissions/actions.js'
 import { compactRestrictions, restrictionsProblem } from '../permissions/restrictions.js'
 import type { Restrictions, TokenContext, TokenSource, TokenSourceResult } from '../types.js'
-import { isPlainObject } from '../internal/is-plain-object.js'
 import { checkOptionNames } from '../internal/options.js'
+import { decodePayload as decodeBody, deriveSigningKey, encodePayload, signatureMatches, signatureOf } from '../internal/itsdangerous.js'
 
 /** The prefix that marks a token as a signed token. Matched exactly and case-sensitively. */
 const PREFIX = 'dstok_'
 
 /** The itsdangerous salt Datasette signs tokens with (`datasette.sign(..., namespace="token")`). */
 const SALT = 'token'
-
-/**
- * The largest decompressed payload accepted, in bytes. Real payloads are a few hundred bytes;
- * the cap stops a zlib bomb (a tiny compressed payload that inflates to gigabytes). It only
- * matters for a payload whose signature is valid, i.e. one made by a holder of the secret.
- */
-const MAX_PAYLOAD_BYTES = 64 * 1024
 
 /** The exact messages of SPEC section 6, plus tokengate's own for cases Datasette does not check. */
 const MESSAGES = {
@@ -60,9 +50,8 @@ const MESSAGES = {
 
 const LONE_SURROGATE = /\p{Surrogate}/u
 
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-
-type JsonObject = { readonly [key: string]: unknown }
+/** The signing key of a secret, with Datasette's salt for tokens. */
+const deriveKey = (secret: string): Buffer => deriveSigningKey(secret, SALT)
 
 
 function isInteger(value: unknown): value is number {
@@ -73,26 +62,13 @@ function isNonNegativeSafeInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
 }
 
-/** itsdangerous's "django-concat" key derivation with Datasette's salt. */
-function deriveKey(secret: string): Buffer {
-  return createHash('sha1').update(`${SALT}signer${secret}`, 'utf8').digest()
-}
-
-function signatureOf(key: Buffer, body: string): string {
-  return base64urlEncode(createHmac('sha1', key).update(body, 'utf8').digest())
-}
-
 /**
  * The payload segment for an exact JSON text: zlib-compressed with a leading `.` when that is
  * shorter than the JSON's byte length minus one (itsdangerous's rule), else the plain JSON.
- * Node's zlib may produce different (equally valid) deflate bytes than Python's zlib, so a
- * compressed segment need not be byte-identical to Datasette's; the JSON inside always is.
  * @internal
  */
 export function encodeSignedTokenPayload(json: string): string {
-  const bytes = Buffer.from(json, 'utf8')
-  const compressed = deflateSync(bytes)
-  return compressed.length < bytes.length - 1 ? `.${base64urlEncode(compressed)}` : base64urlEncode(bytes)
+  return encodePayload(json)
 }
 
 /**
@@ -102,64 +78,6 @@ export function encodeSignedTokenPayload(json: string): string {
  */
 export function signSignedTokenBody(body: string, secret: string): string {
   return `${PREFIX}${body}.${signatureOf(deriveKey(secret), body)}`
-}
-
-/** Every HMAC-SHA1 signature, base64url without padding, is this long. */
-const SIGNATURE_LENGTH = 27
-const SIGNATURE_SHAPE = /^[A-Za-z0-9_-]{27}$/
-
-/**
- * Whether `presented` is the signature of `body` under one of the keys, compared in constant
- * time as exact text (a differently written encoding of the same bytes does not count). The
- * length and alphabet of a signature are public, so checking them first leaks nothing.
- */
-function signatureMatches(keys: readonly Buffer[], body: string, presented: string): boolean {
-  if (!SIGNATURE_SHAPE.test(presented)) return false
-  const given = Buffer.from(presented, 'latin1')
-  let matched = false
-  for (const key of keys) {
-    const expected = Buffer.from(signatureOf(key, body), 'latin1')
-    // Every key is tried, so the time does not say which key (if any) matched.
-    if (expected.length === SIGNATURE_LENGTH && timingSafeEqual(expected, given)) matched = true
-  }
-  return matched
-}
-
-/** Decode a payload segment, or say why it cannot be decoded. */
-function decodeBody(
-  body: string,
-): { ok: true; json: string; payload: JsonObject; compressed: boolean } | { ok: false; problem: string } {
-  const compressed = body.startsWith('.')
-  const raw = base64urlDecode(compressed ? body.slice(1) : body)
-  if (raw === null) return { ok: false, problem: 'the payload is not valid base64url' }
-  let bytes: Buffer = raw
-  if (compressed) {
-    try {
-      bytes = inflateSync(raw, { maxOutputLength: MAX_PAYLOAD_BYTES })
-    } catch (err) {
-      const tooLarge = (err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE'
-      return {
-        ok: false,
-        problem: tooLarge
-          ? `the decompressed payload is larger than ${MAX_PAYLOAD_BYTES} bytes`
-          : 'the payload is not a valid zlib stream',
-      }
-    }
-  }
-  let json: string
-  try {
-    json = utf8.decode(bytes)
-  } catch {
-    return { ok: false, problem: 'the payload is not valid UTF-8' }
-  }
-  let payload: unknown
-  try {
-    payload = JSON.parse(json)
-  } catch {
-    return { ok: false, problem: 'the payload is not valid JSON' }
-  }
-  if (!isPlainObject(payload)) return { ok: false, problem: 'the payload is not a JSON object' }
-  return { ok: true, json, payload, compressed }
 }
 
 /** What {@link createSignedToken} takes. */

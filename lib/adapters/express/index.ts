@@ -1,6 +1,6 @@
 /**
  * The `tokengate/express` entry point: the Express adapter (`tokenAuth`, `requirePermission`,
- * `requireActor`, `permissionsDebug`), writing `req.actor`. The main `tokengate` entry exports the same names.
+ * `requireActor`, `permissionsDebug`, `tokenAdmin`), writing `req.actor`. The main `tokengate` entry exports the same names.
  *
  * @module
  */
@@ -10,4 +10,7 @@ export { requirePermission } from './require-permission.js'
 export type { ExpressTarget } from './require-permission.js'
 export { requireActor } from './require-actor.js'
 export { permissionsDebug } from './permissions-debug.js'
-export type { AdapterOptions, OnError, TargetSpec } from '../shared.js'
+export { tokenAdmin } from './token-admin.js'
+export type { ExpressTokenAdminOptions } from './token-admin.js'
+export type { TokenAdminOptions } from '../../admin/types.js'
+export type { AdapterOptions, OnError, SessionOptions, TargetSpec } from '../shared.js'

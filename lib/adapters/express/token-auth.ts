@@ -8,12 +8,13 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import type { TokengateConfigInput } from '../../config/config-types.js'
 import { isTokengateError } from '../../errors.js'
 import type { Gate, GateOptions } from '../../gate.js'
-import type { VerifiedToken } from '../../types.js'
-import { type AdapterOptions, type AdapterState, type OnError, adapterState } from '../shared.js'
+import { crossOriginRefusal } from '../../sessions/cross-origin.js'
+import type { Actor, VerifiedToken } from '../../types.js'
+import { type AdapterOptions, type AdapterState, type OnError, type SessionOptions, adapterState } from '../shared.js'
 import './augment.js'
 
 /** Options of {@link tokenAuth}: the gate's options plus the adapter's. */
-export interface TokenAuthOptions extends GateOptions, AdapterOptions {}
+export interface TokenAuthOptions extends GateOptions, AdapterOptions, SessionOptions {}
 
 /**
  * The state tokenAuth leaves for the guards, per request. A WeakMap rather than a property on
@@ -47,10 +48,22 @@ export function fail(error: unknown, res: Response, next: NextFunction, onError:
 /** How the gate reaches the query string, only when a query parameter is configured. */
 const queryOf = (req: Request) => req.query as { readonly [key: string]: unknown }
 
+/** The server's own origin as this request reached it (honours Express's `trust proxy`). @internal */
+export function originOf(req: Request): string {
+  return `${req.protocol}://${req.get('host') ?? ''}`
+}
+
+/** The actor of a request that presented no token: its `ds_actor` cookie's, with `actorCookie`, when it has no Authorization header. */
+function withoutToken(state: AdapterState, req: Request): Actor | null {
+  return state.actorCookie && req.headers.authorization === undefined ? state.internals.actorFromCookie(req.headers.cookie) : null
+}
+
 /**
  * Express middleware that authenticates the request's bearer token and sets `req.actor`.
  *
- * - No token: `req.actor = null` (anonymous) and the next handler runs.
+ * - No token: `req.actor = null` (anonymous) and the next handler runs; with
+ *   `actorCookie: true`, the actor of a valid `ds_actor` cookie when there is no Authorization
+ *   header.
  * - A valid token: `req.actor` is its actor (with `_r` when the token is restricted).
  * - A malformed header (400), or an invalid, expired or unknown token (401): the response is
  *   sent with `WWW-Authenticate` and a JSON body, and no later handler runs; with
@@ -75,6 +88,13 @@ export function tokenAuth(config?: TokengateConfigInput | string | Gate, options
   const { internals, onError } = state
   return function tokenAuth(req: Request, res: Response, next: NextFunction): void {
     STATES.set(req, state)
+    if (state.actorCookie) {
+      const refused = crossOriginRefusal({ method: req.method, headers: req.headers, origin: () => originOf(req) })
+      if (refused !== null) {
+        fail(refused, res, next, onError)
+        return
+      }
+    }
     let result: VerifiedToken | null | Promise<VerifiedToken | null>
     try {
       result = internals.authenticate(req.headers.authorization, req, queryOf)
@@ -85,14 +105,14 @@ export function tokenAuth(config?: TokengateConfigInput | string | Gate, options
     if (result instanceof Promise) {
       result.then(
         (verified) => {
-          req.actor = verified === null ? null : verified.actor
+          req.actor = verified === null ? withoutToken(state, req) : verified.actor
           next()
         },
         (error: unknown) => fail(error, res, next, onError),
       )
       return
     }
-    req.actor = result === null ? null : result.actor
+    req.actor = result === null ? withoutToken(state, req) : result.actor
     next()
   }
 }

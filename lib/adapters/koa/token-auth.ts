@@ -6,9 +6,10 @@
 import type { Context, Middleware, Next } from 'koa'
 import type { TokengateConfigInput } from '../../config/config-types.js'
 import { isTokengateError } from '../../errors.js'
+import { crossOriginRefusal } from '../../sessions/cross-origin.js'
 import type { Gate, GateOptions } from '../../gate.js'
 import type { Actor, VerifiedToken } from '../../types.js'
-import { type AdapterOptions, type AdapterState, type OnError, adapterState } from '../shared.js'
+import { type AdapterOptions, type AdapterState, type OnError, type SessionOptions, adapterState } from '../shared.js'
 
 declare module 'koa' {
   interface DefaultState {
@@ -18,7 +19,7 @@ declare module 'koa' {
 }
 
 /** Options of the Koa {@link tokenAuth}: the gate's options plus the adapter's. */
-export interface KoaTokenAuthOptions extends GateOptions, AdapterOptions {}
+export interface KoaTokenAuthOptions extends GateOptions, AdapterOptions, SessionOptions {}
 
 /** The state tokenAuth leaves for the guards, per request (a WeakMap, as in the Express adapter). */
 const STATES = new WeakMap<Context, AdapterState>()
@@ -67,6 +68,13 @@ export function tokenAuth(config?: TokengateConfigInput | string | Gate, options
   const { internals, onError } = state
   return async function tokenAuth(ctx: Context, next: Next): Promise<void> {
     STATES.set(ctx, state)
+    if (state.actorCookie) {
+      const refused = crossOriginRefusal({ method: ctx.method, headers: ctx.headers, origin: () => `${ctx.protocol}://${ctx.host}` })
+      if (refused !== null) {
+        fail(refused, ctx, onError)
+        return
+      }
+    }
     let verified: VerifiedToken | null
     try {
       const result = internals.authenticate(ctx.headers.authorization, ctx, queryOf)
@@ -75,7 +83,12 @@ export function tokenAuth(config?: TokengateConfigInput | string | Gate, options
       fail(error, ctx, onError)
       return
     }
-    ctx.state.actor = verified === null ? null : verified.actor
+    ctx.state.actor =
+      verified !== null
+        ? verified.actor
+        : state.actorCookie && ctx.headers.authorization === undefined
+          ? state.internals.actorFromCookie(ctx.headers.cookie)
+          : null
     await next()
   }
 }

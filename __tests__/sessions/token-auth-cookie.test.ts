@@ -1,0 +1,114 @@
+/**
+ * `tokenAuth(gate, { actorCookie: true })` on both frameworks (SPEC section 10): the `ds_actor`
+ * cookie signs a request in when it has no Authorization header; a bad cookie is anonymous;
+ * every change that carries a cookie is checked for cross-origin use before any route runs.
+ */
+import Router from '@koa/router'
+import express from 'express'
+import Koa from 'koa'
+import request from 'supertest'
+import { createGate, readActorCookie } from 'tokengate'
+import type { Actor, Gate } from 'tokengate'
+import { tokenAuth as expressTokenAuth } from 'tokengate/express'
+import { tokenAuth as koaTokenAuth } from 'tokengate/koa'
+
+const NOW = 1_700_000_000
+const STATIC = 'bob-static-token-for-cookie-suite'
+
+function gate(): Gate {
+  return createGate({ secret: 'cookie-suite-secret', tokens: [{ token: STATIC, actor: { id: 'bob' } }] }, { now: () => NOW })
+}
+
+type Server = Parameters<typeof request>[0]
+interface Built {
+  server: Server
+  ran: { count: number }
+}
+
+function expressApp(g: Gate, actorCookie: boolean): Built {
+  const ran = { count: 0 }
+  const app = express()
+  app.use(expressTokenAuth(g, { actorCookie }))
+  app.all('/whoami', (req, res) => {
+    ran.count++
+    res.json({ actor: req.actor })
+  })
+  return { server: app, ran }
+}
+
+function koaApp(g: Gate, actorCookie: boolean): Built {
+  const ran = { count: 0 }
+  const app = new Koa()
+  app.use(koaTokenAuth(g, { actorCookie }))
+  const router = new Router()
+  router.all('/whoami', (ctx) => {
+    ran.count++
+    ctx.body = { actor: ctx.state.actor }
+  })
+  app.use(router.routes())
+  return { server: app.callback(), ran }
+}
+
+describe.each([
+  ['Express', expressApp],
+  ['Koa', koaApp],
+])('%s: tokenAuth with actorCookie', (_framework, make) => {
+  const g = gate()
+  const cookie = (actor: Actor, expiresAfter?: number) => `ds_actor=${g.createActorCookie(actor, expiresAfter === undefined ? {} : { expiresAfter })}`
+
+  test('a valid cookie signs the request in', async () => {
+    const { server } = make(g, true)
+    const res = await request(server).get('/whoami').set('Cookie', cookie({ id: 'root' }))
+    expect(res.body).toEqual({ actor: { id: 'root' } })
+  })
+
+  test('  near miss: without actorCookie the cookie is not read', async () => {
+    const { server } = make(g, false)
+    const res = await request(server).get('/whoami').set('Cookie', cookie({ id: 'root' }))
+    expect(res.body).toEqual({ actor: null })
+  })
+
+  test('an Authorization header wins; the cookie is read only without one', async () => {
+    const { server } = make(g, true)
+    const bearer = await request(server).get('/whoami').set('Cookie', cookie({ id: 'root' })).set('Authorization', `Bearer ${STATIC}`)
+    expect(bearer.body).toEqual({ actor: { id: 'bob' } })
+    const basic = await request(server).get('/whoami').set('Cookie', cookie({ id: 'root' })).set('Authorization', 'Basic Ym9iOnB3')
+    expect(basic.body).toEqual({ actor: null })
+  })
+
+  test.each([
+    ['another secret', () => `ds_actor=${createGate({ secret: 'other' }).createActorCookie({ id: 'root' })}`],
+    ['expired', () => `ds_actor=${createGate({ secret: 'cookie-suite-secret' }, { now: () => NOW - 7200 }).createActorCookie({ id: 'root' }, { expiresAfter: 3600 })}`],
+    ['garbage', () => 'ds_actor=garbage'],
+  ])('a cookie signed with %s is anonymous, not an error', async (_label, value) => {
+    const { server } = make(g, true)
+    const res = await request(server).get('/whoami').set('Cookie', value())
+    expect([res.status, res.body]).toEqual([200, { actor: null }])
+  })
+
+  test('a cross-site change carrying a cookie → 403 before the route runs', async () => {
+    const { server, ran } = make(g, true)
+    const res = await request(server).post('/whoami').set('Cookie', cookie({ id: 'root' })).set('Sec-Fetch-Site', 'cross-site')
+    expect(res.status).toBe(403)
+    expect(res.body).toEqual({
+      ok: false,
+      error: 'Cross-origin request refused: Sec-Fetch-Site is "cross-site", not same-origin',
+      errors: ['Cross-origin request refused: Sec-Fetch-Site is "cross-site", not same-origin'],
+      status: 403,
+    })
+    expect(ran.count).toBe(0)
+  })
+
+  test('  near misses: same-origin, its own Origin, a bearer client without a cookie', async () => {
+    const { server, ran } = make(g, true)
+    expect((await request(server).post('/whoami').set('Cookie', cookie({ id: 'root' })).set('Sec-Fetch-Site', 'same-origin')).status).toBe(200)
+    expect((await request(server).post('/whoami').set('Cookie', cookie({ id: 'root' })).set('Host', 'h.example').set('Origin', 'http://h.example')).status).toBe(200)
+    expect((await request(server).post('/whoami').set('Authorization', `Bearer ${STATIC}`).set('Sec-Fetch-Site', 'cross-site')).status).toBe(200)
+    expect(ran.count).toBe(3)
+  })
+
+  test('the cookie the gate writes is the one Datasette reads (same secret)', () => {
+    const value = g.createActorCookie({ id: 'root' }, { expiresAfter: 60 })
+    expect(readActorCookie(value, { secrets: 'cookie-suite-secret', now: NOW })).toEqual({ id: 'root' })
+  })
+})

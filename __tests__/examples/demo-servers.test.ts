@@ -152,3 +152,29 @@ describe('npm start: the embedded bot token works when BOT_TOKEN is unset', () =
     expect(await res.json()).toEqual({ ok: true, rows: [{ id: 4, title: 'Hi', body: null, published: false }] })
   })
 })
+
+describe('npm start: the one-time root login link opens the token page, once', () => {
+  test('the printed link signs a browser in as root; a second visit is refused', async () => {
+    const path = join(ROOT, 'dist/examples/datasette-api/server.js')
+    if (!existsSync(path)) throw new Error('dist/examples/datasette-api/server.js does not exist: run "npm run build"')
+    const server = await start(path)
+    try {
+      const link = /^Manage tokens in a browser, signed in as root \(a one-time link, valid 5 minutes\): (http:\/\/127\.0\.0\.1:[0-9]+\/-\/login\?token=\S+)$/m.exec(server.output)?.[1]
+      expect(link).toBeDefined()
+      const first = await fetch(link ?? '', { redirect: 'manual' })
+      expect(first.status).toBe(302)
+      expect(first.headers.get('location')).toBe('/-/tokens')
+      const cookie = /^(ds_actor=[^;]+)/.exec(first.headers.get('set-cookie') ?? '')?.[1]
+      expect(cookie).toBeDefined()
+      const page = await fetch(new URL('/-/tokens', link), { headers: { Cookie: cookie ?? '' } })
+      expect(page.status).toBe(200)
+      expect(page.headers.get('content-security-policy')).toContain("default-src 'self'")
+      // near miss: the same page without the cookie, and the link a second time
+      expect((await fetch(new URL('/-/tokens', link))).status).toBe(401)
+      expect((await fetch(link ?? '', { redirect: 'manual' })).status).toBe(403)
+    } finally {
+      server.child.kill('SIGTERM')
+      await server.exit
+    }
+  })
+})

@@ -12,6 +12,7 @@
  * | `GET /:db/-/query/:query` | `view-query` on db/query |
  * | `GET /-/permissions?action=…&database=…&resource=…` | `permissions-debug` |
  * | `GET /-/actor` | none: answers `{"actor": …}` for whoever calls |
+ * | `/-/tokens`, `/-/api/tokens`, `/-/login` | with a token store: the token page, its API and one-time login links (`tokenAdmin`) |
  *
  * Permission comes first, existence second: a caller who may not see a table gets 401/403 even
  * when the table does not exist, so the answers reveal nothing to them. Bodies are parsed only
@@ -24,7 +25,18 @@
  */
 import { randomBytes } from 'node:crypto'
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response } from 'express'
-import { type Gate, type TokenStore, type TokengateConfigInput, createGate, permissionsDebug, requirePermission, tokenAuth } from 'tokengate'
+import {
+  type Gate,
+  type LoginLink,
+  type TokenStore,
+  type TokengateConfigInput,
+  createGate,
+  createLoginLink,
+  permissionsDebug,
+  requirePermission,
+  tokenAdmin,
+  tokenAuth,
+} from 'tokengate'
 import { type ApiResult, DemoData } from './data.js'
 import metadata from './metadata.json' with { type: 'json' }
 
@@ -72,6 +84,11 @@ export interface DatasetteApp {
   gate: Gate
   /** The data the app serves. */
   data: DemoData
+  /**
+   * One-time root login links for the token page (`/-/tokens`), as `datasette --root` prints;
+   * `null` without a token store.
+   */
+  loginLink: LoginLink | null
 }
 
 /** The options both Datasette-style apps (Express and Koa) build their gate from. */
@@ -140,7 +157,11 @@ export function createApp(options: DatasetteAppOptions = {}): DatasetteApp {
 
   const app = express()
   app.disable('x-powered-by')
-  app.use(tokenAuth(gate))
+  // With a token store, a browser may sign in (Datasette's ds_actor cookie, from a one-time
+  // link) and manage tokens at /-/tokens and /-/api/tokens.
+  const loginLink = options.tokenStore === undefined ? null : createLoginLink(gate)
+  app.use(tokenAuth(gate, { actorCookie: loginLink !== null }))
+  if (loginLink !== null) app.use(tokenAdmin(gate, { loginLink }))
 
   // The /-/ routes come first: /:db/:table would otherwise match /-/actor.
   app.get('/-/actor', (req, res) => {
@@ -166,5 +187,5 @@ export function createApp(options: DatasetteAppOptions = {}): DatasetteApp {
 
   app.use(notFound)
   app.use(jsonErrors)
-  return { app, gate, data }
+  return { app, gate, data, loginLink }
 }

@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     process.exit(1)
   }
   const secret = fromEnv ?? randomBytes(32).toString('hex')
-  const { app, gate } = createApp({ secret, tokenStore: store })
+  const { app, gate, loginLink } = createApp({ secret, tokenStore: store })
 
   serve(app, {
     defaultPort: 8001,
@@ -62,6 +62,9 @@ async function main(): Promise<void> {
         console.log(curlLine(token, `${base}/docs/staff_notes`))
         console.log('Why root may insert into docs/documents (the permissions-debug page, which only root may see):')
         console.log(curlLine(token, `${base}/-/permissions?action=insert-row&database=docs&resource=documents`))
+        if (loginLink !== null) {
+          console.log(`Manage tokens in a browser, signed in as root (a one-time link, valid 5 minutes): ${base}${loginLink.issue()}`)
+        }
         console.log(
           `It is kept hashed in ${storeUrl === DEFAULT_STORE ? 'data/tokens.db' : 'TOKENGATE_STORE'}, so it survives a restart; ` +
             `list or revoke tokens with: npm run tokengate -- tokens list --store ${storeUrl === DEFAULT_STORE ? DEFAULT_STORE : '"$TOKENGATE_STORE"'}`,

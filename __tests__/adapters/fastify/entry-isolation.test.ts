@@ -11,6 +11,7 @@
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { ROOT, inPackage as pkg, loadedModules } from '../../helpers/module-probe.js'
 
 const load = (...specifiers: string[]): string[] => loadedModules(specifiers)
@@ -39,6 +40,14 @@ describe('what each entry loads at run time', () => {
     expect(loaded).toContain('dist/lib/adapters/express/token-auth.js')
     expect(loaded.filter(pkg('express'))).toEqual([])
     expect(loaded.filter((path) => /^dist\/lib\/adapters\/(koa|fastify)\//.test(path))).toEqual([])
+  })
+
+  test('the Fastify example app (createGate from the main entry, the plugin from tokengate/fastify) loads no Express', () => {
+    const loaded = load(pathToFileURL(join(ROOT, 'dist/examples/fastify-api/app.js')).href)
+    expect(loaded).toContain('dist/lib/adapters/fastify/plugin.js')
+    expect(loaded.some(pkg('fastify'))).toBe(true)
+    expect(loaded.filter(pkg('express'))).toEqual([])
+    expect(loaded.filter((path) => path.startsWith('dist/examples/datasette-api/app'))).toEqual([])
   })
 
   test('control: the probe does see Express when something loads it', () => {

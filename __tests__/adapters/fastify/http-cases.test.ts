@@ -414,6 +414,32 @@ describe('Fastify: guards on a route the plugin does not cover fail loudly', () 
     expect(state.handlerRan).toBe(false)
   })
 
+  test('a guard added as a hook ahead of the plugin: 500 ERR_MIDDLEWARE_ORDER, not taken for anonymous; after it, it works', async () => {
+    const app = (guardFirst: boolean) => {
+      const instance = Fastify()
+      const errors = recordErrors(instance)
+      const guard = requirePermission('view-health')
+      if (guardFirst) instance.addHook('onRequest', guard)
+      instance.register(tokengate, { config: MAIN_CONFIG, now: () => NOW })
+      if (!guardFirst) instance.addHook('onRequest', guard)
+      instance.get('/health', (_request, reply) => {
+        reply.send({ ok: true })
+      })
+      return { instance, errors }
+    }
+    const misordered = app(true)
+    expect((await send(misordered.instance, '/health', `Bearer ${ALICE_STATIC}`)).statusCode).toBe(500)
+    expect(misordered.errors).toEqual([expect.objectContaining({ code: 'ERR_MIDDLEWARE_ORDER' })])
+    expect((misordered.errors[0] as Error).message).toBe(
+      'requirePermission("view-health") ran before the tokengate plugin authenticated the request: register the plugin before adding hooks that guard (await app.register(tokengate, { config }))',
+    )
+    // near miss: the same guard added after the plugin
+    const ordered = app(false)
+    expect((await send(ordered.instance, '/health', `Bearer ${ALICE_STATIC}`)).statusCode).toBe(200)
+    expect((await send(ordered.instance, '/health')).statusCode).toBe(401)
+    expect(ordered.errors).toEqual([])
+  })
+
   test("a ':param' target on a route without that parameter: 500, handler not run", async () => {
     let handlerRan = false
     const app = Fastify()

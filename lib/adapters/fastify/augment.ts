@@ -10,7 +10,8 @@ declare module 'fastify' {
     /**
      * The actor the request's token stands for, `null` for an anonymous request. Set by the
      * tokengate plugin's `onRequest` hook in the contexts the plugin covers (the one it is
-     * registered in and its children); elsewhere the request has no such property.
+     * registered in and its children), so always set in their route hooks and handlers;
+     * `undefined` before that hook has run, and on routes the plugin does not cover.
      */
     actor: Actor | null
   }

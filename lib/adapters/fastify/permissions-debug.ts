@@ -8,7 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { MiddlewareOrderError } from '../../errors.js'
 import { checkOptionNames } from '../../internal/options.js'
 import { ADAPTER_OPTIONS, type AdapterOptions, explainForDebug, onErrorFrom } from '../shared.js'
-import { fail, stateOf } from './state.js'
+import { fail, guardStateOf } from './state.js'
 
 /** A Fastify route handler that answers by itself (through `reply`). */
 export type FastifyEndpoint = (request: FastifyRequest, reply: FastifyReply) => void
@@ -35,13 +35,9 @@ export function permissionsDebug(options?: AdapterOptions): FastifyEndpoint {
     const toFastify = (error: Error): void => {
       reply.send(error)
     }
-    const state = stateOf(request.server)
-    if (state === undefined) {
-      toFastify(
-        new MiddlewareOrderError(
-          "permissionsDebug() ran on a route the tokengate plugin does not cover: app.register(tokengate, { config }) in this route's context or a parent of it",
-        ),
-      )
+    const state = guardStateOf(request, 'permissionsDebug()')
+    if (state instanceof MiddlewareOrderError) {
+      toFastify(state)
       return
     }
     const query = request.query as { readonly [key: string]: unknown } | undefined

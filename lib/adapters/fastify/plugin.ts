@@ -129,7 +129,9 @@ export const tokengate: FastifyPluginCallback<FastifyTokengateOptions> = Object.
       const state = pluginState(options)
       const { internals, onError } = state
       fastify.decorate(TOKENGATE_STATE, state)
-      fastify.decorateRequest('actor', null)
+      // undefined until the hook below has run, so a guard that runs before it (a hook added
+      // ahead of the plugin) fails loudly instead of taking the request for anonymous.
+      fastify.decorateRequest('actor', undefined as unknown as null)
       fastify.addHook('onRequest', function tokengateAuthenticate(request: FastifyRequest, reply: FastifyReply, next: HookHandlerDoneFunction): void {
         let result: VerifiedToken | null | Promise<VerifiedToken | null>
         try {

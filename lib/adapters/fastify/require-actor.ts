@@ -10,7 +10,7 @@ import { MiddlewareOrderError } from '../../errors.js'
 import { checkOptionNames } from '../../internal/options.js'
 import { ADAPTER_OPTIONS, type AdapterOptions, actorRequired, onErrorFrom } from '../shared.js'
 import type { FastifyGuard } from './require-permission.js'
-import { fail, stateOf } from './state.js'
+import { fail, guardStateOf } from './state.js'
 
 /**
  * Fastify guard: the request goes on when `request.actor` is set (any valid token); an anonymous
@@ -30,13 +30,9 @@ export function requireActor(options?: AdapterOptions): FastifyGuard {
   checkOptionNames(options, ADAPTER_OPTIONS, 'requireActor')
   const override = options?.onError === undefined ? undefined : onErrorFrom(options)
   return function requireActor(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const state = stateOf(request.server)
-    if (state === undefined) {
-      done(
-        new MiddlewareOrderError(
-          "requireActor() ran on a route the tokengate plugin does not cover: app.register(tokengate, { config }) in this route's context or a parent of it",
-        ),
-      )
+    const state = guardStateOf(request, 'requireActor()')
+    if (state instanceof MiddlewareOrderError) {
+      done(state)
       return
     }
     const error = actorRequired(state, request.actor)

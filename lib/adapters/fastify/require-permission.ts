@@ -8,7 +8,7 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { MiddlewareOrderError } from '../../errors.js'
 import { type AdapterOptions, type TargetSpec, compileGuard } from '../shared.js'
-import { fail, stateOf } from './state.js'
+import { fail, guardStateOf } from './state.js'
 
 /**
  * A guard's database or resource for Fastify: a literal, `':param'` for `request.params.param`, or
@@ -57,13 +57,9 @@ export function requirePermission(
 ): FastifyGuard {
   const guard = compileGuard<FastifyRequest>(action, database, resource, options)
   return function requirePermission(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const state = stateOf(request.server)
-    if (state === undefined) {
-      done(
-        new MiddlewareOrderError(
-          `requirePermission("${action}") ran on a route the tokengate plugin does not cover: app.register(tokengate, { config }) in this route's context or a parent of it`,
-        ),
-      )
+    const state = guardStateOf(request, `requirePermission("${action}")`)
+    if (state instanceof MiddlewareOrderError) {
+      done(state)
       return
     }
     try {

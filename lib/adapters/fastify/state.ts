@@ -10,8 +10,8 @@
  * @module
  * @internal
  */
-import type { FastifyInstance, FastifyReply } from 'fastify'
-import { isTokengateError } from '../../errors.js'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { MiddlewareOrderError, isTokengateError } from '../../errors.js'
 import type { AdapterState, OnError } from '../shared.js'
 
 /** The key of the plugin's state on a Fastify instance. @internal */
@@ -20,6 +20,27 @@ export const TOKENGATE_STATE: unique symbol = Symbol('tokengate.fastify')
 /** The state the plugin left on this context or a parent, if it is registered there. @internal */
 export function stateOf(server: FastifyInstance): AdapterState | undefined {
   return (server as FastifyInstance & { [TOKENGATE_STATE]?: AdapterState })[TOKENGATE_STATE]
+}
+
+/**
+ * The state for a guard on this request, or the error to fail with: the plugin does not cover
+ * the route (registered in no context of it), or it does but has not authenticated the request
+ * yet (the guard is a hook added ahead of the plugin's), which would otherwise look anonymous.
+ * @internal
+ */
+export function guardStateOf(request: FastifyRequest, who: string): AdapterState | MiddlewareOrderError {
+  const state = stateOf(request.server)
+  if (state === undefined) {
+    return new MiddlewareOrderError(
+      `${who} ran on a route the tokengate plugin does not cover: app.register(tokengate, { config }) in this route's context or a parent of it`,
+    )
+  }
+  if ((request as { actor: unknown }).actor === undefined) {
+    return new MiddlewareOrderError(
+      `${who} ran before the tokengate plugin authenticated the request: register the plugin before adding hooks that guard (await app.register(tokengate, { config }))`,
+    )
+  }
+  return state
 }
 
 /**

@@ -527,6 +527,28 @@ describe('Fastify: guards as onRequest hooks, and function targets', () => {
   })
 })
 
+describe('Fastify: typed routes take the guards as they are', () => {
+  // Compile-time as much as run-time: a route with its own generics accepts the guards in
+  // onRequest and preHandler, alone or in a list, and app-level hooks accept them too.
+  test('a route with Params and Body generics, guards in lists and app-level hooks', async () => {
+    const app = Fastify()
+    app.register(tokengate, { config: MAIN_CONFIG, now: () => NOW })
+    app.register(async (api) => {
+      api.addHook('preHandler', requireActor())
+      api.post<{ Params: { db: string; table: string }; Body: { note?: string } }>(
+        '/:db/:table/insert',
+        { onRequest: [requirePermission('insert-row', ':db', ':table')], preHandler: [requireActor()] },
+        async (request) => ({ db: request.params.db, note: request.body.note ?? null, actor: request.actor }),
+      )
+    })
+    const post = (authorization?: string) =>
+      app.inject({ method: 'POST', url: '/docs/documents/insert', payload: { note: 'hi' }, headers: authorization === undefined ? {} : { authorization } })
+    expect((await post(`Bearer ${ALICE_STATIC}`)).json()).toEqual({ db: 'docs', note: 'hi', actor: { id: 'alice' } })
+    expect((await post(`Bearer ${DEBUGGER_STATIC}`)).statusCode).toBe(403)
+    expect((await post()).statusCode).toBe(401)
+  })
+})
+
 describe('Fastify: async token sources', () => {
   /** A source that answers later: `async-<id>` is the actor `<id>`; `async-bad` is refused. */
   const asyncSource: TokenSource = {

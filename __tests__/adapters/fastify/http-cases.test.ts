@@ -527,6 +527,26 @@ describe('Fastify: guards as onRequest hooks, and function targets', () => {
   })
 })
 
+describe("Fastify: the HEAD route Fastify adds to every GET route is guarded too", () => {
+  test.each([['preHandler'], ['onRequest']] as const)('guard as %s', async (hook) => {
+    let handlerRan = 0
+    const app = Fastify()
+    app.register(tokengate, { config: MAIN_CONFIG, now: () => NOW })
+    app.get('/health', { [hook]: requirePermission('view-health') }, (_request, reply) => {
+      handlerRan += 1
+      reply.send({ ok: true })
+    })
+    const anonymous = await app.inject({ method: 'HEAD', url: '/health' })
+    expect(anonymous.statusCode).toBe(401)
+    expect(anonymous.headers['www-authenticate']).toBe(challenge(null))
+    expect((await app.inject({ method: 'HEAD', url: '/health', headers: { authorization: `Bearer ${DEBUGGER_STATIC}` } })).statusCode).toBe(403)
+    expect(handlerRan).toBe(0)
+    // near miss: alice may view-health
+    expect((await app.inject({ method: 'HEAD', url: '/health', headers: { authorization: `Bearer ${ALICE_STATIC}` } })).statusCode).toBe(200)
+    expect(handlerRan).toBe(1)
+  })
+})
+
 describe('Fastify: typed routes take the guards as they are', () => {
   // Compile-time as much as run-time: a route with its own generics accepts the guards in
   // onRequest and preHandler, alone or in a list, and app-level hooks accept them too.

@@ -126,7 +126,7 @@ export const tokengate: FastifyPluginCallback<FastifyTokengateOptions> = Object.
             : 'request.actor is already decorated by another plugin: the tokengate plugin cannot set it',
         )
       }
-      const state = pluginState(options)
+      const state = pluginState(options ?? {})
       const { internals, onError } = state
       fastify.decorate(TOKENGATE_STATE, state)
       // undefined until the hook below has run, so a guard that runs before it (a hook added

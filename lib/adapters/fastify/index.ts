@@ -4,7 +4,8 @@
  * and `requireActor` as route hooks; and the `permissionsDebug` handler.
  *
  * It loads neither Express nor Koa, nor tokengate's adapters for them, and nothing of Fastify at
- * run time: only Fastify's types.
+ * run time: only Fastify's types. The token administration endpoints (`tokenAdmin`) are not here
+ * yet: they come with the framework-neutral admin API (issue 12).
  *
  * @module
  */

@@ -120,7 +120,7 @@ describe('the packed tarball', () => {
     const ran = await node([BIN('@arethetypeswrong', 'cli', 'dist', 'index.js'), tarball, '--format', 'json'], ROOT)
     const result = JSON.parse(ran.stdout) as { problems?: Record<string, unknown> | unknown[]; analysis: { entrypoints: Record<string, unknown> } }
     expect(Object.values(result.problems ?? {})).toEqual([])
-    expect(Object.keys(result.analysis.entrypoints).sort()).toEqual(['.', './express', './koa', './package.json'])
+    expect(Object.keys(result.analysis.entrypoints).sort()).toEqual(['.', './express', './fastify', './koa', './package.json'])
     expect(ran.code).toBe(0)
   }, 90_000)
 })

@@ -24,7 +24,8 @@ export async function resolve(specifier, context, next) {
 
 /**
  * Imports the specifiers in order (with `process.argv` set as a script run as
- * `node <first specifier> ...argv` would see it), then a sentinel module; the loader's messages
+ * `node <first specifier> ...argv` would see it; `require:NAME` is loaded with `require`, as a
+ * CommonJS application loads it, from the repository root), then a sentinel module; the loader's messages
  * arrive in order, so once the sentinel's URL is in, every module the imports resolved is too.
  * Then prints the list after a marker and exits, even if an import started a server.
  */
@@ -38,7 +39,11 @@ const SENTINEL = 'data:text/javascript,export default "sentinel"'
 const done = new Promise((resolve) => port1.on('message', (url) => (url === SENTINEL ? resolve() : esm.push(url))))
 register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(LOADER)}), { data: { port: port2 }, transferList: [port2] })
 process.argv = [process.argv[0], specifiers[0], ...argv]
-for (const specifier of specifiers) await import(specifier)
+const require = createRequire(process.cwd() + '/')
+for (const specifier of specifiers) {
+  if (specifier.startsWith('require:')) require(specifier.slice('require:'.length))
+  else await import(specifier)
+}
 await import(SENTINEL)
 await done
 process.stdout.write('\\nMODULES ' + JSON.stringify({ esm, cjs: Object.keys(createRequire(import.meta.url).cache) }) + '\\n')
@@ -46,8 +51,8 @@ process.exit(0)
 `
 
 /**
- * The modules a fresh Node process loads to import `specifiers` (module specifiers or file URLs),
- * as repository-relative paths.
+ * The modules a fresh Node process loads to import `specifiers` (module specifiers or file URLs;
+ * `require:NAME` to require NAME instead), as repository-relative paths.
  */
 export function loadedModules(specifiers: readonly string[], argv: readonly string[] = []): string[] {
   const output = execFileSync(process.execPath, ['--input-type=module', '--no-warnings', '-e', PROBE, JSON.stringify([specifiers, argv])], {

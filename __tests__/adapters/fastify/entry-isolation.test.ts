@@ -3,7 +3,8 @@
  * a Fastify app pays for nothing it does not use. The built entry is imported, as an application
  * imports it (`import … from 'tokengate/fastify'`, resolved through package.json "exports"), in a
  * fresh Node process with a module loader hook that reports every module it resolves, and
- * `require.cache` for CommonJS modules (../../helpers/module-probe.ts). The same probe
+ * `require.cache` for CommonJS modules (../../helpers/module-probe.ts); the CommonJS build too, as
+ * `require('tokengate/fastify')` loads it. The same probe
  * checks the root entry (it loads the Express adapter's files, but Express itself only as types)
  * and, as a control that the probe can see a package at all, `express` itself.
  *
@@ -30,6 +31,17 @@ describe('what each entry loads at run time', () => {
     expect(loaded).toContain('dist/lib/gate.js')
     expect(loaded.some(pkg('ajv'))).toBe(true)
     expect(loaded.filter((path) => /^dist\/lib\/adapters\/(express|koa)\//.test(path))).toEqual([])
+    for (const name of ['express', 'koa', '@koa/router', 'fastify', 'fastify-plugin']) {
+      expect([name, loaded.filter(pkg(name))]).toEqual([name, []])
+    }
+  })
+
+  test("tokengate/fastify's CommonJS build, as require() loads it, loads no Express, no Koa, no adapter of theirs, and not Fastify", () => {
+    const loaded = load('require:tokengate/fastify')
+    expect(loaded).toContain('dist/cjs/lib/adapters/fastify/index.js')
+    expect(loaded).toContain('dist/cjs/lib/gate.js')
+    expect(loaded.filter((path) => path.startsWith('dist/lib/'))).toEqual([]) // not the ES module build
+    expect(loaded.filter((path) => /^dist\/cjs\/lib\/adapters\/(express|koa)\//.test(path))).toEqual([])
     for (const name of ['express', 'koa', '@koa/router', 'fastify', 'fastify-plugin']) {
       expect([name, loaded.filter(pkg(name))]).toEqual([name, []])
     }

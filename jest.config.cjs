@@ -22,11 +22,19 @@ module.exports = {
         },
       },
     ],
+    // cookie 2 is ESM only, and light-my-request (Fastify's inject()) require()s it, which Node
+    // 20.19 allows but Jest's module system does not before Node 24.9: compile it to CommonJS.
+    '/node_modules/(?:.*/node_modules/)?cookie/dist/.+\\.js$': [
+      'ts-jest',
+      { tsconfig: { allowJs: true, isolatedModules: true, module: 'commonjs', ignoreDeprecations: '6.0', verbatimModuleSyntax: false } },
+    ],
   },
+  transformIgnorePatterns: ['/node_modules/(?!(?:.*/node_modules/)?cookie/dist/)'],
   moduleNameMapper: {
     '^tokengate$': '<rootDir>/lib/index.ts',
     '^tokengate/express$': '<rootDir>/lib/adapters/express/index.ts',
     '^tokengate/koa$': '<rootDir>/lib/adapters/koa/index.ts',
+    '^tokengate/fastify$': '<rootDir>/lib/adapters/fastify/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 20000,

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import * as api from 'tokengate'
 import * as expressApi from 'tokengate/express'
+import * as fastifyApi from 'tokengate/fastify'
 import * as koaApi from 'tokengate/koa'
 import { ERROR_CODES, INVALID_TOKEN_REASONS } from '../lib/errors.js'
 
@@ -182,8 +183,8 @@ describe('documented subpaths and package.json "exports"', () => {
     ),
   ]
 
-  test('the docs import tokengate and tokengate/koa', () => {
-    expect(documented).toEqual(expect.arrayContaining(['tokengate', 'tokengate/koa']))
+  test('the docs import tokengate, tokengate/koa and tokengate/fastify', () => {
+    expect(documented).toEqual(expect.arrayContaining(['tokengate', 'tokengate/koa', 'tokengate/fastify']))
   })
 
   test.each(documented.map((specifier) => [specifier]))('%s is in "exports"', (specifier) => {
@@ -221,6 +222,14 @@ describe('documented subpaths and package.json "exports"', () => {
     }
   })
 
+  test('tokengate/fastify exports its plugin and the guard and endpoint names of the other adapters', () => {
+    expect(typeof fastifyApi.tokengate).toBe('function')
+    for (const name of ['requirePermission', 'requireActor', 'permissionsDebug'] as const) {
+      expect(typeof fastifyApi[name]).toBe('function')
+      expect(fastifyApi[name]).not.toBe(api[name])
+    }
+  })
+
   test('tokengate/koa exports the same adapter names as the main entry', () => {
     for (const name of ['tokenAuth', 'requirePermission', 'requireActor', 'permissionsDebug', 'tokenAdmin'] as const) {
       expect(typeof koaApi[name]).toBe('function')
@@ -244,10 +253,17 @@ describe('the adapter pages document every option', () => {
     expect(adapterOptions).toEqual(['onError'])
   })
 
-  test.each(['docs/express.md', 'docs/koa.md'].flatMap((page) => [...gateOptions, ...adapterOptions].map((option) => [page, option])))(
-    '%s documents `%s`',
-    (page, option) => {
-      expect(read(page)).toContain(`\`${option}\``)
-    },
-  )
+  test.each(
+    ['docs/express.md', 'docs/koa.md', 'docs/fastify.md'].flatMap((page) => [...gateOptions, ...adapterOptions].map((option) => [page, option])),
+  )('%s documents `%s`', (page, option) => {
+    expect(read(page)).toContain(`\`${option}\``)
+  })
+
+  const fastifyOptions = fieldsOf('lib/adapters/fastify/plugin.ts', 'FastifyTokengateOptions')
+  test("docs/fastify.md's options table lists the plugin's own options (gate, config) and every gate and adapter option", () => {
+    expect(fastifyOptions).toEqual(['gate', 'config'])
+    const table = read('docs/fastify.md').split('### Options')[1]?.split('\n### ')[0] ?? ''
+    const rows = [...table.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1])
+    expect(rows).toEqual([...fastifyOptions, ...gateOptions, ...adapterOptions])
+  })
 })

@@ -5,10 +5,16 @@
  * fragments are then run with Node from a directory holding the README's metadata.json, each in
  * its own process; a server an example starts is moved to a free port on 127.0.0.1 and sent the
  * requests its marker lists. The built package is what runs (`npm test` builds before jest).
+ *
+ * An example on PostgreSQL runs against a database of its own, made on the server
+ * `TOKENGATE_TEST_POSTGRES` names for this run and dropped afterwards (its URL is the examples'
+ * `DATABASE_URL`); without that variable it is only type-checked, saying so.
  */
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { Client } from 'pg'
 import ts from 'typescript'
 import { createSignedToken } from 'tokengate'
 import { type Example, SCAFFOLDS, examplesOf, markdownFiles, signatureProgram } from './examples.js'
@@ -16,6 +22,25 @@ import { type Example, SCAFFOLDS, examplesOf, markdownFiles, signatureProgram } 
 const ROOT = join(__dirname, '..', '..')
 const PRELOAD = join(__dirname, 'listen-on-a-free-port.mjs')
 const ENV = { TOKENGATE_SECRET: 'docs-examples-signing-secret', BOT_TOKEN: 'docs-examples-bot-token', JWT_SECRET: 'docs-examples-jwt-secret-of-32-bytes!' }
+
+/** The PostgreSQL server the examples on PostgreSQL run against, if any. */
+const POSTGRES = process.env['TOKENGATE_TEST_POSTGRES'] === '' ? undefined : process.env['TOKENGATE_TEST_POSTGRES']
+/** The scaffolds whose examples need PostgreSQL. */
+const NEEDS_POSTGRES = new Set(['postgres-pool'])
+/** The database made for this run's examples (other runs share the server). */
+const DATABASE = `tokengate_docs_${randomBytes(6).toString('hex')}`
+/** `DATABASE_URL`, that database's URL, once it is made. */
+const databaseEnv: { DATABASE_URL?: string } = {}
+
+async function onPostgres(sql: string): Promise<void> {
+  const client = new Client({ connectionString: POSTGRES })
+  await client.connect()
+  try {
+    await client.query(sql)
+  } finally {
+    await client.end()
+  }
+}
 
 const all = markdownFiles(ROOT).map((file) => examplesOf(ROOT, file))
 const EXAMPLES: Example[] = all.flatMap(({ examples }) => examples)
@@ -25,7 +50,7 @@ const FILES = new Map(all.flatMap(({ files }) => [...files]))
 function sourceOf(example: Example): string {
   if (example.kind === 'signature') return signatureProgram(example)
   // Declarations for an app that imports tokengate and its framework.
-  if (example.kind === 'types') return `import type { Actor } from 'tokengate'\nimport type {} from 'express'\nimport type {} from 'koa'\n${example.code}export {}\n`
+  if (example.kind === 'types') return `import type { Actor } from 'tokengate'\nimport type {} from 'express'\nimport type {} from 'koa'\nimport type {} from 'fastify'\n${example.code}export {}\n`
   if (example.kind === 'program') return example.code
   const scaffold = SCAFFOLDS[example.scaffold ?? '']
   if (scaffold === undefined) throw new Error(`${example.where}: unknown scaffold ${JSON.stringify(example.scaffold)}`)
@@ -35,7 +60,13 @@ function sourceOf(example: Example): string {
 let work: string
 const fileOf = new Map<Example, string>()
 
-beforeAll(() => {
+beforeAll(async () => {
+  if (POSTGRES !== undefined) {
+    await onPostgres(`CREATE DATABASE "${DATABASE}"`)
+    const url = new URL(POSTGRES)
+    url.pathname = `/${DATABASE}`
+    databaseEnv.DATABASE_URL = url.href
+  }
   if (!existsSync(join(ROOT, 'dist', 'lib', 'index.d.ts'))) {
     throw new Error('dist/ is not built: run "npm run build" first ("npm test" builds before running jest)')
   }
@@ -53,8 +84,9 @@ beforeAll(() => {
   })
 })
 
-afterAll(() => {
+afterAll(async () => {
   if (work !== undefined) rmSync(work, { recursive: true, force: true })
+  if (POSTGRES !== undefined) await onPostgres(`DROP DATABASE IF EXISTS "${DATABASE}" WITH (FORCE)`)
 })
 
 test('the docs have examples, and the README declares the metadata.json they run beside', () => {
@@ -124,7 +156,7 @@ function run(example: Example): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', PRELOAD, js], {
       cwd: join(file, '..'),
-      env: { PATH: process.env['PATH'] ?? '', ...ENV },
+      env: { PATH: process.env['PATH'] ?? '', ...ENV, ...databaseEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     const ran: Ran = { code: null, listened: false, stdout: '', stderr: '', responses: [] }
@@ -170,7 +202,12 @@ async function probe(example: Example, port: number): Promise<string[]> {
   return out
 }
 
-const RUNNABLE = EXAMPLES.filter((e) => e.kind === 'program' || e.kind === 'fragment')
+const RUNNABLE = EXAMPLES.filter((e) => (e.kind === 'program' || e.kind === 'fragment') && (POSTGRES !== undefined || !NEEDS_POSTGRES.has(e.scaffold ?? '')))
+const NOT_RUN = EXAMPLES.filter((e) => e.kind === 'fragment' && POSTGRES === undefined && NEEDS_POSTGRES.has(e.scaffold ?? ''))
+if (NOT_RUN.length > 0) {
+  // Written past jest's console capture.
+  process.stderr.write(`Type-checking but not running ${NOT_RUN.map((e) => e.where).join(', ')}: set TOKENGATE_TEST_POSTGRES to a PostgreSQL URL to run them\n`)
+}
 
 describe('every program and fragment runs', () => {
   test.concurrent.each(RUNNABLE.map((e) => [e.where, e] as const))('%s', async (_where, example) => {

@@ -121,6 +121,70 @@ const showVersion = scaffoldMiddleware
 const insertRow = scaffoldMiddleware
 `
 
+const FASTIFY_HANDLERS = `
+const scaffoldHandler = async () => ({ ok: true })
+const listRows = scaffoldHandler
+const insertRow = scaffoldHandler
+const runQuery = scaffoldHandler
+const showVersion = scaffoldHandler
+const publish = scaffoldHandler
+const health = scaffoldHandler
+`
+
+/** A Fastify app listens at the end of its fragment, so the fragment's requests can be sent. */
+const FASTIFY_LISTEN = "await app.listen({ port: 8001, host: '127.0.0.1' })\n"
+
+/**
+ * A gate whose `gate.tokens` TypeScript knows is set, as after the `if (gate.tokens === null)
+ * throw …` that managed-tokens.md asks for: managed tokens in memory, with a token `id` of
+ * bob's to update, rotate and revoke, and a value for every field the lifecycle listing names.
+ */
+const TOKEN_MANAGER = `
+import { type Gate as ScaffoldGate, createGate as scaffoldCreateGate, createMemoryTokenStore as scaffoldMemoryStore } from 'tokengate'
+const scaffoldGate = scaffoldCreateGate('metadata.json', { tokenStore: scaffoldMemoryStore() })
+if (scaffoldGate.tokens === null) throw new Error('the scaffold gate has no token store')
+const gate = scaffoldGate as ScaffoldGate & { readonly tokens: NonNullable<ScaffoldGate['tokens']> }
+const { record: { id } } = await gate.tokens.create({ actorId: 'bob', name: 'scaffold token' })
+const actorId = 'alice'
+const name = 'nightly export'
+const description = 'Reads docs for the export job'
+const expiresAfter = 7 * 86400
+const expiresAt = Math.floor(Date.now() / 1000) + 86400
+const restrictions = { d: { docs: ['vt'] } }
+const permissions = ['db:docs:read']
+const rateLimit = { points: 100, duration: 60 }
+const createdBy = 'alice'
+const by = 'alice'
+const status = 'active' as const
+const limit = 10
+const cursor = null
+`
+
+/**
+ * For resolveActor: a store, and a stand-in for the application's user database (alice is a
+ * user; mallory is disabled); afterwards, a token of each is presented, and alice's must come out
+ * as her current actor and mallory's be refused.
+ */
+const USER_DB = {
+  before: `
+import { createGate, createMemoryTokenStore as scaffoldMemoryStore, isTokengateError as scaffoldIsTokengateError } from 'tokengate'
+interface ScaffoldUser { id: string; roles: string[]; team: string; disabled: boolean }
+const scaffoldUsers = new Map<string, ScaffoldUser>([
+  ['alice', { id: 'alice', roles: ['editor'], team: 'docs', disabled: false }],
+  ['mallory', { id: 'mallory', roles: [], team: 'none', disabled: true }],
+])
+const db = { users: { async find(id: string | number): Promise<ScaffoldUser | null> { return scaffoldUsers.get(String(id)) ?? null } } }
+const store = scaffoldMemoryStore()
+`,
+  after: `
+const scaffoldTokenOf = async (actorId: string): Promise<string> => (await gate.tokens!.create({ actorId, name: 'scaffold' })).token
+const scaffoldAlice = await gate.authenticate({ authorization: \`Bearer \${await scaffoldTokenOf('alice')}\` })
+if (JSON.stringify(scaffoldAlice?.['roles']) !== '["editor"]' || scaffoldAlice?.['team'] !== 'docs') throw new Error(\`resolveActor was not used: \${JSON.stringify(scaffoldAlice)}\`)
+const scaffoldGone = await gate.authenticate({ authorization: \`Bearer \${await scaffoldTokenOf('mallory')}\` }).then(() => null, (error: unknown) => error)
+if (!scaffoldIsTokengateError(scaffoldGone) || scaffoldGone.message !== 'Token owner no longer exists') throw new Error(\`a disabled owner's token was not refused: \${String(scaffoldGone)}\`)
+`,
+}
+
 /** Code put before (and after) a fragment. */
 export const SCAFFOLDS: { readonly [name: string]: { readonly before: string; readonly after?: string } } = {
   /** Handlers for a fragment that makes its own app. */
@@ -169,6 +233,39 @@ const req: { headers: { authorization?: string } } = { headers: { authorization:
   'config-object': { before: `const config = { databases: { blog: { tables: { posts: {} } } } }\n` },
   /** A token a client presented. */
   'presented-token': { before: `const presentedToken: string = process.env['BOT_TOKEN'] ?? ''\n` },
+  /** A configuration object, and createGate. */
+  'config-gate': {
+    before: `import { createGate } from 'tokengate'\nconst config = { databases: { docs: { tables: { documents: {} } } } }\n`,
+  },
+  /** A gate with managed tokens in memory, and a value for every field of `gate.tokens`' methods. */
+  'token-manager': { before: TOKEN_MANAGER },
+  /** A stand-in user database `db` and a token `store`, for `resolveActor`; then checks it was used. */
+  'user-db': USER_DB,
+  /**
+   * The application's PostgreSQL pool, on the database the test made for this run
+   * (`DATABASE_URL`); afterwards, both stores and the pool are closed.
+   */
+  'postgres-pool': {
+    before: `import pg from 'pg'\nimport { openPostgresTokenStore } from 'tokengate'\nconst pool = new pg.Pool({ connectionString: process.env['DATABASE_URL'] })\n`,
+    after: 'await store.close()\nawait sharedStore.close()\nawait pool.end()\n',
+  },
+  /** Handlers for a fragment that makes its own Fastify app. */
+  'fastify-handlers': { before: FASTIFY_HANDLERS },
+  /** A Fastify app, nothing of tokengate imported; it listens after the fragment. */
+  'fastify-bare': {
+    before: `${FASTIFY_HANDLERS}\nimport Fastify from 'fastify'\nconst app = Fastify()\n`,
+    after: FASTIFY_LISTEN,
+  },
+  /** A Fastify app with the tokengate plugin registered, the adapter's functions imported; it listens after the fragment. */
+  'fastify-app': {
+    before: `${FASTIFY_HANDLERS}
+import Fastify from 'fastify'
+import { permissionsDebug, requireActor, requirePermission, tokengate } from 'tokengate/fastify'
+const app = Fastify()
+await app.register(tokengate, { config: 'metadata.json' })
+`,
+    after: FASTIFY_LISTEN,
+  },
   /** The application's database of API keys. */
   db: {
     before: `import type { Restrictions as ScaffoldRestrictions } from 'tokengate'
@@ -184,6 +281,7 @@ import type { Action, ActionRegistry, CreateSignedTokenOptions, DecodedSignedTok
   Restrictions, SignedTokenActor, SignedTokenSettings, TokenSource, TokengateConfig, TokengateConfigInput, VerifySignedTokenOptions } from 'tokengate'
 import type { AdapterOptions, ExpressTarget, TokenAuthOptions } from 'tokengate/express'
 import type { KoaTarget, KoaTokenAuthOptions } from 'tokengate/koa'
+import type { FastifyEndpoint, FastifyGuard, FastifyTarget, FastifyTokengateOptions } from 'tokengate/fastify'
 import type { RequestHandler } from 'express'
 import type { Middleware } from 'koa'
 `

@@ -1,7 +1,8 @@
 /**
  * The Datasette-style examples end to end, through their real routes with supertest: the Express
- * app (examples/datasette-api) and the Koa app (examples/koa-api) run the same tables, since they
- * serve the same metadata.json and data module and must answer alike.
+ * app (examples/datasette-api), the Koa app (examples/koa-api) and the Fastify app
+ * (examples/fastify-api) run the same tables, since they serve the same metadata.json and data
+ * module and must answer alike.
  *
  * Who may do what comes from examples/datasette-api/metadata.json (root is enabled):
  * - anyone reads docs/documents, shop/products and the recent_documents query;
@@ -12,12 +13,13 @@
  * "Handler ran" is observed on the data module: every route handler calls exactly one of its
  * methods, so a 401/403/400-from-tokengate must leave every spy untouched.
  */
-import type { Server } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import request from 'supertest'
 import { createSignedToken } from 'tokengate'
 import type { Restrictions } from 'tokengate'
 import { type DatasetteAppOptions, DEMO_BOT_TOKEN, METADATA, createApp as createExpressApp } from '../../examples/datasette-api/app.js'
 import { DemoData, MAX_INSERT_ROWS } from '../../examples/datasette-api/data.js'
+import { createApp as createFastifyApp } from '../../examples/fastify-api/app.js'
 import { createApp as createKoaApp } from '../../examples/koa-api/app.js'
 
 const SECRET = 'test-secret-for-the-datasette-examples'
@@ -45,6 +47,18 @@ const FLAVOURS: Flavour[] = [
     listen: (options) => {
       const { app, gate } = createKoaApp(options)
       return { listener: app.callback() as unknown as Server, gate }
+    },
+  },
+  {
+    name: 'Fastify (examples/fastify-api)',
+    listen: (options) => {
+      const { app, gate } = createFastifyApp(options)
+      // Fastify's own request handler, once the app is ready (plugins and routes load then).
+      const ready = app.ready()
+      const listener = (req: IncomingMessage, res: ServerResponse): void => {
+        void ready.then(() => app.routing(req, res))
+      }
+      return { listener: listener as unknown as Server, gate }
     },
   },
 ]

@@ -58,6 +58,7 @@ function start(script: string): Promise<Running & { token: string; url: string }
 const SERVERS = [
   { name: 'datasette-api (npm start)', script: 'dist/examples/datasette-api/server.js' },
   { name: 'koa-api', script: 'dist/examples/koa-api/server.js' },
+  { name: 'fastify-api', script: 'dist/examples/fastify-api/server.js' },
   { name: 'influxdb-api', script: 'dist/examples/influxdb-api/server.js' },
 ]
 

@@ -2,8 +2,8 @@
  * The package as its users get it: `npm pack` makes the tarball, `publint` and
  * `@arethetypeswrong/cli` check it, and four fresh projects (see
  * `__tests__/fixtures/consumers/README.md`) install it with npm and pass their own small tests:
- * an ES module project, a CommonJS Jest project, a TypeScript project (nodenext, compiled by its
- * own TypeScript 5.6) and an Express 4 app.
+ * an ES module project, a CommonJS Jest project (with a Fastify app), a TypeScript project
+ * (nodenext, compiled by its own TypeScript 5.6) and an Express 4 app.
  *
  * The tarball is packed from the build `npm test` has just made (`--ignore-scripts`, so packing
  * does not build a second time). Installs read npm's local cache first (`--prefer-offline`); the
@@ -69,7 +69,7 @@ async function install(name: string, extra: readonly string[]): Promise<string> 
 
 const PROJECTS = {
   esm: [] as string[],
-  'cjs-jest': [] as string[],
+  'cjs-jest': ['fastify@^5.0.0'],
   typescript: ['typescript@~5.6.3', '@types/node@^20.19.0'],
   express4: ['express@^4.21.2', '@types/express@^4.17.21', '@types/node@^20.19.0'],
 } satisfies Record<string, string[]>
@@ -120,7 +120,7 @@ describe('the packed tarball', () => {
     const ran = await node([BIN('@arethetypeswrong', 'cli', 'dist', 'index.js'), tarball, '--format', 'json'], ROOT)
     const result = JSON.parse(ran.stdout) as { problems?: Record<string, unknown> | unknown[]; analysis: { entrypoints: Record<string, unknown> } }
     expect(Object.values(result.problems ?? {})).toEqual([])
-    expect(Object.keys(result.analysis.entrypoints).sort()).toEqual(['.', './express', './koa', './package.json'])
+    expect(Object.keys(result.analysis.entrypoints).sort()).toEqual(['.', './express', './fastify', './koa', './package.json'])
     expect(ran.code).toBe(0)
   }, 90_000)
 })
@@ -136,7 +136,7 @@ describe('fresh projects install the tarball and pass their tests', () => {
     const dir = dirOf('cjs-jest')
     const ran = await node([JEST, '--ci', '--config', 'jest.config.js', '--rootDir', dir, '--cacheDirectory', join(dir, '.jest-cache')], dir)
     expect(ran.code === 0 ? 'passed' : report('jest', ran)).toBe('passed')
-    expect(ran.stderr).toMatch(/Tests: +4 passed, 4 total/)
+    expect(ran.stderr).toMatch(/Tests: +5 passed, 5 total/)
   }, 90_000)
 
   // TypeScript 5.6, the project's own: before 5.8, a CommonJS module could not import an

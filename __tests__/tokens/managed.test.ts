@@ -3,7 +3,7 @@
  * (shape and checksum without asking the store, the cache, the store), the exact messages and
  * reasons, 503 with Retry-After when the store cannot answer (never 500, never a pass), the
  * cache lifetime, a revocation racing its own lookup, and a "token_store" named by the
- * configuration (opened lazily, ready(), close()).
+ * configuration (opened lazily, ready(), close()); the same answers over Koa and Fastify.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -278,6 +278,40 @@ describe('over Koa', () => {
     await gate.tokens!.revoke(record.id)
     const revoked = await request(server).get('/').set('Authorization', `Bearer ${token}`)
     expect([revoked.status, revoked.body.error]).toEqual([401, 'Token has been revoked'])
+  })
+})
+
+describe('over Fastify', () => {
+  test('the same answers, also when the store answers with a promise: 200, 403 near miss, 401 revoked, 503 with Retry-After', async () => {
+    const { default: Fastify } = await import('fastify')
+    const fastify = await import('tokengate/fastify')
+    const { store, state } = instrumented()
+    const gate = createGate(CONFIG, { tokenStore: store, tokenCacheTtl: 0 })
+    const app = Fastify()
+    await app.register(fastify.tokengate, { gate })
+    app.get('/:db/:table', { preHandler: fastify.requirePermission('view-table', ':db', ':table') }, async (request) => ({ actor: request.actor }))
+    const get = (token: string) => app.inject({ url: '/docs/documents', headers: { authorization: `Bearer ${token}` } })
+    const { token, record } = await gate.tokens!.create({ actorId: 'alice', name: 'fastify' })
+    const ok = await get(token)
+    expect([ok.statusCode, ok.json()]).toEqual([200, { actor: { id: 'alice', token: 'managed', token_id: record.id } }])
+    // A store that answers asynchronously (PostgreSQL's does): the plugin's hook waits for it.
+    let release = (): void => {}
+    state.hold = new Promise((resolve) => (release = resolve))
+    const held = get(token)
+    release()
+    expect((await held).statusCode).toBe(200)
+    state.hold = null
+    const { token: bobs } = await gate.tokens!.create({ actorId: 'bob', name: 'fastify' })
+    const denied = await get(bobs)
+    expect([denied.statusCode, denied.headers['www-authenticate']]).toEqual([403, 'Bearer realm="tokengate", error="insufficient_scope"'])
+    state.fail = new Error('down')
+    const down = await get(token)
+    state.fail = null
+    expect([down.statusCode, down.headers['retry-after'], down.json().error]).toEqual([503, '2', 'Token store unavailable'])
+    await gate.tokens!.revoke(record.id)
+    const revoked = await get(token)
+    expect([revoked.statusCode, revoked.json().error]).toEqual([401, 'Token has been revoked'])
+    await app.close()
   })
 })
 

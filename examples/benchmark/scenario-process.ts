@@ -12,7 +12,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { request } from 'node:http'
 import path from 'node:path'
-import type { ScenarioName } from './scenarios.js'
+import { type Framework, type ScenarioName, scenarioNamed } from './scenarios.js'
 
 /** A scenario server that is up and listening. */
 export interface RunningServer {
@@ -30,7 +30,7 @@ export interface RunningServer {
 export interface StartOptions {
   /**
    * The compiled server script.
-   * @defaultValue {@link serverScript}()
+   * @defaultValue {@link serverScript} of the scenario's framework
    */
   script?: string
   /**
@@ -50,14 +50,16 @@ export interface ProbeResult {
 const live = new Set<ChildProcess>()
 
 /**
- * The compiled scenario server, `server.js`: beside the running driver when the process was
- * started as `node …/benchmark/run.js`, else `dist/examples/benchmark/server.js` under the
- * current directory (the repository root, for `npm run bench` and jest alike).
+ * The compiled scenario server of a framework, `server.js` (Express) or `fastify-server.js`:
+ * beside the running driver when the process was started as `node …/benchmark/run.js`, else
+ * under `dist/examples/benchmark/` in the current directory (the repository root, for
+ * `npm run bench` and jest alike).
  */
-export function serverScript(): string {
+export function serverScript(framework: Framework = 'express'): string {
+  const file = framework === 'express' ? 'server.js' : 'fastify-server.js'
   const entry = process.argv[1] ?? ''
-  if (/[\\/]benchmark[\\/]run\.js$/.test(entry)) return path.join(path.dirname(entry), 'server.js')
-  return path.join(process.cwd(), 'dist', 'examples', 'benchmark', 'server.js')
+  if (/[\\/]benchmark[\\/]run\.js$/.test(entry)) return path.join(path.dirname(entry), file)
+  return path.join(process.cwd(), 'dist', 'examples', 'benchmark', file)
 }
 
 function kill(child: ChildProcess): Promise<void> {
@@ -78,14 +80,14 @@ function kill(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Start the server of one scenario as a separate Node process (`node server.js <scenario>`,
- * with `NODE_ENV=production`) and wait until it listens.
+ * Start the server of one scenario as a separate Node process (`node server.js <scenario>`, or
+ * `fastify-server.js` for a Fastify scenario, with `NODE_ENV=production`) and wait until it listens.
  *
  * @throws Error when the script does not exist, the process exits early, or it does not report
  * a port within the time limit; the process is killed first.
  */
 export function startScenarioServer(scenario: ScenarioName, options: StartOptions = {}): Promise<RunningServer> {
-  const script = options.script ?? serverScript()
+  const script = options.script ?? serverScript(scenarioNamed(scenario).framework)
   const timeoutMs = options.timeoutMs ?? 10_000
   const child = spawn(process.execPath, [script, scenario], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -1,21 +1,30 @@
 /**
- * The benchmark's scenario table (issue 3, item 7): six Express servers that answer the same
- * request with the same JSON body, from bare Express to tokengate with each kind of token and
- * the two usual alternatives (express-jwt, passport-http-bearer), each doing the same job:
- * authenticate the bearer token, then check that its actor may `view-table` on
- * `docs/documents`.
+ * The benchmark's scenario table: servers that answer the same request with the same JSON body,
+ * in two groups, each measured against its own bare framework in the same run.
  *
- * Everything the driver (`run.ts`), the scenario servers (`server.ts`) and the test share lives
- * here: the route, the body, the fixed secrets and static tokens, the actors (`reader` may view
- * the table, `outsider` may not), and {@link credentialsFor}, which makes the token each
- * scenario is measured with and a near-miss token (a valid token of `outsider`) that its
- * permission check must deny.
+ * - Express (issue 3): bare Express, tokengate with each kind of token, and the two usual
+ *   alternatives (express-jwt, passport-http-bearer), each doing the same job: authenticate the
+ *   bearer token, then check that its actor may `view-table` on `docs/documents`. With them, the
+ *   managed-token scenarios (issue 8): a `tgk_` token in a SQLite or a PostgreSQL store, with the
+ *   gate's cache and without it (`-nocache`, whose difference to the cached twin is the server
+ *   CPU a store lookup adds); the PostgreSQL ones run only when a server is configured
+ *   ({@link benchPostgresUrl}).
+ * - Fastify (issue 13): bare Fastify (nothing of tokengate loaded in its process),
+ *   @fastify/bearer-auth with one static key (it authenticates and does no authorization),
+ *   tokengate's plugin and guard with a static token and with a `dstok_` token, and bare Fastify
+ *   with tokengate's root entry imported and an empty plugin registered (does loading tokengate
+ *   cost anything per request?).
+ *
+ * Everything the driver (`run.ts`), the scenario servers (`server.ts`, `fastify-server.ts`) and
+ * the test share lives here: the route, the body, the fixed secrets, static and managed tokens,
+ * the actors (`reader` may view the table, `outsider` may not). This module imports nothing, so a
+ * scenario server that loads it loads nothing of tokengate; signed tokens and JWTs are made in
+ * `credentials.ts`.
  *
  * The secrets are fixed, public benchmark fixtures: never reuse them anywhere else.
  *
  * @module
  */
-import { createJwt, createSignedToken } from 'tokengate'
 
 /** The scenarios, in the order the driver runs them. */
 export const SCENARIO_NAMES = [
@@ -29,25 +38,44 @@ export const SCENARIO_NAMES = [
   'managed-postgres-nocache',
   'express-jwt',
   'passport',
+  'fastify',
+  'fastify-bearer-auth',
+  'fastify-static',
+  'fastify-dstok',
+  'fastify-root-entry',
 ] as const
 
-/** A scenario's name, as `server.ts` takes it on its command line. */
+/** A scenario's name, as the scenario servers take it on their command line. */
 export type ScenarioName = (typeof SCENARIO_NAMES)[number]
+
+/** The frameworks, each a group of scenarios with its own baseline. */
+export const FRAMEWORKS = ['express', 'fastify'] as const
+
+/** A framework the benchmark measures. */
+export type Framework = (typeof FRAMEWORKS)[number]
+
+/** What the driver needs to know about each framework's group. */
+export const FRAMEWORK_GROUPS: { readonly [F in Framework]: { readonly baseline: ScenarioName; readonly label: string; readonly targetsFrom: string } } = {
+  express: { baseline: 'express', label: 'bare Express', targetsFrom: 'issues 3 and 8' },
+  fastify: { baseline: 'fastify', label: 'bare Fastify', targetsFrom: 'issue 13' },
+}
 
 /** One row of the scenario table. */
 export interface Scenario {
-  /** The name `server.ts` is started with. */
+  /** The name its server is started with. */
   readonly name: ScenarioName
+  /** The framework its server runs on; it is compared with that framework's bare baseline. */
+  readonly framework: Framework
   /** What the table prints. */
   readonly label: string
   /** What the server does per request, in one line. */
   readonly description: string
   /**
-   * The least throughput, as a fraction of bare Express, the issue asks for; `null` when the
-   * scenario has no target (the baseline and the alternatives).
+   * The least throughput, as a fraction of its bare framework, an issue asks for; `null` when
+   * the scenario has no target (the baselines and the alternatives).
    */
   readonly target: number | null
-  /** The ratio the issue measured for an alternative, for reference; `null` for none. */
+  /** The ratio an issue measured for an alternative, for reference; `null` for none. */
   readonly issueRatio: number | null
   /** The token store a managed-token scenario keeps its tokens in; `null` for the others. */
   readonly store: 'sqlite' | 'postgres' | null
@@ -63,6 +91,7 @@ export interface Scenario {
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'express',
+    framework: 'express',
     label: 'bare Express',
     description: 'GET /:db/:table answers a small JSON body; no authentication',
     target: null,
@@ -72,6 +101,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'static',
+    framework: 'express',
     label: 'tokengate, static token',
     description: "tokenAuth (static token, looked up by SHA-256) + requirePermission('view-table', ':db', ':table')",
     target: 0.93,
@@ -81,6 +111,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'dstok',
+    framework: 'express',
     label: 'tokengate, dstok_ token',
     description: "tokenAuth (signed dstok_ token, HMAC-SHA1) + requirePermission('view-table', ':db', ':table')",
     target: 0.85,
@@ -90,6 +121,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'jwt',
+    framework: 'express',
     label: 'tokengate, JWT HS256',
     description: "tokenAuth (JWT HS256, secret converted to a KeyObject once) + requirePermission('view-table', ':db', ':table')",
     target: 0.78,
@@ -99,6 +131,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'managed-sqlite',
+    framework: 'express',
     label: 'tokengate, managed, SQLite',
     description: "tokenAuth (managed tgk_ token in a SQLite store, the gate's 5 s cache) + requirePermission('view-table', ':db', ':table')",
     target: 0.9,
@@ -108,6 +141,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'managed-postgres',
+    framework: 'express',
     label: 'tokengate, managed, PostgreSQL',
     description: "tokenAuth (managed tgk_ token in a PostgreSQL store, the gate's 5 s cache) + requirePermission('view-table', ':db', ':table')",
     target: 0.9,
@@ -117,6 +151,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'managed-sqlite-nocache',
+    framework: 'express',
     label: 'managed, SQLite, no cache',
     description: 'the same as managed-sqlite with tokenCacheTtl: 0: a SQLite lookup by hash on every request',
     target: null,
@@ -126,6 +161,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'managed-postgres-nocache',
+    framework: 'express',
     label: 'managed, PostgreSQL, no cache',
     description: 'the same as managed-postgres with tokenCacheTtl: 0: a PostgreSQL query by hash on every request',
     target: null,
@@ -135,6 +171,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'express-jwt',
+    framework: 'express',
     label: 'express-jwt, JWT HS256',
     description: 'expressjwt({ secret: <string>, algorithms: [HS256] }) + a claim check on req.auth.sub',
     target: null,
@@ -144,10 +181,61 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'passport',
+    framework: 'express',
     label: 'passport-http-bearer',
     description: "passport.authenticate('bearer', { session: false }) with a Map lookup + the same check on req.user.id",
     target: null,
     issueRatio: 0.74,
+    store: null,
+    lookup: null,
+  },
+  {
+    name: 'fastify',
+    framework: 'fastify',
+    label: 'bare Fastify',
+    description: 'GET /:db/:table answers a small JSON body; no authentication, nothing of tokengate loaded',
+    target: null,
+    issueRatio: null,
+    store: null,
+    lookup: null,
+  },
+  {
+    name: 'fastify-bearer-auth',
+    framework: 'fastify',
+    label: '@fastify/bearer-auth',
+    description: 'register(bearerAuth, { keys: new Set([<one static key>]) }): authentication only, no permission check',
+    target: null,
+    issueRatio: 0.87,
+    store: null,
+    lookup: null,
+  },
+  {
+    name: 'fastify-static',
+    framework: 'fastify',
+    label: 'tokengate/fastify, static token',
+    description: "register(tokengate, { config }) (static token, looked up by SHA-256) + preHandler requirePermission('view-table', ':db', ':table')",
+    target: 0.87,
+    issueRatio: null,
+    store: null,
+    lookup: null,
+  },
+  {
+    name: 'fastify-dstok',
+    framework: 'fastify',
+    label: 'tokengate/fastify, dstok_ token',
+    description: "register(tokengate, { config }) (signed dstok_ token, HMAC-SHA1) + preHandler requirePermission('view-table', ':db', ':table')",
+    target: null,
+    issueRatio: null,
+    store: null,
+    lookup: null,
+  },
+  {
+    name: 'fastify-root-entry',
+    framework: 'fastify',
+    label: "bare Fastify + import 'tokengate'",
+    description: "bare Fastify that imports tokengate's root entry and registers an empty plugin: what loading tokengate costs per request",
+    target: null,
+    issueRatio: null,
     store: null,
     lookup: null,
   },
@@ -193,7 +281,7 @@ export function bodyFor(database: string, table: string): { ok: true; database: 
   return { ok: true, database, table, rows: ROWS }
 }
 
-/** The exact body text of a 200 answer to {@link PATH}, as Express's `res.json` writes it. */
+/** The exact body text of a 200 answer to {@link PATH}, as Express's `res.json` and Fastify's `reply.send` write it. */
 export const EXPECTED_BODY = JSON.stringify(bodyFor(DATABASE, TABLE))
 
 /** Benchmark fixtures: static tokens (64 hex characters, as `tokengate` would generate). */
@@ -245,54 +333,3 @@ export const DATABASES = {
 export const ALTERNATIVE_PERMISSIONS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   [`${ACTION} ${DATABASE}/${TABLE}`, new Set([READER])],
 ])
-
-/** The tokens a scenario is probed and measured with. */
-export interface Credentials {
-  /** The token of the measured request, or `null` for none (bare Express). */
-  readonly token: string | null
-  /**
-   * A valid token of {@link OUTSIDER}, whose permission check must fail (403), or `null` when
-   * the scenario checks nothing.
-   */
-  readonly nearMiss: string | null
-  /** A token that must not authenticate (401), or `null` when the scenario checks nothing. */
-  readonly forged: string | null
-}
-
-/** `token` with its last character changed: well-formed, but its signature or lookup fails. */
-function forge(token: string): string {
-  const last = token.at(-1)
-  return `${token.slice(0, -1)}${last === 'A' ? 'B' : 'A'}`
-}
-
-function jwtFor(actorId: string, now: number): string {
-  return createJwt({ actorId, secret: JWT_SECRET, algorithm: 'HS256', now })
-}
-
-/**
- * The tokens for a scenario. Signed tokens and JWTs are made now, without an expiry, so they
- * stay valid for the whole run.
- */
-export function credentialsFor(name: ScenarioName, now: number = Math.floor(Date.now() / 1000)): Credentials {
-  switch (name) {
-    case 'express':
-      return { token: null, nearMiss: null, forged: null }
-    case 'static':
-    case 'passport':
-      return { token: STATIC_TOKENS[READER], nearMiss: STATIC_TOKENS[OUTSIDER], forged: forge(STATIC_TOKENS[READER]) }
-    case 'dstok': {
-      const token = createSignedToken({ actorId: READER, secret: SIGNING_SECRET, now })
-      return { token, nearMiss: createSignedToken({ actorId: OUTSIDER, secret: SIGNING_SECRET, now }), forged: forge(token) }
-    }
-    case 'jwt':
-    case 'express-jwt': {
-      const token = jwtFor(READER, now)
-      return { token, nearMiss: jwtFor(OUTSIDER, now), forged: forge(token) }
-    }
-    case 'managed-sqlite':
-    case 'managed-postgres':
-    case 'managed-sqlite-nocache':
-    case 'managed-postgres-nocache':
-      return { token: MANAGED_TOKENS[READER], nearMiss: MANAGED_TOKENS[OUTSIDER], forged: MANAGED_TOKENS.unknown }
-  }
-}

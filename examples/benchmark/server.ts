@@ -1,5 +1,5 @@
 /**
- * One benchmark scenario server per process: `node dist/examples/benchmark/server.js <scenario>`
+ * One Express benchmark scenario server per process: `node dist/examples/benchmark/server.js <scenario>`
  * builds the Express app of that scenario (see `scenarios.ts`), listens on an OS-chosen port of
  * 127.0.0.1 and reports `{ type: 'ready', port }` to its parent over IPC (or prints it as one
  * JSON line when started without an IPC channel).
@@ -31,7 +31,7 @@ import {
   OUTSIDER,
   READER,
   ROUTE,
-  SCENARIO_NAMES,
+  SCENARIOS,
   SIGNING_SECRET,
   STATIC_TOKENS,
   type ScenarioName,
@@ -198,6 +198,8 @@ export async function createApp(name: ScenarioName): Promise<Express> {
       )
       break
     }
+    default:
+      throw new TypeError(`${name} is not an Express scenario: fastify-server.js serves it`)
   }
   return app
 }
@@ -208,9 +210,10 @@ function report(message: { type: 'ready'; scenario: ScenarioName; port: number }
 }
 
 async function main(): Promise<void> {
+  const names = SCENARIOS.filter((s) => s.framework === 'express').map((s) => s.name)
   const name = process.argv[2] ?? ''
-  if (!(SCENARIO_NAMES as readonly string[]).includes(name)) {
-    process.stderr.write(`usage: node dist/examples/benchmark/server.js <${SCENARIO_NAMES.join('|')}>\n`)
+  if (!(names as readonly string[]).includes(name)) {
+    process.stderr.write(`usage: node dist/examples/benchmark/server.js <${names.join('|')}> (Fastify scenarios: fastify-server.js)\n`)
     process.exit(2)
   }
   const scenario = scenarioNamed(name)

@@ -165,6 +165,45 @@ describe('the chain: one digest, sources in order, answers checked once', () => 
     )
   })
 
+  describe('a custom source\'s actor is copied as plain data (security review, issue 9)', () => {
+    const answering = (actor: unknown, cacheFor?: number) => ({
+      name: 'custom',
+      ...(cacheFor === undefined ? {} : { cacheFor }),
+      verify: () => ({ actor: actor as never }),
+    })
+
+    test('an actor whose prototype says id "root" is refused, not taken for root', () => {
+      const inherited = Object.assign(Object.create({ id: 'root' }) as object, { name: 'mallory' })
+      const { verify } = setup({}, { tokenSources: [answering(inherited)], rootEnabled: true })
+      expect(thrown(() => verify('x'))).toEqual(
+        new TypeError('Token source "custom" must answer a JSON actor: the actor is not JSON data: it holds an object that is not plain data'),
+      )
+    })
+
+    test('an own "__proto__" key stays a key of a copy with Object.prototype', () => {
+      const given = JSON.parse('{"__proto__":{"id":"root"},"name":"mallory"}') as object
+      const { verify, gate } = setup({}, { tokenSources: [answering(given, 60)], rootEnabled: true })
+      const actor = verify('x')?.actor ?? {}
+      expect(actor).not.toBe(given)
+      expect(Object.getPrototypeOf(actor)).toBe(Object.prototype)
+      expect(Object.hasOwn(actor, '__proto__')).toBe(true)
+      expect(actor['id']).toBeUndefined()
+      expect(gate.allowed(actor, 'permissions-debug')).toBe(false)
+    })
+
+    test('a deep actor is 401 invalid_claims; a Date in it is a programming error', () => {
+      let deep: Record<string, unknown> = {}
+      for (let i = 0; i < 5000; i++) deep = { a: deep }
+      const tooDeep = setup({}, { tokenSources: [answering(deep)] })
+      expect(thrown(() => tooDeep.verify('x'))).toMatchObject({ message: 'Invalid token: the actor is nested more than 32 levels deep', reason: 'invalid_claims' })
+      const dated = setup({}, { tokenSources: [answering({ id: 'a', since: new Date(0) })] })
+      expect(thrown(() => dated.verify('x'))).toBeInstanceOf(TypeError)
+      // Near miss: undefined values are left out, as JSON.stringify does.
+      const plain = setup({}, { tokenSources: [answering({ id: 'a', email: undefined })] })
+      expect(plain.verify('x')?.actor).toStrictEqual({ id: 'a' })
+    })
+  })
+
   test('a source is remembered only when it says for how long (cacheFor)', () => {
     let calls = 0
     const counting = (cacheFor?: number) => ({

@@ -21,6 +21,7 @@
 import { readFileSync } from 'node:fs'
 import { dirname, extname, resolve } from 'node:path'
 import { ConfigError } from '../errors.js'
+import { buildActor } from '../internal/actor.js'
 import { deepFreeze } from '../internal/deep-freeze.js'
 import { type Action, type DeclaredAction, actionProblemError, actionProblems, defineAction, unknownActionMessage } from '../permissions/actions.js'
 import type { TokengateConfig } from './config-types.js'
@@ -246,13 +247,22 @@ function checkPermissionNames(config: JsonObject, known: KnownActions, problems:
   }
 }
 
-/** A static token's actor may carry `_r`; it must be well formed, as a token's would. */
+/**
+ * A static token's actor must be JSON data within the actor limits (`internal/actor.ts`), and
+ * may carry `_r`, which must be well formed, as a token's would.
+ */
 function checkStaticActors(config: JsonObject, problems: ConfigProblem[]): void {
   for (const { entry, path } of staticTokenEntries(config)) {
     const actor = entry['actor']
-    if (!isPlainObject(actor) || !Object.hasOwn(actor, '_r')) continue
+    if (!isPlainObject(actor)) continue
     const where = formatPath([...path, 'actor'])
     if (hasProblemUnder(problems, where)) continue
+    const built = buildActor(actor)
+    if (!built.ok) {
+      problems.push({ path: where, message: built.problem })
+      continue
+    }
+    if (!Object.hasOwn(actor, '_r')) continue
     const problem = restrictionsProblem(actor['_r'])
     if (problem !== null) problems.push({ path: where, message: problem })
   }

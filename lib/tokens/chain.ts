@@ -8,8 +8,9 @@
  *    "mine and valid"; a thrown {@link InvalidTokenError} is "mine but bad". Synchronous while
  *    every source asked answers synchronously; a source that returns a promise switches the rest
  *    of the chain to it.
- * 4. The answer is accepted: the actor must be a plain object and its `_r` well formed
- *    (validated and compiled here, once, never per check).
+ * 4. The answer is accepted: the actor must be JSON data (an application source's actor is
+ *    copied into own properties, bounded in depth and size: `lib/internal/actor.ts`) and its
+ *    `_r` well formed (validated and compiled here, once, never per check).
  * 5. The verified token is cached for as long as its source allows, its actor frozen, because
  *    the same object is then handed to every request that presents the token.
  * 6. A token no source claims is `Unknown token`, or anonymous with `unknownTokens: 'anonymous'`.
@@ -21,6 +22,7 @@
  * @internal
  */
 import { InvalidTokenError } from '../errors.js'
+import { buildActor, isBuiltActor } from '../internal/actor.js'
 import { deepFreeze } from '../internal/deep-freeze.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
 import { tokenDigest } from '../internal/token-digest.js'
@@ -68,7 +70,18 @@ export function createTokenChain(options: TokenChainOptions): TokenChain {
         `Token source "${source.name}" must answer null or { actor, tokenId?, expiresAt? } with a plain-object actor`,
       )
     }
-    const { actor } = result
+    // Every actor is plain data built by lib/internal/actor.ts: own keys only ("__proto__"
+    // included), Object.prototype everywhere, bounded. The built-in sources build theirs; an
+    // application source's answer is copied here.
+    let actor = result.actor
+    if (!isBuiltActor(actor)) {
+      const built = buildActor(actor)
+      if (!built.ok) {
+        if (built.kind === 'not_json') throw new TypeError(`Token source "${source.name}" must answer a JSON actor: the actor ${built.problem}`)
+        throw new InvalidTokenError(`Invalid token: the actor ${built.problem}`, { reason: 'invalid_claims' })
+      }
+      actor = built.actor
+    }
     if (Object.hasOwn(actor, '_r')) {
       const compiled = compiledRestrictions(actor['_r'])
       if ('problem' in compiled) throw new InvalidTokenError(`Invalid token: ${compiled.problem}`, { reason: 'invalid_restrictions' })

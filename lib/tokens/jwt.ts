@@ -26,6 +26,7 @@ import type { Algorithm, VerifyOptions } from 'jsonwebtoken'
 import { InvalidTokenError } from '../errors.js'
 import { compactRestrictions, restrictionsProblem } from '../permissions/restrictions.js'
 import type { Actor, Restrictions, TokenContext, TokenSource, TokenSourceResult } from '../types.js'
+import { buildActor, defineOwn, newActor } from '../internal/actor.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
 import { checkOptionNames } from '../internal/options.js'
 import { type JwtKeyNames, OPTION_NAMES, algorithmProblem, isHmac, jwtKeys, keyMisfit, optionMessage } from './jwt-keys.js'
@@ -78,6 +79,9 @@ export interface JwtSourceOptions {
 
 /** Keys the actor gets from the token itself; `actorIdKey` may not be one of them. */
 const RESERVED_ACTOR_KEYS = ['token', '_r', 'token_expires'] as const
+
+/** The longest `actor` claim accepted, in characters of JSON (64 KiB); it is also at most 32 levels deep. */
+const MAX_ACTOR_CLAIM_LENGTH = 64 * 1024
 
 const OPTION_KEYS: readonly string[] = [
   'algorithms', 'secret', 'publicKey', 'issuer', 'audience', 'actorClaim', 'actorIdKey', 'clockTolerance',
@@ -239,19 +243,23 @@ function actorFromClaims(
     throw new InvalidTokenError(`Invalid token: ${actorClaim} claim must be a non-empty string or a number`, { reason: 'invalid_claims' })
   }
 
-  const actor: Record<string, unknown> = {}
+  let actor: Record<string, unknown>
   if (Object.prototype.hasOwnProperty.call(payload, 'actor')) {
     const claim = payload['actor']
     if (!isPlainObject(claim)) throw new InvalidTokenError('Invalid token: actor claim must be an object', { reason: 'invalid_claims' })
     if (Object.prototype.hasOwnProperty.call(claim, '_r')) {
       throw new InvalidTokenError('Invalid token: restrictions belong in the _r claim, not inside the actor claim', { reason: 'invalid_restrictions' })
     }
-    Object.assign(actor, structuredClone(claim))
+    // A bounded copy of own data properties: "__proto__" stays a key, a deep claim is a 401.
+    const copied = buildActor(claim, { maxLength: MAX_ACTOR_CLAIM_LENGTH })
+    if (!copied.ok) throw new InvalidTokenError(`Invalid token: the actor claim ${copied.problem}`, { reason: 'invalid_claims' })
+    actor = copied.actor as Record<string, unknown>
     delete actor['token_expires']
-    if (!Object.prototype.hasOwnProperty.call(actor, actorIdKey) && hasId) actor[actorIdKey] = id
+    if (!Object.prototype.hasOwnProperty.call(actor, actorIdKey) && hasId) defineOwn(actor, actorIdKey, id)
   } else {
     if (!hasId) throw new InvalidTokenError(`Invalid token: missing ${actorClaim} claim`, { reason: 'invalid_claims' })
-    actor[actorIdKey] = id
+    actor = newActor()
+    defineOwn(actor, actorIdKey, id)
   }
 
   actor['token'] = 'jwt'

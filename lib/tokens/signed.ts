@@ -25,6 +25,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import { deflateSync, inflateSync } from 'node:zlib'
 import { InvalidTokenError } from '../errors.js'
+import { buildActor } from '../internal/actor.js'
 import { base64urlDecode, base64urlEncode } from '../internal/base64url.js'
 import type { ActionRegistry } from '../permissions/actions.js'
 import { compactRestrictions, restrictionsProblem } from '../permissions/restrictions.js'
@@ -412,12 +413,16 @@ function verifyPrepared(token: string, settings: Prepared, now: number): SignedT
     restrictions = payload['_r'] as Restrictions
   }
 
-  return {
+  // Built as plain data (lib/internal/actor.ts): `_r` is copied into own properties.
+  const built = buildActor({
     id,
     token: 'dstok',
     ...(restrictions === undefined ? {} : { _r: restrictions }),
     ...(lifetime === 0 ? {} : { token_expires: created + lifetime }),
-  }
+  })
+  // Unreachable: the payload is JSON, at most 64 KiB, and `_r` is three levels deep at most.
+  if (!built.ok) throw new InvalidTokenError(MESSAGES.malformedPayload, { reason: 'malformed' })
+  return built.actor as SignedTokenActor
 }
 
 /**

@@ -27,6 +27,7 @@ import { randomBytes } from 'node:crypto'
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { ConfigError, InvalidTokenError, isTokengateError } from '../errors.js'
+import { buildActor } from '../internal/actor.js'
 import { deepFreeze } from '../internal/deep-freeze.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
 import { type PathSegment, ROOT_PATH, formatPath } from '../internal/json-path.js'
@@ -385,7 +386,10 @@ export function tokensFileSource(file: string, options: TokensFileSourceOptions 
       _r: restrictions,
       ...(expiryMillis === null ? {} : { token_expires: expiryMillis / 1000 }),
     }
-    const result = Object.freeze({ actor: deepFreeze(actor), expiresAt: expiryMillis === null ? null : expiryMillis / 1000 })
+    const built = buildActor(actor)
+    // Unreachable: the file's shape was checked and `_r` comes from permission strings.
+    if (!built.ok) throw new ConfigError([{ path: at(['tokens', index]), message: `the token's actor ${built.problem}` }], { source: file })
+    const result = Object.freeze({ actor: deepFreeze(built.actor), expiresAt: expiryMillis === null ? null : expiryMillis / 1000 })
     byDigest.set(tokenDigest(entry.token), { result, expiryMillis })
   })
   if (problems.length > 0) throw new ConfigError(problems, { source: file })

@@ -4,9 +4,11 @@
  * inside their validity window, forgetting by id, digest or all.
  */
 import { createHash } from 'node:crypto'
+import jwt from 'jsonwebtoken'
 import { InvalidTokenError, createGate, createJwt, createSignedToken } from 'tokengate'
 import type { Gate, GateOptions, TokenContext, TokengateConfigInput } from 'tokengate'
 import { internalsOf } from '../../lib/internal/gate-internals.js'
+import { encodeSignedTokenPayload, signSignedTokenBody } from '../../lib/tokens/signed.js'
 import { VerifiedTokenCache } from '../../lib/tokens/verified-cache.js'
 import { thrown } from '../helpers/thrown.js'
 
@@ -306,4 +308,41 @@ describe('VerifiedTokenCache', () => {
     cache.forget({ tokenId: 'id-a' })
     expect(cache.get('digest-b', T)).toEqual(verified('b', 'id-b'))
   })
+})
+
+describe('the size of _r is capped (security review, issue 9)', () => {
+  /** `_r` with `count` grants, one action name each (short, so a dstok_ payload stays under 64 KiB). */
+  function grants(count: number): { a: string[] } {
+    return { a: Array.from({ length: count }, () => 'vt') }
+  }
+  const message = 'Invalid token: _r has 10001 grants; a token may carry at most 10000'
+
+  test.each([
+    ['a dstok_ token', (restrictions: object) => createSignedToken({ actorId: 'alice', secret: SECRET, now: T, restrictions })],
+    ['a JWT', (restrictions: object) => createJwt({ actorId: 'alice', secret: SECRET, now: T, restrictions })],
+  ])('%s with 10,001 grants is 401 invalid_restrictions; with 10,000 it verifies', (_kind, make) => {
+    const { verify } = setup({ secret: SECRET, jwt: { algorithms: ['HS256'], secret: SECRET } })
+    // createSignedToken and createJwt refuse too many grants themselves: sign the payload by hand.
+    const over = grants(10_001)
+    const token = (() => {
+      try {
+        return make(over)
+      } catch {
+        return null
+      }
+    })()
+    const presented = token ?? craftOver(_kind, over)
+    expect(thrown(() => verify(presented))).toMatchObject({ message, reason: 'invalid_restrictions', status: 401 })
+    expect(verify(make(grants(10_000)))?.actor).toMatchObject({ id: 'alice' })
+  })
+
+  test('a custom source\'s actor with 10,001 grants is refused the same way', () => {
+    const { verify } = setup({}, { tokenSources: [{ name: 'custom', verify: () => ({ actor: { id: 'a', _r: grants(10_001) } }) }] })
+    expect(thrown(() => verify('x'))).toMatchObject({ message, reason: 'invalid_restrictions' })
+  })
+
+  function craftOver(kind: string, restrictions: object): string {
+    if (kind === 'a JWT') return jwt.sign({ sub: 'alice', iat: T, _r: restrictions }, SECRET, { algorithm: 'HS256' })
+    return signSignedTokenBody(encodeSignedTokenPayload(JSON.stringify({ a: 'alice', t: T, _r: restrictions })), SECRET)
+  }
 })

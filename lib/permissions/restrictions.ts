@@ -20,11 +20,36 @@ function isStringList(value: unknown): value is string[] {
 }
 
 /**
+ * The most grants (action names in the lists of `a`, `d` and `r`, counted together) one `_r`
+ * may carry. A token with more is refused (401 `invalid_restrictions`): it bounds the memory a
+ * cached token takes and the work of compiling it. Datasette has no such limit; real tokens
+ * carry a few dozen grants, a few hundred at most.
+ * @internal
+ */
+export const MAX_RESTRICTION_GRANTS = 10_000
+
+/**
  * Why a value is not a well-formed `_r` object, or `null` when it is. Well-formed: a plain
  * object with only the keys `a` (a list of strings), `d` (an object of lists of strings) and `r`
- * (an object of objects of lists of strings).
+ * (an object of objects of lists of strings), with at most {@link MAX_RESTRICTION_GRANTS} names
+ * in its lists.
  */
 export function restrictionsProblem(value: unknown): string | null {
+  const problem = shapeProblem(value)
+  if (problem !== null) return problem
+  const count = grantCount(value as Restrictions)
+  return count > MAX_RESTRICTION_GRANTS ? `_r has ${count} grants; a token may carry at most ${MAX_RESTRICTION_GRANTS}` : null
+}
+
+/** How many action names the lists of a well-formed `_r` hold, all together. */
+function grantCount(value: Restrictions): number {
+  let count = value.a?.length ?? 0
+  for (const list of Object.values(value.d ?? {})) count += list.length
+  for (const children of Object.values(value.r ?? {})) for (const list of Object.values(children)) count += list.length
+  return count
+}
+
+function shapeProblem(value: unknown): string | null {
   if (!isPlainObject(value)) return `_r must be an object, got ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}`
   for (const key of Object.keys(value)) {
     if (key !== 'a' && key !== 'd' && key !== 'r') return `_r has an unknown key ${JSON.stringify(key)}; only "a", "d" and "r" are allowed`

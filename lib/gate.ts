@@ -18,7 +18,7 @@ import { createTokenChain } from './tokens/chain.js'
 import type { JwtSourceOptions } from './tokens/jwt.js'
 import { createSignedToken } from './tokens/signed.js'
 import { queryParamOf, tokenSourcesFromConfig } from './tokens/sources-from-config.js'
-import { checkCacheSize } from './tokens/verified-cache.js'
+import { checkCacheBytes, checkCacheSize } from './tokens/verified-cache.js'
 import type { Actor, CheckTarget, Decision, Restrictions, TokenSource } from './types.js'
 
 /** Options of {@link createGate}. */
@@ -67,6 +67,13 @@ export interface GateOptions {
    * @defaultValue 1000
    */
   tokenCacheSize?: number
+  /**
+   * The most memory the verified-token cache may take, in estimated bytes (20 per character of
+   * an actor's JSON, plus 256 per token); the least recently used tokens are dropped to stay
+   * under it, and a token larger than the whole budget is not remembered. 0 turns the cache off.
+   * @defaultValue 33554432 (32 MiB)
+   */
+  tokenCacheBytes?: number
 }
 
 /** What {@link Gate.createSignedToken} takes. */
@@ -135,6 +142,7 @@ const GATE_OPTIONS: readonly (keyof GateOptions)[] = [
   'jwt',
   'tokenSources',
   'tokenCacheSize',
+  'tokenCacheBytes',
 ]
 
 /** The names of {@link GateOptions}, for adapters that take them with their own. @internal */
@@ -154,6 +162,7 @@ function checkOptions(options: GateOptions): {
   schemes: readonly string[]
   tokenSources: readonly TokenSource[]
   tokenCacheSize: number
+  tokenCacheBytes: number
 } {
   checkOptionNames(options, GATE_OPTIONS, 'createGate')
   const now = options.now ?? (() => Date.now() / 1000)
@@ -180,7 +189,8 @@ function checkOptions(options: GateOptions): {
     throw new TypeError('"tokenSources" option must be a list of token sources, each an object with a name and a verify(token, context) function')
   }
   const tokenCacheSize = checkCacheSize(options.tokenCacheSize, 'tokenCacheSize')
-  return { now, unknownTokens, realm, rootEnabled, schemes, tokenSources, tokenCacheSize }
+  const tokenCacheBytes = checkCacheBytes(options.tokenCacheBytes, 'tokenCacheBytes')
+  return { now, unknownTokens, realm, rootEnabled, schemes, tokenSources, tokenCacheSize, tokenCacheBytes }
 }
 
 function checkSecretOption(secret: unknown): string[] {
@@ -206,7 +216,7 @@ function checkSecretOption(secret: unknown): string[] {
  * invalid or unknown options.
  */
 export function createGate(configOrPath: TokengateConfigInput | string = {}, options: GateOptions = {}): Gate {
-  const { now, unknownTokens, realm, rootEnabled, schemes, tokenSources, tokenCacheSize } = checkOptions(options)
+  const { now, unknownTokens, realm, rootEnabled, schemes, tokenSources, tokenCacheSize, tokenCacheBytes } = checkOptions(options)
   const config = loadConfig(configOrPath, {
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.actions === undefined ? {} : { actions: options.actions }),
@@ -225,6 +235,7 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
     }),
     unknownTokens,
     cacheSize: tokenCacheSize,
+    cacheBytes: tokenCacheBytes,
   })
   const readPresentedToken = compileTokenReader({
     schemes,

@@ -9,7 +9,7 @@ import { InvalidTokenError, createGate, createJwt, createSignedToken } from 'tok
 import type { Gate, GateOptions, TokenContext, TokengateConfigInput } from 'tokengate'
 import { internalsOf } from '../../lib/internal/gate-internals.js'
 import { encodeSignedTokenPayload, signSignedTokenBody } from '../../lib/tokens/signed.js'
-import { VerifiedTokenCache } from '../../lib/tokens/verified-cache.js'
+import { DEFAULT_CACHE_BYTES, VerifiedTokenCache, estimateEntryBytes } from '../../lib/tokens/verified-cache.js'
 import { thrown } from '../helpers/thrown.js'
 
 const SECRET = 'cache-secret'
@@ -345,4 +345,57 @@ describe('the size of _r is capped (security review, issue 9)', () => {
     if (kind === 'a JWT') return jwt.sign({ sub: 'alice', iat: T, _r: restrictions }, SECRET, { algorithm: 'HS256' })
     return signSignedTokenBody(encodeSignedTokenPayload(JSON.stringify({ a: 'alice', t: T, _r: restrictions })), SECRET)
   }
+})
+
+describe('the verified-token cache is bounded by memory too (security review, issue 9)', () => {
+  const withActor = (actor: Record<string, unknown>) => ({ actor, source: 's', tokenId: null, expiresAt: null })
+  /** An actor whose JSON is exactly `length` characters long. */
+  const sized = (length: number) => ({ pad: 'x'.repeat(length - '{"pad":""}'.length) })
+
+  test('an entry is estimated once, as 20 bytes per character of its actor\'s JSON plus 256', () => {
+    expect(estimateEntryBytes(withActor(sized(1000)))).toBe(20_256)
+  })
+
+  test('the least recently used entries are dropped until the estimate is under the budget', () => {
+    const cache = new VerifiedTokenCache(1000, 3 * 20_256) // room for three 1,000-character actors
+    for (const name of ['a', 'b', 'c']) cache.set(`digest-${name}`, withActor(sized(1000)), T, Infinity, null)
+    expect(cache.length).toBe(3)
+    expect(cache.get('digest-a', T)).toBeDefined() // a is now the most recently used
+    cache.set('digest-d', withActor(sized(1000)), T, Infinity, null)
+    expect(cache.length).toBe(3)
+    expect(cache.get('digest-b', T)).toBeUndefined()
+    cache.set('digest-big', withActor(sized(2000)), T, Infinity, null) // takes the room of two
+    expect(cache.length).toBe(2)
+    expect(cache.get('digest-big', T)).toBeDefined()
+    expect(cache.bytes).toBeLessThanOrEqual(3 * 20_256)
+  })
+
+  test('an entry larger than the whole budget is not remembered, and evicts nothing', () => {
+    const cache = new VerifiedTokenCache(1000, 50_000)
+    cache.set('digest-a', withActor(sized(100)), T, Infinity, null)
+    cache.set('digest-huge', withActor(sized(10_000)), T, Infinity, null)
+    expect(cache.get('digest-huge', T)).toBeUndefined()
+    expect(cache.get('digest-a', T)).toBeDefined()
+  })
+
+  test('forget and clear give the bytes back', () => {
+    const cache = new VerifiedTokenCache(1000, 100_000)
+    cache.set('digest-a', withActor(sized(1000)), T, Infinity, null)
+    cache.forget({ digest: 'digest-a' })
+    expect(cache.bytes).toBe(0)
+    cache.set('digest-b', withActor(sized(1000)), T, Infinity, null)
+    cache.clear()
+    expect(cache.bytes).toBe(0)
+  })
+
+  test('the gate takes the budget as tokenCacheBytes, 32 MiB by default, and refuses a bad one', () => {
+    const { verify, chain } = setup({ secret: SECRET }, { tokenCacheBytes: 0 })
+    const token = createSignedToken({ actorId: 'alice', secret: SECRET, now: T })
+    expect(verify(token)).not.toBe(verify(token)) // 0 bytes: nothing is remembered
+    expect(chain).toBeDefined()
+    expect(DEFAULT_CACHE_BYTES).toBe(32 * 1024 * 1024)
+    expect(thrown(() => createGate({}, { tokenCacheBytes: -1 }))).toEqual(
+      new TypeError('"tokenCacheBytes" option must be a non-negative integer number of bytes (0 turns the cache off)'),
+    )
+  })
 })

@@ -38,6 +38,8 @@ export interface TokenChainOptions {
   readonly unknownTokens: 'reject' | 'anonymous'
   /** How many verified tokens to remember; 0 for none. */
   readonly cacheSize: number
+  /** The most estimated memory the remembered tokens may take, in bytes; 0 for none. */
+  readonly cacheBytes?: number
 }
 
 /** The token chain of one gate. @internal */
@@ -61,7 +63,7 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
 /** Build the token chain. @internal */
 export function createTokenChain(options: TokenChainOptions): TokenChain {
   const { sources, unknownTokens } = options
-  const cache = new VerifiedTokenCache(options.cacheSize)
+  const cache = new VerifiedTokenCache(options.cacheSize, options.cacheBytes)
 
   /** Step 4 and 5: check, freeze and remember a source's answer. */
   function accept(result: TokenSourceResult, source: TokenSource, context: TokenContext): VerifiedToken {

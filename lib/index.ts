@@ -87,7 +87,7 @@ export { staticTokenSource } from './tokens/static.js'
 export type { StaticTokenSource, StaticTokenSourceOptions } from './tokens/static.js'
 export { jwtTokenSource, createJwt } from './tokens/jwt.js'
 export type { JwtTokenSource, JwtSourceOptions, JwtKey, CreateJwtOptions } from './tokens/jwt.js'
-export { tokensFileSource, readTokensFile, writeTokensFile, createOfflineToken } from './tokens/tokens-file.js'
+export { tokensFileSource, readTokensFile, writeTokensFile, updateTokensFile, createOfflineToken } from './tokens/tokens-file.js'
 export type { TokensFile, TokensFileEntry, TokensFileActor, TokensFileSourceOptions } from './tokens/tokens-file.js'
 
 // The gate

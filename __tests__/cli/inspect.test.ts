@@ -169,10 +169,10 @@ describe('inspect: refused (exit 1, one line on stderr)', () => {
 describe('inspect usage errors (exit 2, one line)', () => {
   test.each([
     ['no TOKEN', [], 'missing TOKEN'],
-    ['two tokens', ['a', 'b'], 'unexpected argument "b": inspect takes one TOKEN'],
+    ['two tokens', ['a', 'b'], 'the 3rd argument is unexpected: inspect takes one TOKEN'],
     ['an empty TOKEN', [''], 'TOKEN must not be empty'],
     ['a TOKEN with whitespace', ['dstok_a b'], 'TOKEN must not contain whitespace'],
-    ['an unknown option', ['x', '--secrets', 's'], 'unknown option --secrets; did you mean --secret?'],
+    ['an unknown option', ['x', '--secrets', 's'], 'the 3rd argument is not a known option; did you mean --secret?'],
     ['an unknown --format', ['x', '--format', 'xml'], '--format must be text or json, got "xml"'],
     ['a missing --config file', ['x', '--config', 'nope.json'], 'the configuration file does not exist'],
     ['a --config that is not JSON', ['x', '--config', 'tokens-bad.json'], 'not valid JSON'],

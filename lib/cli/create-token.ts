@@ -29,7 +29,7 @@ import {
   updateTokensFile,
 } from '../tokens/tokens-file.js'
 import type { Restrictions } from '../types.js'
-import { type OptionSpec, type ScannedArgs, flag, occurrences, scanArgs, single } from './args.js'
+import { type OptionSpec, type ScannedArgs, flag, occurrences, scanArgs, single, unexpectedArgument } from './args.js'
 import { type CliIo, ExitCode } from './io.js'
 import { MAX_DATE_MILLIS, isoFromMillis, prettyJson } from './output.js'
 import { withUserPath } from './paths.js'
@@ -381,7 +381,7 @@ function signedToken(scanned: ScannedArgs, common: Common, io: CliIo): ExitCode 
 export function createTokenCommand(argv: readonly string[], io: CliIo): ExitCode {
   const scanned = scanArgs(argv, OPTIONS)
   if (scanned.positionals.length > 1) {
-    throw new UsageError(`unexpected argument ${JSON.stringify(scanned.positionals[1])}: create-token takes one ACTOR_ID`)
+    throw unexpectedArgument(scanned, 1, 'create-token takes one ACTOR_ID')
   }
   const actorId = scanned.positionals[0]
   if (actorId === '') throw new UsageError('ACTOR_ID must not be empty')

@@ -21,7 +21,7 @@ import { isPlainObject } from '../internal/is-plain-object.js'
 import { isRestrictions } from '../permissions/restrictions.js'
 import { decodeSignedToken } from '../tokens/signed.js'
 import type { Actor, CheckTarget } from '../types.js'
-import { type OptionSpec, scanArgs, single } from './args.js'
+import { type OptionSpec, scanArgs, single, unexpectedArgument } from './args.js'
 import { type CliIo, ExitCode } from './io.js'
 import { describeTarget, isoFromMillis, prettyJson } from './output.js'
 import { withUserPath } from './paths.js'
@@ -166,7 +166,7 @@ export async function inspectCommand(argv: readonly string[], io: CliIo): Promis
   const scanned = scanArgs(argv, OPTIONS)
   const [token, extra] = scanned.positionals
   if (token === undefined) throw new UsageError('missing TOKEN: the token to inspect')
-  if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)}: inspect takes one TOKEN`)
+  if (extra !== undefined) throw unexpectedArgument(scanned, 1, 'inspect takes one TOKEN')
   if (token === '') throw new UsageError('TOKEN must not be empty')
   if (/\s/.test(token)) throw new UsageError('TOKEN must not contain whitespace')
   const format = parseFormat(single(scanned, 'format'))

@@ -8,6 +8,7 @@
  */
 import type { TokengateConfig, TokengateConfigInput } from './config/config-types.js'
 import { loadConfig } from './config/load-config.js'
+import { redactedView } from './config/redact.js'
 import { AuthError, AuthenticationRequiredError, ForbiddenError } from './errors.js'
 import { GATE_INTERNALS, type GateInternals } from './internal/gate-internals.js'
 import { checkOptionNames } from './internal/options.js'
@@ -90,7 +91,12 @@ export interface GateTokenOptions {
  * A configured permission engine and token verifier. Create one with {@link createGate}.
  */
 export interface Gate {
-  /** The loaded, frozen configuration. */
+  /**
+   * The loaded, frozen configuration, redacted: every secret (the `dstok_` secrets, static
+   * tokens, the JWT `secret` and `public_key`, and any value read from `$env` or `$file`) reads
+   * `"[redacted]"`, so logging the gate or its configuration prints none. Every other key is
+   * as configured.
+   */
   readonly config: TokengateConfig
   /** Every known action. */
   readonly actions: ActionRegistry
@@ -277,7 +283,7 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
   }
 
   const gate: Gate = {
-    config,
+    config: redactedView(config),
     actions: registry,
     realm,
     allowed: (actor, action, target) => resolver.allowed(actor, action, target),

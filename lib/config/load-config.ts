@@ -11,7 +11,8 @@
  * 5. semantic checks: custom actions build a valid action registry with the code's actions,
  *    every `permissions` key is a registered full action name, the JWT keys suit their
  *    algorithms (by the same rules as the `jwt` option), a static actor's `_r` is well formed;
- * 6. deep-freeze and return.
+ * 6. attach the redacted view (`redact.ts`: what `gate.config` is and what printing the
+ *    configuration shows), deep-freeze and return.
  *
  * Loading is synchronous (`createGate` calls it) and all-or-nothing: any problem throws one
  * {@link ConfigError} listing every problem found, before anything is returned.
@@ -25,6 +26,7 @@ import { buildActor } from '../internal/actor.js'
 import { deepFreeze } from '../internal/deep-freeze.js'
 import { type Action, type DeclaredAction, actionProblemError, actionProblems, defineAction, unknownActionMessage } from '../permissions/actions.js'
 import type { TokengateConfig } from './config-types.js'
+import { attachRedactedView } from './redact.js'
 import { schemaProblems } from './schema.js'
 import { type PathSegment, ROOT_PATH, formatPath } from '../internal/json-path.js'
 import { type ConfigProblem, type SecretOrigin, resolveSecretsDetailed } from './secrets.js'
@@ -299,7 +301,9 @@ function checkJwt(config: JsonObject, problems: ConfigProblem[]): void {
  *
  * @param source - the path of a JSON configuration file, or a configuration object.
  * @param options - `env`, `actions` and `baseDir` (see {@link LoadConfigOptions}).
- * @returns a deep-frozen copy of the configuration, secrets resolved.
+ * @returns a deep-frozen copy of the configuration, secrets resolved. Printing it
+ * (`console.log`, `util.inspect`) shows the secrets as `"[redacted]"`; reading its keys gives the
+ * real values.
  * @throws ConfigError (`ERR_CONFIG_INVALID`) listing every problem found, each as
  * `{ path, message }` with a dotted JSON path from the root, such as
  * `databases.docs.tables.documents.allow: must be true, false, null or an object such as
@@ -346,5 +350,5 @@ export function loadConfig(source: string | object, options: LoadConfigOptions =
     checkStaticActors(config, problems)
   }
   if (problems.length > 0) throw new ConfigError(problems, errorOptions)
-  return deepFreeze(config as TokengateConfig)
+  return deepFreeze(attachRedactedView(config as TokengateConfig, resolved.origins))
 }

@@ -75,6 +75,14 @@ export interface GateOptions {
    * @defaultValue 33554432 (32 MiB)
    */
   tokenCacheBytes?: number
+  /**
+   * How far in the future, in seconds, a signed `dstok_` token's creation time may be before it
+   * is refused with `Invalid token: timestamp in the future` (the machines' clocks may differ a
+   * little; a token dated years ahead would outlive `max_signed_tokens_ttl`). Takes the place of
+   * the configuration's `settings.signed_tokens_clock_skew`.
+   * @defaultValue the setting, else 5
+   */
+  signedTokensClockSkew?: number
 }
 
 /** What {@link Gate.createSignedToken} takes. */
@@ -149,6 +157,7 @@ const GATE_OPTIONS: readonly (keyof GateOptions)[] = [
   'tokenSources',
   'tokenCacheSize',
   'tokenCacheBytes',
+  'signedTokensClockSkew',
 ]
 
 /** The names of {@link GateOptions}, for adapters that take them with their own. @internal */
@@ -196,6 +205,10 @@ function checkOptions(options: GateOptions): {
   }
   const tokenCacheSize = checkCacheSize(options.tokenCacheSize, 'tokenCacheSize')
   const tokenCacheBytes = checkCacheBytes(options.tokenCacheBytes, 'tokenCacheBytes')
+  const skew = options.signedTokensClockSkew
+  if (skew !== undefined && (typeof skew !== 'number' || !Number.isSafeInteger(skew) || skew < 0)) {
+    throw new TypeError(`"signedTokensClockSkew" option must be a non-negative integer number of seconds, got ${JSON.stringify(skew)}`)
+  }
   return { now, unknownTokens, realm, rootEnabled, schemes, tokenSources, tokenCacheSize, tokenCacheBytes }
 }
 
@@ -237,6 +250,7 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
       secrets,
       jwt: options.jwt,
       configFile: typeof configOrPath === 'string' ? configOrPath : undefined,
+      clockSkew: options.signedTokensClockSkew,
       extra: tokenSources,
     }),
     unknownTokens,

@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createSignedToken } from 'tokengate'
+import { encodeSignedTokenPayload, signSignedTokenBody } from '../../lib/tokens/signed.js'
 import { lines, runCli, tempDir } from './run-cli.js'
 
 const SECRET = 'inspect-secret-value'
@@ -186,5 +187,35 @@ describe('inspect usage errors (exit 2, one line)', () => {
     expect(result.stdout).toBe('')
     expect(lines(result.stderr)).toHaveLength(1)
     expect(result.stderr).toContain(message)
+  })
+})
+
+describe('inspect handles any integer timestamp (security review, issue 9)', () => {
+  const tokenOf = (json: string): string => signSignedTokenBody(encodeSignedTokenPayload(json), SECRET)
+
+  test('a token dated far in the future is refused with exit 1 and the server\'s message', async () => {
+    const result = await runCli(['inspect', tokenOf(`{"a":"bob","t":${NOW() + 5 * 365 * 86_400}}`), '--secret', SECRET])
+    expect(result.status).toBe(1)
+    expect(lines(result.stderr)).toEqual(['tokengate inspect: Invalid token: timestamp in the future'])
+  })
+
+  test.each([
+    ['a lifetime beyond the dates JavaScript can show', `,"d":${10 ** 17}`, `${NOW() + 10 ** 17} (unix seconds, beyond the dates JavaScript can show)`],
+    ['a lifetime of 1e300', ',"d":1e300', '1e+300 (unix seconds, beyond the dates JavaScript can show)'],
+  ])('%s: exit 0, the expiry shown as unix seconds', async (_label, d, shown) => {
+    const now = NOW()
+    const result = await runCli(['inspect', tokenOf(`{"a":"bob","t":${now}${d}}`), '--secret', SECRET], { now: () => now * 1000 })
+    expect(result.stderr).toBe('')
+    expect(result.status).toBe(0)
+    expect(lines(result.stdout)).toContain(`Expires:      ${shown.replace(String(NOW() + 10 ** 17), String(now + 10 ** 17))}`)
+    const json = await runCli(['inspect', tokenOf(`{"a":"bob","t":${now}${d}}`), '--secret', SECRET, '--format', 'json'], { now: () => now * 1000 })
+    expect(json.status).toBe(0)
+    expect((JSON.parse(json.stdout) as { expires: string }).expires).toBe(shown.replace(String(NOW() + 10 ** 17), String(now + 10 ** 17)))
+  })
+
+  test('near miss: an ordinary lifetime is shown as an ISO date', async () => {
+    const now = NOW()
+    const result = await runCli(['inspect', tokenOf(`{"a":"bob","t":${now},"d":60}`), '--secret', SECRET], { now: () => now * 1000 })
+    expect(lines(result.stdout)).toContain(`Expires:      ${new Date((now + 60) * 1000).toISOString()}`)
   })
 })

@@ -23,7 +23,7 @@ import { decodeSignedToken } from '../tokens/signed.js'
 import type { Actor, CheckTarget } from '../types.js'
 import { type OptionSpec, scanArgs, single, unexpectedArgument } from './args.js'
 import { type CliIo, ExitCode } from './io.js'
-import { describeTarget, isoFromMillis, prettyJson } from './output.js'
+import { describeTarget, describeUnixSeconds, prettyJson } from './output.js'
 import { withUserPath } from './paths.js'
 import { RefusedError } from './refused-error.js'
 import { findSecret } from './secret.js'
@@ -207,7 +207,7 @@ export async function inspectCommand(argv: readonly string[], io: CliIo): Promis
   if (actor === null) throw new RefusedError('Unknown token')
 
   const restrictions = isPlainObject(actor) && Object.hasOwn(actor, '_r') ? actor['_r'] : null
-  const expires = typeof actor['token_expires'] === 'number' ? isoFromMillis(actor['token_expires'] * 1000) : null
+  const expires = typeof actor['token_expires'] === 'number' ? describeUnixSeconds(actor['token_expires']) : null
   const allowed = configPath === undefined ? undefined : allowedPlaces(gate, actor)
 
   if (format === 'json') {

@@ -134,6 +134,7 @@ export const CONFIG_SCHEMA = {
         default_allow_sql: { type: 'boolean' },
         allow_signed_tokens: { type: 'boolean' },
         max_signed_tokens_ttl: { type: 'integer', minimum: 0 },
+        signed_tokens_clock_skew: { type: 'integer', minimum: 0 },
       },
     },
     actions: { type: 'object', additionalProperties: { $ref: '#/definitions/action' } },

@@ -363,6 +363,52 @@ describe('actor claims are plain data (security review, issue 9)', () => {
   })
 })
 
+describe('JWS forms the library refuses (security review, issue 9)', () => {
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+  /** The same segment with its last character's unused low bits set: the same bytes, another string. */
+  function sibling(segment: string): string {
+    const unused = segment.length % 4 === 2 ? 0b1111 : segment.length % 4 === 3 ? 0b11 : 0
+    const index = ALPHABET.indexOf(segment.slice(-1))
+    return segment.slice(0, -1) + (ALPHABET[(index & ~unused) | unused] ?? '')
+  }
+  function withSibling(token: string, part: 0 | 1 | 2): string {
+    const parts = token.split('.')
+    parts[part] = sibling(parts[part] ?? '')
+    return parts.join('.')
+  }
+  const rs256 = () => jwtTokenSource({ algorithms: ['RS256'], publicKey: RSA_PUBLIC_PEM })
+
+  test('an RS256 signature whose last character has its unused bits set is refused, not verified a second time', () => {
+    const token = sign({ sub: 'alice' }, rsa.privateKey, 'RS256')
+    expect(verifySync(rs256(), token)).toMatchObject({ id: 'alice' })
+    const variant = withSibling(token, 2)
+    expect(variant).not.toBe(token)
+    expect(Buffer.from(variant.split('.')[2] ?? '', 'base64url')).toEqual(Buffer.from(token.split('.')[2] ?? '', 'base64url'))
+    const error = expectInvalid(rs256(), variant, 'Invalid token: not canonical base64url')
+    expect(error.reason).toBe('malformed')
+  })
+
+  test.each([0, 1] as const)('the same for segment %i (header, payload) of an HS256 token', (part) => {
+    // Pad the segment until its last character has unused bits to play with.
+    const make = (pad: string): string =>
+      part === 0 ? craft({ alg: 'HS256', pad }, { sub: 'alice' }, SECRET) : craft({ alg: 'HS256' }, { sub: 'alice', pad }, SECRET)
+    let pad = ''
+    while ((make(pad).split('.')[part] ?? '').length % 4 < 2) pad += 'x'
+    const token = make(pad)
+    expect(verifySync(hs256(), token)).toMatchObject({ id: 'alice' })
+    expectInvalid(hs256(), withSibling(token, part), 'Invalid token: not canonical base64url')
+  })
+
+  test('a crit header is refused: the library understands no extension (RFC 7515 section 4.1.11)', () => {
+    const token = craft({ alg: 'HS256', crit: ['exp'], exp: 1 }, { sub: 'alice' }, SECRET)
+    const error = expectInvalid(hs256(), token, 'Invalid token: unsupported critical header parameters')
+    expect(error.reason).toBe('malformed')
+    expectInvalid(hs256(), craft({ alg: 'HS256', crit: [] }, { sub: 'alice' }, SECRET), 'Invalid token: unsupported critical header parameters')
+    // Near miss: the same header without crit verifies.
+    expect(verifySync(hs256(), craft({ alg: 'HS256', exp: 1 }, { sub: 'alice' }, SECRET))).toMatchObject({ id: 'alice' })
+  })
+})
+
 describe('malformed tokens', () => {
   // Signed correctly, but the content is not a JWT claims object.
   test.each([

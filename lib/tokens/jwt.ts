@@ -109,8 +109,35 @@ function checkName(value: unknown, name: string, fallback: string): string {
   throw new TypeError(`"${name}" option must be a non-empty string, got ${describe(value)}`)
 }
 
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+/**
+ * Whether an unpadded base64url segment is the one canonical spelling of its bytes: its length
+ * is possible and the low bits of its last character that carry no data are zero. A decoder
+ * ignores those bits, so without this check one signature has 4 or 16 spellings, each a
+ * different token string (a different cache entry, a way past a deny-list keyed on the string).
+ */
+function isCanonicalBase64url(segment: string): boolean {
+  const rest = segment.length % 4
+  if (rest === 0) return true
+  if (rest === 1) return false
+  const unused = rest === 2 ? 0b1111 : 0b11
+  return (BASE64URL_ALPHABET.indexOf(segment[segment.length - 1] ?? '') & unused) === 0
+}
+
+/**
+ * Why a claimed JWS is refused before any verification, or `null`: a segment that is not
+ * canonical base64url, or a `crit` header (RFC 7515 section 4.1.11: a recipient must refuse
+ * critical extensions it does not understand, and this library understands none).
+ */
+function jwsFormProblem(token: string, header: { readonly critical: boolean }): string | null {
+  if (!token.split('.').every(isCanonicalBase64url)) return 'Invalid token: not canonical base64url'
+  if (header.critical) return 'Invalid token: unsupported critical header parameters'
+  return null
+}
+
 /** The decoded JOSE header when a string has the JWS compact shape, else `null`. */
-function jwsHeader(token: string): { alg: string } | null {
+function jwsHeader(token: string): { alg: string; critical: boolean } | null {
   if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)) return null
   const encoded = token.slice(0, token.indexOf('.'))
   let header: unknown
@@ -120,7 +147,7 @@ function jwsHeader(token: string): { alg: string } | null {
     return null
   }
   if (!isPlainObject(header) || typeof header['alg'] !== 'string') return null
-  return { alg: header['alg'] }
+  return { alg: header['alg'], critical: Object.hasOwn(header, 'crit') }
 }
 
 /** Stable messages and reasons for `jsonwebtoken`'s failures. */
@@ -161,7 +188,8 @@ function invalid(cause: unknown): InvalidTokenError {
  *   fit an accepted algorithm, a PEM given as `secret`).
  * @throws InvalidTokenError (`ERR_INVALID_TOKEN`) from `verify` for a claimed token that is bad:
  *   `Token has expired`, `Token is not yet valid`, `Invalid token signature`,
- *   `Invalid token: algorithm not allowed`, `Invalid token: issuer mismatch`,
+ *   `Invalid token: algorithm not allowed`, `Invalid token: not canonical base64url`,
+ *   `Invalid token: unsupported critical header parameters`, `Invalid token: issuer mismatch`,
  *   `Invalid token: audience mismatch`, `Invalid token: malformed JWT`,
  *   `Invalid token: missing <claim> claim`, `Invalid token: <claim> claim must be a non-empty
  *   string or a number`, `Invalid token: actor claim must be an object`,
@@ -209,6 +237,8 @@ export function jwtTokenSource(options: JwtSourceOptions): JwtTokenSource {
       if (typeof token !== 'string') return null
       const header = jwsHeader(token)
       if (header === null) return null
+      const form = jwsFormProblem(token, header)
+      if (form !== null) throw new InvalidTokenError(form, { reason: 'malformed' })
       if (!algorithms.includes(header.alg)) throw new InvalidTokenError('Invalid token: algorithm not allowed', { reason: 'algorithm_not_allowed' })
       const key = isHmac(header.alg) ? hmacKey : verifyKey
       // Unreachable: construction requires the key of every accepted family. Fail closed anyway.

@@ -37,6 +37,15 @@ export interface PresentedToken {
 const WHITESPACE = /\s/
 
 /**
+ * Lower-case A–Z only. Scheme names are ASCII (RFC 7235 token); `toLowerCase` would also fold
+ * other characters onto ASCII ones (the Kelvin sign K to k), so a scheme spelled with them
+ * would match.
+ */
+function asciiLowerCase(text: string): string {
+  return text.replace(/[A-Z]+/g, (upper) => upper.toLowerCase())
+}
+
+/**
  * A token reader for fixed options: what {@link readToken} does, with the options prepared once.
  * The request's query string is read (through `queryOf`) only when a parameter is configured.
  * @internal
@@ -49,7 +58,7 @@ export type TokenReader = <C>(authorization: string | readonly string[] | undefi
  * @internal
  */
 export function compileTokenReader(options: ReadTokenOptions = {}): TokenReader {
-  const schemes = (options.schemes ?? ['Bearer']).map((scheme) => scheme.toLowerCase())
+  const schemes = (options.schemes ?? ['Bearer']).map(asciiLowerCase)
   const param = options.queryParam ?? null
   return function readPresentedToken(authorization, carrier, queryOf) {
     let header = authorization
@@ -61,7 +70,7 @@ export function compileTokenReader(options: ReadTokenOptions = {}): TokenReader 
       let end = 0
       while (end < header.length && header[end] !== ' ' && header[end] !== '\t') end++
       const scheme = header.slice(0, end)
-      if (!schemes.includes(scheme.toLowerCase())) return null
+      if (!schemes.includes(asciiLowerCase(scheme))) return null
       let start = end
       while (start < header.length && (header[start] === ' ' || header[start] === '\t')) start++
       const rest = header.slice(start)

@@ -641,3 +641,28 @@ describe('loadConfig and createGate accept the same jwt blocks', () => {
     }
   })
 })
+
+describe('loadConfig: an allow block keyed on _r is refused (security review, issue 9)', () => {
+  const MESSAGE =
+    'an allow block cannot match _r: it holds a token\'s restrictions, so {"_r": "*"} would let any restricted token do what its owner cannot; match the actor\'s own keys instead'
+  test.each<[string, object, string]>([
+    ['the top-level allow', { allow: { _r: '*' } }, 'allow._r'],
+    ['the top-level allow_sql', { allow_sql: { id: 'x', _r: ['x'] } }, 'allow_sql._r'],
+    ['a top-level permissions block', { permissions: { 'view-instance': { _r: '*' } } }, 'permissions.view-instance._r'],
+    ['a database allow', { databases: { docs: { allow: { _r: '*' } } } }, 'databases.docs.allow._r'],
+    ['a database allow_sql', { databases: { docs: { allow_sql: { _r: null } } } }, 'databases.docs.allow_sql._r'],
+    ['a database permissions block', { databases: { docs: { permissions: { 'insert-row': { _r: '*' } } } } }, 'databases.docs.permissions.insert-row._r'],
+    ['a table allow', { databases: { docs: { tables: { t: { allow: { _r: '*' } } } } } }, 'databases.docs.tables.t.allow._r'],
+    ['a table permissions block', { databases: { docs: { tables: { t: { permissions: { 'insert-row': { _r: '*' } } } } } } }, 'databases.docs.tables.t.permissions.insert-row._r'],
+    ['a query allow', { databases: { docs: { queries: { q: { sql: 'select 1', allow: { _r: '*' } } } } } }, 'databases.docs.queries.q.allow._r'],
+  ])('%s', (_label, config, path) => {
+    const error = configError(() => loadConfig(config))
+    expect(error.problems).toEqual([{ path, message: MESSAGE }])
+  })
+
+  test('near miss: the keys tokens add (token, token_expires) match like any actor key, as in Datasette', () => {
+    const gate = createGate({ allow: { token: 'dstok' }, secret: 's' }, { now: () => 1_700_000_000 })
+    expect(gate.allowed({ id: 'a', token: 'dstok' }, 'view-instance')).toBe(true)
+    expect(gate.allowed({ id: 'a' }, 'view-instance')).toBe(false)
+  })
+})

@@ -10,7 +10,8 @@
  * 4. validate the shape ({@link CONFIG_SCHEMA}, every error at once);
  * 5. semantic checks: custom actions build a valid action registry with the code's actions,
  *    every `permissions` key is a registered full action name, the JWT keys suit their
- *    algorithms (by the same rules as the `jwt` option), a static actor's `_r` is well formed;
+ *    algorithms (by the same rules as the `jwt` option), a static actor is JSON data and its
+ *    `_r` well formed, no allow block is keyed on `_r`;
  * 6. attach the redacted view (`redact.ts`: what `gate.config` is and what printing the
  *    configuration shows), deep-freeze and return.
  *
@@ -270,6 +271,49 @@ function checkStaticActors(config: JsonObject, problems: ConfigProblem[]): void 
   }
 }
 
+/** Every allow block of the configuration (`allow`, `allow_sql`, `permissions.*`), with its path. */
+function allowBlocks(config: JsonObject): { block: unknown; path: PathSegment[] }[] {
+  const out: { block: unknown; path: PathSegment[] }[] = []
+  const at = (owner: unknown, path: PathSegment[], keys: readonly string[]): void => {
+    if (!isPlainObject(owner)) return
+    for (const key of keys) if (Object.hasOwn(owner, key)) out.push({ block: owner[key], path: [...path, key] })
+    const permissions = owner['permissions']
+    if (isPlainObject(permissions)) {
+      for (const [action, block] of Object.entries(permissions)) out.push({ block, path: [...path, 'permissions', action] })
+    }
+  }
+  at(config, [], ['allow', 'allow_sql'])
+  const databases = config['databases']
+  if (!isPlainObject(databases)) return out
+  for (const [database, db] of Object.entries(databases)) {
+    at(db, ['databases', database], ['allow', 'allow_sql'])
+    if (!isPlainObject(db)) continue
+    for (const kind of ['tables', 'queries'] as const) {
+      const children = db[kind]
+      if (!isPlainObject(children)) continue
+      for (const [child, spec] of Object.entries(children)) at(spec, ['databases', database, kind, child], ['allow'])
+    }
+  }
+  return out
+}
+
+/**
+ * No allow block may be keyed on `_r`: an actor carries `_r` only when a token restricts it, so
+ * `{"_r": "*"}` would let a restricted token do what its owner cannot (the restriction gate only
+ * removes; a rule must never add). Other keys tokens add (`token`, `token_expires`) match like
+ * any actor key, as in Datasette.
+ */
+function checkAllowBlocksOnRestrictions(config: JsonObject, problems: ConfigProblem[]): void {
+  for (const { block, path } of allowBlocks(config)) {
+    if (!isPlainObject(block) || !Object.hasOwn(block, '_r')) continue
+    problems.push({
+      path: formatPath([...path, '_r']),
+      message:
+        'an allow block cannot match _r: it holds a token\'s restrictions, so {"_r": "*"} would let any restricted token do what its owner cannot; match the actor\'s own keys instead',
+    })
+  }
+}
+
 /** The `jwt` block's inputs by their configuration names, for the shared key check. */
 const JWT_CONFIG_KEYS: { readonly [input in JwtKeyInput]: string } = { algorithms: 'algorithms', secret: 'secret', publicKey: 'public_key' }
 const JWT_CONFIG_NAMES: JwtKeyNames = { algorithms: 'jwt.algorithms', secret: 'jwt.secret', publicKey: 'jwt.public_key' }
@@ -348,6 +392,7 @@ export function loadConfig(source: string | object, options: LoadConfigOptions =
     checkPermissionNames(config, known, problems)
     checkJwt(config, problems)
     checkStaticActors(config, problems)
+    checkAllowBlocksOnRestrictions(config, problems)
   }
   if (problems.length > 0) throw new ConfigError(problems, errorOptions)
   return deepFreeze(attachRedactedView(config as TokengateConfig, resolved.origins))

@@ -140,3 +140,34 @@ function spawnSyncShell(command: string, cwd: string): { status: number | null; 
   if (result.error !== undefined) throw result.error
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
 }
+
+describe('a closed pipe on stdout (tokengate … | head -1) (security review, issue 9)', () => {
+  /** Run the built CLI with its stdout a pipe whose reading end is closed before it writes. */
+  function withClosedStdout(args: readonly string[], cwd: string): Promise<{ status: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env['PATH'] ?? '', TOKENGATE_SECRET: SECRET } })
+      child.stdout.destroy() // the reader is gone: every write the CLI makes gets EPIPE
+      let stderr = ''
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+      child.on('error', reject)
+      child.on('close', (status, signal) => resolve({ status, signal, stderr }))
+    })
+  }
+
+  test.each<[string, string[], number]>([
+    ['--help', ['--help'], 0],
+    ['check, allowed', ['check', '--config', 'metadata.json', '--actor', '{"id":"bob"}', 'view-database', 'metrics'], 0],
+    ['check, denied', ['check', '--config', 'metadata.json', '--actor', '{"id":"alice"}', 'view-database', 'metrics'], 1],
+    ['inspect', ['inspect', `apiv3_${'a'.repeat(43)}`, '--config', 'metadata.json'], 0],
+    ['create-token', ['create-token', 'root', '--all', 'view-instance', '--debug'], 0],
+  ])('%s stops quietly: no stack trace, its own exit status', async (_label, args, status) => {
+    const result = await withClosedStdout(args, dir)
+    expect(result.stderr).toBe('')
+    expect([result.status, result.signal]).toEqual([status, null])
+  })
+
+  test('near miss: a real pipe through head -1 gets the first line, and the pipeline ends cleanly', () => {
+    const result = spawnSyncShell(`"${process.execPath}" "${BIN}" check --config metadata.json view-instance | head -1`, dir)
+    expect(result).toEqual({ status: 0, stdout: 'ALLOWED: view-instance at instance level\n', stderr: '' })
+  })
+})

@@ -38,3 +38,12 @@ export function check<T>(property: fc.IProperty<T>, runs = RUNS): void {
 export function titled(title: string, runs = RUNS): string {
   return `${title} (${runs} runs)`
 }
+
+/** {@link check} for an asynchronous property. */
+export async function checkAsync<T>(property: fc.IAsyncProperty<T>, runs = RUNS): Promise<void> {
+  await fc.assert(property, {
+    numRuns: runs,
+    ...(SEED === undefined ? {} : { seed: SEED }),
+    ...(PATH === undefined || PATH === '' ? {} : { path: PATH }),
+  })
+}

@@ -46,6 +46,23 @@ function asciiLowerCase(text: string): string {
 }
 
 /**
+ * Whether `text` is one of the lower-case `names` with A–Z folded and nothing else: compared
+ * code unit by code unit, without allocating (this runs on every request).
+ */
+function isSchemeOf(text: string, names: readonly string[]): boolean {
+  outer: for (const name of names) {
+    if (name.length !== text.length) continue
+    for (let i = 0; i < text.length; i++) {
+      let code = text.charCodeAt(i)
+      if (code >= 65 && code <= 90) code += 32
+      if (code !== name.charCodeAt(i)) continue outer
+    }
+    return true
+  }
+  return false
+}
+
+/**
  * A token reader for fixed options: what {@link readToken} does, with the options prepared once.
  * The request's query string is read (through `queryOf`) only when a parameter is configured.
  * @internal
@@ -70,7 +87,7 @@ export function compileTokenReader(options: ReadTokenOptions = {}): TokenReader 
       let end = 0
       while (end < header.length && header[end] !== ' ' && header[end] !== '\t') end++
       const scheme = header.slice(0, end)
-      if (!schemes.includes(asciiLowerCase(scheme))) return null
+      if (!isSchemeOf(scheme, schemes)) return null
       let start = end
       while (start < header.length && (header[start] === ' ' || header[start] === '\t')) start++
       const rest = header.slice(start)

@@ -69,8 +69,8 @@ export interface GateOptions {
    */
   tokenCacheSize?: number
   /**
-   * The most memory the verified-token cache may take, in estimated bytes (20 per character of
-   * an actor's JSON, plus 256 per token); the least recently used tokens are dropped to stay
+   * The most memory the verified-token cache may take, in estimated bytes (10 per character of
+   * an actor's JSON, plus 512 per token); the least recently used tokens are dropped to stay
    * under it, and a token larger than the whole budget is not remembered. 0 turns the cache off.
    * @defaultValue 33554432 (32 MiB)
    */

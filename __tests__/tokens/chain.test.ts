@@ -352,12 +352,12 @@ describe('the verified-token cache is bounded by memory too (security review, is
   /** An actor whose JSON is exactly `length` characters long. */
   const sized = (length: number) => ({ pad: 'x'.repeat(length - '{"pad":""}'.length) })
 
-  test('an entry is estimated once, as 20 bytes per character of its actor\'s JSON plus 256', () => {
-    expect(estimateEntryBytes(withActor(sized(1000)))).toBe(20_256)
+  test('an entry is estimated once, as 10 bytes per character of its actor\'s JSON plus 512', () => {
+    expect(estimateEntryBytes(withActor(sized(1000)))).toBe(10_512)
   })
 
   test('the least recently used entries are dropped until the estimate is under the budget', () => {
-    const cache = new VerifiedTokenCache(1000, 3 * 20_256) // room for three 1,000-character actors
+    const cache = new VerifiedTokenCache(1000, 3 * 10_512) // room for three 1,000-character actors
     for (const name of ['a', 'b', 'c']) cache.set(`digest-${name}`, withActor(sized(1000)), T, Infinity, null)
     expect(cache.length).toBe(3)
     expect(cache.get('digest-a', T)).toBeDefined() // a is now the most recently used
@@ -367,13 +367,13 @@ describe('the verified-token cache is bounded by memory too (security review, is
     cache.set('digest-big', withActor(sized(2000)), T, Infinity, null) // takes the room of two
     expect(cache.length).toBe(2)
     expect(cache.get('digest-big', T)).toBeDefined()
-    expect(cache.bytes).toBeLessThanOrEqual(3 * 20_256)
+    expect(cache.bytes).toBeLessThanOrEqual(3 * 10_512)
   })
 
   test('an entry larger than the whole budget is not remembered, and evicts nothing', () => {
     const cache = new VerifiedTokenCache(1000, 50_000)
     cache.set('digest-a', withActor(sized(100)), T, Infinity, null)
-    cache.set('digest-huge', withActor(sized(10_000)), T, Infinity, null)
+    cache.set('digest-huge', withActor(sized(10_000)), T, Infinity, null) // about 100 KB
     expect(cache.get('digest-huge', T)).toBeUndefined()
     expect(cache.get('digest-a', T)).toBeDefined()
   })

@@ -81,14 +81,27 @@ export function isRestrictions(value: unknown): value is Restrictions {
 }
 
 /**
- * `_r` compiled into sets, once: a check is then two or three set lookups, whatever the size
- * of `_r`. Built by {@link compiledRestrictions}; never built from a malformed `_r`.
+ * One list of action names, ready for lookups: the `_r` list itself when it is short (a scan of
+ * a few strings is as fast as a hash and costs no memory), a Set when it is long.
+ * @internal
+ */
+export type NameLookup = ReadonlySet<string> | readonly string[]
+
+/** Lists longer than this get a Set; shorter ones are scanned. */
+const SET_FROM = 8
+
+/**
+ * `_r` compiled once: maps from database (and child) to the lists of `_r` itself, or to a Set
+ * for a long list. A check is then two or three map lookups and a short scan, whatever the size
+ * of `_r`, and a cached token's compiled form shares `_r`'s own lists instead of copying each
+ * into a small Set of its own. Built by {@link compiledRestrictions}; never built from a
+ * malformed `_r`.
  * @internal
  */
 export interface CompiledRestrictions {
-  readonly a: ReadonlySet<string>
-  readonly d: ReadonlyMap<string, ReadonlySet<string>>
-  readonly r: ReadonlyMap<string, ReadonlyMap<string, ReadonlySet<string>>>
+  readonly a: NameLookup
+  readonly d: ReadonlyMap<string, NameLookup>
+  readonly r: ReadonlyMap<string, ReadonlyMap<string, NameLookup>>
 }
 
 /** A malformed `_r`, remembered with its problem so it is not validated again either. */
@@ -98,14 +111,18 @@ interface Malformed {
 
 const COMPILED = new WeakMap<object, CompiledRestrictions | Malformed>()
 
+function lookup(list: readonly string[]): NameLookup {
+  return list.length > SET_FROM ? new Set(list) : list
+}
+
 function compile(value: Restrictions): CompiledRestrictions {
   return {
-    a: new Set(value.a ?? []),
-    d: new Map(Object.entries(value.d ?? {}).map(([db, list]) => [db, new Set(list)])),
+    a: lookup(value.a ?? []),
+    d: new Map(Object.entries(value.d ?? {}).map(([db, list]) => [db, lookup(list)])),
     r: new Map(
       Object.entries(value.r ?? {}).map(([db, children]) => [
         db,
-        new Map(Object.entries(children).map(([child, list]) => [child, new Set(list)])),
+        new Map(Object.entries(children).map(([child, list]) => [child, lookup(list)])),
       ]),
     ),
   }
@@ -126,8 +143,12 @@ export function compiledRestrictions(value: unknown): CompiledRestrictions | Mal
   return result
 }
 
-function names(set: ReadonlySet<string> | undefined, action: Action): boolean {
-  return set !== undefined && (set.has(action.name) || (action.abbr !== null && set.has(action.abbr)))
+function has(list: NameLookup, name: string): boolean {
+  return Array.isArray(list) ? list.includes(name) : (list as ReadonlySet<string>).has(name)
+}
+
+function names(list: NameLookup | undefined, action: Action): boolean {
+  return list !== undefined && (has(list, action.name) || (action.abbr !== null && has(list, action.abbr)))
 }
 
 /**

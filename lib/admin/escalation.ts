@@ -24,8 +24,10 @@
 import { ForbiddenError, NotFoundError } from '../errors.js'
 import type { Gate } from '../gate.js'
 import type { GateInternals } from '../internal/gate-internals.js'
+import { isPlainObject } from '../internal/is-plain-object.js'
 import type { ActionRegistry } from '../permissions/actions.js'
 import { restrictionsAllow } from '../permissions/restrictions.js'
+import { builtOwnerActor } from '../tokens/owner.js'
 import type { TokenRecord } from '../tokens/token-manager.js'
 import type { Actor, Restrictions } from '../types.js'
 import { rfc3339 } from './wire.js'
@@ -112,8 +114,10 @@ function nameSome(grants: readonly Grant[]): string {
  */
 export async function ownerActor(internals: GateInternals, caller: Actor, ownerId: string): Promise<Actor | null> {
   if (internals.resolveActor !== null) {
-    const resolved = await internals.resolveActor(ownerId)
-    return resolved === null || typeof resolved !== 'object' ? null : withoutTokenKeys(resolved)
+    const resolved: unknown = await internals.resolveActor(ownerId)
+    // Built as the chain builds it (owner.ts): a "__proto__" key stays a key, the size is bounded.
+    const built = isPlainObject(resolved) ? builtOwnerActor(resolved) : null
+    return built === null ? null : withoutTokenKeys(built)
   }
   if (idOf(caller) === ownerId) return withoutTokenKeys(caller)
   return { id: ownerId }

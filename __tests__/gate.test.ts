@@ -443,6 +443,32 @@ describe('gate.explain: reason sentences', () => {
   })
 })
 
+describe('a password in a URL is redacted by its position: token_store and jwt.jwks_uri (issue 9 applied to issues 8 and 10)', () => {
+  const STORE_PASSWORD = 'store-password-Kd40'
+  const JWKS_PASSWORD = 'jwks-password-Wq73'
+  const config: TokengateConfigInput = {
+    token_store: `postgres://tokengate:${STORE_PASSWORD}@127.0.0.1:1/tokens`,
+    jwt: { algorithms: ['RS256'], jwks_uri: `https://reader:${JWKS_PASSWORD}@id.example/.well-known/jwks.json`, scope_claim: 'scope' },
+  }
+  // The store is opened lazily: nothing connects here.
+  const gate = createGate(config)
+
+  test('gate.config reads "[redacted]" there, and keeps the public jwt keys', () => {
+    expect(gate.config.token_store).toBe('[redacted]')
+    expect(gate.config.jwt).toEqual({ algorithms: ['RS256'], jwks_uri: '[redacted]', scope_claim: 'scope' })
+  })
+
+  test.each([STORE_PASSWORD, JWKS_PASSWORD])('no printed form contains %s', (password) => {
+    for (const text of [util.inspect(gate, { depth: Infinity, showHidden: true }), JSON.stringify(gate.config), util.inspect(loadConfig(config), { depth: Infinity })]) {
+      expect(text).not.toContain(password)
+    }
+  })
+
+  test('near miss: the configuration loadConfig returns keeps the URLs for the gate to use', () => {
+    expect(loadConfig(config).token_store).toBe(`postgres://tokengate:${STORE_PASSWORD}@127.0.0.1:1/tokens`)
+  })
+})
+
 describe('inspecting a gate or its configuration shows no secret (security review, issue 9)', () => {
   const SECRETS = {
     signing: 'signing-secret-Qx81',

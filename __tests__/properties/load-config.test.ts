@@ -1,7 +1,8 @@
 /**
  * Property: loading generated configurations, with random secrets in every position where a
  * secret may be written (rightly or wrongly: a token where an entry belongs, under a misspelt
- * key, as a key, a secret where the jwt block belongs, values from `$env`), either gives a
+ * key, as a key, a secret where the jwt block belongs, a password in a store or key-set URL,
+ * values from `$env`), either gives a
  * deep-frozen configuration or one ConfigError listing problems; nothing else is thrown; no
  * error message contains a secret; and for a configuration that loads, no printed form of the
  * gate or its configuration (`util.inspect`, `JSON.stringify(gate.config)`) contains one. (`%o` and `showHidden` are covered once, in gate.test.ts: inspecting every
@@ -59,6 +60,18 @@ const generated: fc.Arbitrary<Generated> = fc
             { secret: s4 },
             s4,
             { algorithms: ['HS256'], secret: { $env: 'JWT_SECRET' } },
+            { algorithms: ['RS256'], jwks_uri: `https://reader:${s4}@id.example/jwks.json` },
+            { algorithms: ['RS256'], jwks_uri: `http://reader:${s4}@id.example/jwks.json` },
+            { algorithms: ['RS256'], jwks_url: `https://reader:${s4}@id.example/jwks.json` },
+          ),
+          // A store URL may carry a password: redacted and never quoted, whatever is wrong with it.
+          token_store: fc.constantFrom<unknown>(
+            `postgres://tokengate:${s1}@127.0.0.1:1/tokens`,
+            `postgresql://tokengate:${s1}@127.0.0.1:99999/tokens`,
+            `mysql://tokengate:${s1}@127.0.0.1/tokens`,
+            `tokengate:${s1}@127.0.0.1/tokens`,
+            [`postgres://tokengate:${s1}@127.0.0.1:1/tokens`],
+            { $env: 'SIGNING' },
           ),
           allow: fc.constantFrom<unknown>(true, 'root', 5, { id: 'bob' }, { id: { x: 1 } }, { _r: '*' }, { $env: 'ALLOW' }),
           databases: fc.constantFrom<unknown>({ docs: { allow: { id: 'bot' } } }, { docs: null }, { docs: { tables: { t: { allow: 'x' } } } }, { token: { allow: 'public-value' } }),

@@ -28,7 +28,7 @@ import { isPlainObject } from '../internal/is-plain-object.js'
 import type { ActionRegistry } from '../permissions/actions.js'
 import { restrictionsAllow } from '../permissions/restrictions.js'
 import { builtOwnerActor } from '../tokens/owner.js'
-import type { TokenRecord } from '../tokens/token-manager.js'
+import { type TokenRecord, noTokenWithId } from '../tokens/token-manager.js'
 import type { Actor, Restrictions } from '../types.js'
 import { rfc3339 } from './wire.js'
 
@@ -198,7 +198,7 @@ export function refuseSelf(caller: Actor, record: TokenRecord, realm: string): v
 
 /** The 404 for a token that is missing or not visible to the caller: the same answer for both. @internal */
 export function notFound(id: string): NotFoundError {
-  return new NotFoundError(`No token has the id ${JSON.stringify(id.length > 64 ? `${id.slice(0, 64)}…` : id)}`)
+  return new NotFoundError(noTokenWithId(id))
 }
 
 /** Whether the caller may see a token: its owner, or a holder of `auth-tokens-view-all`. @internal */

@@ -20,7 +20,7 @@ import { parseDuration } from '../internal/duration.js'
 import { RestrictionsBuilder } from '../permissions/restrictions.js'
 import { openTokenStore } from '../store/open-token-store.js'
 import type { TokenStore } from '../store/token-store.js'
-import type { TokenManager, TokenRecord } from '../tokens/token-manager.js'
+import { type TokenManager, type TokenRecord, noTokenWithId } from '../tokens/token-manager.js'
 import { recordToJson, rfc3339 } from '../tokens/token-record-json.js'
 import type { Restrictions } from '../types.js'
 import { type OptionSpec, type ScannedArgs, occurrences, scanArgs, single } from './args.js'
@@ -269,7 +269,7 @@ async function run(subcommand: Subcommand, scanned: ScannedArgs, io: CliIo): Pro
       const id = onePositional(scanned, subcommand, 'ID')
       work = async (tokens) => {
         const record = await tokens.get(id)
-        if (record === null) throw new InvalidParameterError('id', `No token has the id ${JSON.stringify(id)}`)
+        if (record === null) throw new InvalidParameterError('id', noTokenWithId(id))
         io.stdout(format === 'json' ? `${prettyJson(recordToJson(record))}\n` : recordText(record))
       }
       break

@@ -160,6 +160,9 @@ describe('a closed pipe on stdout (tokengate … | head -1) (security review, is
     ['check, denied', ['check', '--config', 'metadata.json', '--actor', '{"id":"alice"}', 'view-database', 'metrics'], 1],
     ['inspect', ['inspect', `apiv3_${'a'.repeat(43)}`, '--config', 'metadata.json'], 0],
     ['create-token', ['create-token', 'root', '--all', 'view-instance', '--debug'], 0],
+    ['tokens create (a SQLite store)', ['tokens', 'create', 'alice', '--name', 'ci', '--permission', 'db:metrics:read', '--store', 'sqlite:tokens.db'], 0],
+    ['tokens list (a SQLite store)', ['tokens', 'list', '--store', 'sqlite:tokens.db'], 0],
+    ['tokens list --format json (a memory store)', ['tokens', 'list', '--store', 'memory:', '--format', 'json'], 0],
   ])('%s stops quietly: no stack trace, its own exit status', async (_label, args, status) => {
     const result = await withClosedStdout(args, dir)
     expect(result.stderr).toBe('')

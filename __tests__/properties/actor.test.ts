@@ -1,6 +1,7 @@
 /**
  * Property: however an actor is made (copied by lib/internal/actor.ts, from a JWT actor claim,
- * from a static token, from an application source), every key of the input is an own key of the
+ * from a static token, from an application source, from what resolveActor answers for a token's
+ * owner, from a ds_actor cookie, from a managed token's stored restrictions), every key of the input is an own key of the
  * actor, no object of the actor has a prototype other than Object.prototype, no key reaches a
  * prototype chain, and Object.prototype itself is never changed. Keys are drawn with a bias to
  * `__proto__`, `constructor`, `prototype` and Object.prototype's own names.
@@ -10,9 +11,13 @@
  */
 import { createHmac } from 'node:crypto'
 import fc from 'fast-check'
-import { createGate, jwtTokenSource } from 'tokengate'
+import { createActorCookie, createGate, createMemoryTokenStore, jwtTokenSource, readActorCookie } from 'tokengate'
+import type { Restrictions, StoredToken, TokenStore, VerifiedToken } from 'tokengate'
 import { buildActor } from '../../lib/internal/actor.js'
 import { tokenDigest } from '../../lib/internal/token-digest.js'
+import { createTokenChain } from '../../lib/tokens/chain.js'
+import { managedTokenSource } from '../../lib/tokens/managed.js'
+import { generateManagedToken } from '../../lib/tokens/managed-format.js'
 import { RUNS, check, checkAsync, titled } from './runs.js'
 
 const DANGEROUS = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__', 'isPrototypeOf', 'id']
@@ -110,6 +115,106 @@ describe('actor construction never changes a prototype, for any key', () => {
           const actor = (await gate.authenticate({ authorization: `Bearer ${token}` })) as Record<string, unknown>
           expectPlainCopy(input, actor)
         }
+      }),
+      Math.ceil(RUNS / 5),
+    )
+  })
+
+  // One gate for every run: resolveActor answers what the run generated; nothing is cached
+  // (tokenCacheTtl 0), so every authentication resolves again.
+  const TOKEN_KEYS = ['token', 'token_id', 'token_name', '_r', 'token_expires']
+  let answer = '{}'
+  const resolving = createGate(
+    {},
+    { rootEnabled: true, secret: SECRET, tokenStore: createMemoryTokenStore(), tokenCacheTtl: 0, resolveActor: () => JSON.parse(answer) as Record<string, unknown> },
+  )
+  const signed = resolving.createSignedToken({ actorId: 'alice' })
+  const managed = resolving.tokens!.create({ actorId: 'alice', name: 'property' })
+
+  test(titled('what resolveActor answers becomes a plain actor, and root only by an own id'), async () => {
+    const { token } = await managed
+    await checkAsync(
+      fc.asyncProperty(objectText, async (text) => {
+        answer = text
+        const input = JSON.parse(text) as Record<string, unknown>
+        for (const presented of [signed, token]) {
+          const actor = (await resolving.authenticate({ authorization: `Bearer ${presented}` })) as Record<string, unknown>
+          expectPlainCopy(input, actor, TOKEN_KEYS)
+          const root = Object.hasOwn(input, 'id') && input['id'] === 'root'
+          if (resolving.allowed(actor, 'permissions-debug') !== root) throw new Error(`root is ${String(!root)}, but the own id is ${JSON.stringify(input['id'])}`)
+        }
+      }),
+    )
+  })
+
+  test(titled('a ds_actor cookie gives back a plain actor'), () => {
+    check(
+      fc.property(objectText, (text) => {
+        const input = JSON.parse(text) as Record<string, unknown>
+        const actor = readActorCookie(createActorCookie({ actor: JSON.parse(text) as Record<string, unknown>, secret: SECRET }), { secrets: SECRET })
+        if (actor === null) throw new Error('the cookie was not read back')
+        expectPlainCopy(input, actor as Record<string, unknown>)
+        if (JSON.stringify(actor) !== JSON.stringify(input)) throw new Error('the cookie actor serializes differently')
+      }),
+    )
+  })
+
+  // Restrictions whose database and resource names are drawn like the keys above: they reach the
+  // store, and come back as the managed token's _r.
+  const ACTIONS = ['vt', 'vd', 'ir']
+  const actionList = fc.uniqueArray(fc.constantFrom(...ACTIONS), { minLength: 1, maxLength: 3 }).map((list) => JSON.stringify(list))
+  const objectOf = (value: fc.Arbitrary<string>) =>
+    fc.uniqueArray(fc.tuple(key, value), { maxLength: 3, selector: ([k]) => k }).map((entries) => `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`)
+  const restrictionsText = fc
+    .record({ a: fc.option(actionList, { nil: undefined }), d: fc.option(objectOf(actionList), { nil: undefined }), r: fc.option(objectOf(objectOf(actionList)), { nil: undefined }) })
+    .map(({ a, d, r }) => `{${[a === undefined ? '' : `"a":${a}`, d === undefined ? '' : `"d":${d}`, r === undefined ? '' : `"r":${r}`].filter((p) => p !== '').join(',')}}`)
+  const own = (value: unknown, name: string): unknown => (typeof value === 'object' && value !== null && Object.hasOwn(value, name) ? (value as Record<string, unknown>)[name] : undefined)
+  const namesVt = (list: unknown): boolean => Array.isArray(list) && list.includes('vt')
+  /** Whether restrictions (as data) name view-table on `database`/x, reading own keys only. */
+  const allowsViewTable = (restrictions: Record<string, unknown>, database: string): boolean =>
+    namesVt(restrictions['a']) || namesVt(own(restrictions['d'], database)) || namesVt(own(own(restrictions['r'], database), 'x'))
+
+  // The managed source and the chain, over a store row as SQLite or PostgreSQL gives it back
+  // (JSON.parse of the stored restrictions): every run, cheaply.
+  let row: StoredToken | null = null
+  const rowStore = { findByHash: () => row } as unknown as TokenStore
+  const chain = createTokenChain({ sources: [managedTokenSource({ store: () => rowStore, prefix: 'tgk', cacheFor: 0 })], unknownTokens: 'reject', cacheSize: 0 })
+  const decider = createGate({})
+  const presented = generateManagedToken('tgk')
+
+  test(titled('a managed token carries its stored restrictions as plain data, and they decide'), () => {
+    check(
+      fc.property(restrictionsText, key, (text, database) => {
+        const restrictions = JSON.parse(text) as Record<string, unknown>
+        row = {
+          id: '0123456789abcdef', hash: '', name: 'p', description: null, actorId: 'alice', restrictions: JSON.parse(text) as Restrictions, permissions: null,
+          createdAt: 0, createdBy: null, expiresAt: null, lastUsedAt: null, revokedAt: null, revokedBy: null, start: 'tgk_', rateLimit: null,
+        }
+        const verified = chain.verify(presented, 1_700_000_000) as VerifiedToken
+        const actor = verified.actor as Record<string, unknown>
+        expectPlainCopy({ _r: restrictions }, actor)
+        if (decider.allowed(actor, 'view-table', { database, resource: 'x' }) !== allowsViewTable(restrictions, database)) {
+          throw new Error(`view-table on ${JSON.stringify(database)}/x is not ${String(allowsViewTable(restrictions, database))}`)
+        }
+      }),
+    )
+  })
+
+  // The same through a gate, its token manager and a memory store: a store per run is slower, so
+  // a fifth of the runs.
+  const store = createGate({}, { tokenStore: createMemoryTokenStore() })
+  let made = 0
+
+  test(titled('a managed token made through gate.tokens carries its restrictions as plain data', Math.ceil(RUNS / 5)), async () => {
+    await checkAsync(
+      fc.asyncProperty(restrictionsText, key, async (text, database) => {
+        const restrictions = JSON.parse(text) as Record<string, unknown>
+        const { token } = await store.tokens!.create({ actorId: 'alice', name: `p${made++}`, restrictions })
+        const actor = (await store.authenticate({ authorization: `Bearer ${token}` })) as Record<string, unknown>
+        expectPlainCopy({ _r: restrictions }, actor)
+        // The decision reads own keys only: view-table on `database`/`x` is allowed exactly when _r names it.
+        const expected = allowsViewTable(restrictions, database)
+        if (store.allowed(actor, 'view-table', { database, resource: 'x' }) !== expected) throw new Error(`view-table on ${JSON.stringify(database)}/x is not ${String(expected)}`)
       }),
       Math.ceil(RUNS / 5),
     )

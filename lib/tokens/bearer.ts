@@ -40,8 +40,9 @@ const WHITESPACE = /\s/
  * Lower-case A–Z only. Scheme names are ASCII (RFC 7235 token); `toLowerCase` would also fold
  * other characters onto ASCII ones (the Kelvin sign K to k), so a scheme spelled with them
  * would match.
+ * @internal
  */
-function asciiLowerCase(text: string): string {
+export function asciiLowerCase(text: string): string {
   return text.replace(/[A-Z]+/g, (upper) => upper.toLowerCase())
 }
 

@@ -11,7 +11,7 @@
  * @internal
  */
 import type { Restrictions } from '../types.js'
-import { MAX_RESTRICTION_GRANTS } from './restrictions.js'
+import { MAX_RESTRICTION_GRANTS, grantCount } from './restrictions.js'
 
 function addAll(target: string[], items: readonly string[]): void {
   for (const item of items) if (!target.includes(item)) target.push(item)
@@ -56,20 +56,12 @@ export function unionRestrictions(...parts: readonly Restrictions[]): Restrictio
   return out
 }
 
-/** How many grants (action names in the lists of `a`, `d` and `r`) well-formed restrictions hold. @internal */
-export function grantCountOf(restrictions: Restrictions): number {
-  let count = restrictions.a?.length ?? 0
-  for (const list of Object.values(restrictions.d ?? {})) count += list.length
-  for (const children of Object.values(restrictions.r ?? {})) for (const list of Object.values(children)) count += list.length
-  return count
-}
-
 /**
  * Why a token's whole scope (its restrictions and compiled permissions, as one union) cannot be
  * carried by a token, or `null`: more than {@link MAX_RESTRICTION_GRANTS} grants.
  * @internal
  */
 export function scopeSizeProblem(union: Restrictions): string | null {
-  const count = grantCountOf(union)
+  const count = grantCount(union)
   return count > MAX_RESTRICTION_GRANTS ? `they grant ${count} actions in all; a token may carry at most ${MAX_RESTRICTION_GRANTS}` : null
 }

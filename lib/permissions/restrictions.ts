@@ -41,8 +41,8 @@ export function restrictionsProblem(value: unknown): string | null {
   return count > MAX_RESTRICTION_GRANTS ? `_r has ${count} grants; a token may carry at most ${MAX_RESTRICTION_GRANTS}` : null
 }
 
-/** How many action names the lists of a well-formed `_r` hold, all together. */
-function grantCount(value: Restrictions): number {
+/** How many action names the lists of a well-formed `_r` hold, all together. @internal */
+export function grantCount(value: Restrictions): number {
   let count = value.a?.length ?? 0
   for (const list of Object.values(value.d ?? {})) count += list.length
   for (const children of Object.values(value.r ?? {})) for (const list of Object.values(children)) count += list.length

@@ -3,6 +3,7 @@
  * signing through the gate (secrets, rotation, settings), and explain()'s reason sentences.
  * HTTP behaviour is in __tests__/adapters/.
  */
+import util from 'node:util'
 import jwt from 'jsonwebtoken'
 import {
   AuthenticationRequiredError,
@@ -11,8 +12,9 @@ import {
   UnknownActionError,
   createGate,
   createSignedToken,
+  loadConfig,
 } from 'tokengate'
-import type { Actor, GateOptions, TokenSource, TokengateConfig } from 'tokengate'
+import type { Actor, GateOptions, TokenSource, TokengateConfig, TokengateConfigInput } from 'tokengate'
 import { encodeSignedTokenPayload, signSignedTokenBody } from '../lib/tokens/signed.js'
 import { thrown } from './helpers/thrown.js'
 
@@ -438,5 +440,77 @@ describe('gate.explain: reason sentences', () => {
       ['instance', 'allow', 'config', 'allow'],
     ])
     expect(decision.restriction).toEqual({ restricted: false, allowed: true, reason: 'the actor has no restrictions' })
+  })
+})
+
+describe('a password in a URL is redacted by its position: token_store and jwt.jwks_uri (issue 9 applied to issues 8 and 10)', () => {
+  const STORE_PASSWORD = 'store-password-Kd40'
+  const JWKS_PASSWORD = 'jwks-password-Wq73'
+  const config: TokengateConfigInput = {
+    token_store: `postgres://tokengate:${STORE_PASSWORD}@127.0.0.1:1/tokens`,
+    jwt: { algorithms: ['RS256'], jwks_uri: `https://reader:${JWKS_PASSWORD}@id.example/.well-known/jwks.json`, scope_claim: 'scope' },
+  }
+  // The store is opened lazily: nothing connects here.
+  const gate = createGate(config)
+
+  test('gate.config reads "[redacted]" there, and keeps the public jwt keys', () => {
+    expect(gate.config.token_store).toBe('[redacted]')
+    expect(gate.config.jwt).toEqual({ algorithms: ['RS256'], jwks_uri: '[redacted]', scope_claim: 'scope' })
+  })
+
+  test.each([STORE_PASSWORD, JWKS_PASSWORD])('no printed form contains %s', (password) => {
+    for (const text of [util.inspect(gate, { depth: Infinity, showHidden: true }), JSON.stringify(gate.config), util.inspect(loadConfig(config), { depth: Infinity })]) {
+      expect(text).not.toContain(password)
+    }
+  })
+
+  test('near miss: the configuration loadConfig returns keeps the URLs for the gate to use', () => {
+    expect(loadConfig(config).token_store).toBe(`postgres://tokengate:${STORE_PASSWORD}@127.0.0.1:1/tokens`)
+  })
+})
+
+describe('inspecting a gate or its configuration shows no secret (security review, issue 9)', () => {
+  const SECRETS = {
+    signing: 'signing-secret-Qx81',
+    rotated: 'rotated-secret-Lm27',
+    staticToken: 'static-token-Pz55',
+    pluginToken: 'plugin-token-Hb32',
+    jwtSecret: 'jwt-hmac-secret-of-32-bytes-Vn19xx',
+    fromEnv: 'env-resolved-Rt66',
+  }
+  const config: TokengateConfigInput = {
+    secret: [SECRETS.signing, SECRETS.rotated],
+    tokens: [{ token: SECRETS.staticToken, actor: { id: 'bot' } }],
+    plugins: { 'datasette-auth-tokens': { tokens: [{ token: SECRETS.pluginToken, actor: { bot_id: 'b' } }], param: '_auth_token' } },
+    jwt: { algorithms: ['HS256'], secret: SECRETS.jwtSecret, issuer: 'https://id.example' },
+    databases: { docs: { allow: { id: 'bot' }, title: { $env: 'TITLE' } } },
+  }
+  const gate = createGate(config, { env: { TITLE: SECRETS.fromEnv } })
+  const printed = [
+    util.inspect(gate, { depth: Infinity, showHidden: true }),
+    util.inspect(gate.config, { depth: Infinity }),
+    util.format('%o', gate.config),
+    JSON.stringify(gate.config),
+    util.inspect(loadConfig(config, { env: { TITLE: SECRETS.fromEnv } }), { depth: Infinity }),
+  ]
+
+  test.each(Object.entries(SECRETS))('no printed form contains the %s', (_name, secret) => {
+    for (const text of printed) expect(text).not.toContain(secret)
+  })
+
+  test('gate.config keeps every other key, with the secrets replaced by "[redacted]"', () => {
+    expect(gate.config.secret).toEqual(['[redacted]', '[redacted]'])
+    expect(gate.config.tokens).toEqual([{ token: '[redacted]', actor: { id: 'bot' } }])
+    expect(gate.config.jwt).toEqual({ algorithms: ['HS256'], secret: '[redacted]', issuer: 'https://id.example' })
+    expect(gate.config.plugins?.['datasette-auth-tokens']).toEqual({ tokens: [{ token: '[redacted]', actor: { bot_id: 'b' } }], param: '_auth_token' })
+    expect(gate.config.databases).toEqual({ docs: { allow: { id: 'bot' }, title: '[redacted]' } })
+    expect(Object.isFrozen(gate.config.jwt)).toBe(true)
+  })
+
+  test('near miss: the gate still verifies with the real secrets', async () => {
+    await expect(gate.authenticate({ authorization: `Bearer ${SECRETS.staticToken}` })).resolves.toEqual({ id: 'bot' })
+    const signed = gate.createSignedToken({ actorId: 'alice' })
+    await expect(gate.authenticate({ authorization: `Bearer ${signed}` })).resolves.toMatchObject({ id: 'alice' })
+    expect(loadConfig(config, { env: { TITLE: SECRETS.fromEnv } }).secret).toEqual([SECRETS.signing, SECRETS.rotated])
   })
 })

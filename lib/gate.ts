@@ -9,6 +9,7 @@
 import { dirname, resolve } from 'node:path'
 import type { TokengateConfig, TokengateConfigInput } from './config/config-types.js'
 import { loadConfig } from './config/load-config.js'
+import { redactedView } from './config/redact.js'
 import { AuthError, AuthenticationRequiredError, ConfigError, ForbiddenError } from './errors.js'
 import { GATE_INTERNALS, type GateInternals } from './internal/gate-internals.js'
 import { checkOptionNames } from './internal/options.js'
@@ -29,7 +30,7 @@ import { createSignedToken } from './tokens/signed.js'
 import { ACTOR_COOKIE_NAME, actorCookieReader, cookieValue, createActorCookie } from './sessions/actor-cookie.js'
 import { queryParamOf, tokenSourcesFromConfig } from './tokens/sources-from-config.js'
 import { type TokenManager, createTokenManager } from './tokens/token-manager.js'
-import { checkCacheSize } from './tokens/verified-cache.js'
+import { checkCacheBytes, checkCacheSize } from './tokens/verified-cache.js'
 import type { Actor, CheckTarget, Decision, Restrictions, TokenSource } from './types.js'
 
 /** Options of {@link createGate}. */
@@ -111,6 +112,21 @@ export interface GateOptions {
    * it returns is dropped. Static tokens carry their own configured actor and are not resolved.
    */
   resolveActor?: ResolveActor
+  /**
+   * The most memory the verified-token cache may take, in estimated bytes (10 per character of
+   * an actor's JSON, plus 512 per token); the least recently used tokens are dropped to stay
+   * under it, and a token larger than the whole budget is not remembered. 0 turns the cache off.
+   * @defaultValue 33554432 (32 MiB)
+   */
+  tokenCacheBytes?: number
+  /**
+   * How far in the future, in seconds, a signed `dstok_` token's creation time may be before it
+   * is refused with `Invalid token: timestamp in the future` (the machines' clocks may differ a
+   * little; a token dated years ahead would outlive `max_signed_tokens_ttl`). Takes the place of
+   * the configuration's `settings.signed_tokens_clock_skew`.
+   * @defaultValue the setting, else 5
+   */
+  signedTokensClockSkew?: number
 }
 
 /** What {@link Gate.createSignedToken} takes. */
@@ -133,7 +149,12 @@ export interface ActorCookieOptions {
  * A configured permission engine and token verifier. Create one with {@link createGate}.
  */
 export interface Gate {
-  /** The loaded, frozen configuration. */
+  /**
+   * The loaded, frozen configuration, redacted: every secret (the `dstok_` secrets, static
+   * tokens, the JWT `secret` and `public_key`, and any value read from `$env` or `$file`) reads
+   * `"[redacted]"`, so logging the gate or its configuration prints none. Every other key is
+   * as configured.
+   */
   readonly config: TokengateConfig
   /** Every known action. */
   readonly actions: ActionRegistry
@@ -218,6 +239,8 @@ const GATE_OPTIONS: readonly (keyof GateOptions)[] = [
   'tokenPrefix',
   'tokenCacheTtl',
   'resolveActor',
+  'tokenCacheBytes',
+  'signedTokensClockSkew',
 ]
 
 /** The names of {@link GateOptions}, for adapters that take them with their own. @internal */
@@ -241,6 +264,7 @@ function checkOptions(options: GateOptions): {
   tokenCacheTtl: number
   resolveActor: ResolveActor | undefined
   tokenStore: TokenStore | undefined
+  tokenCacheBytes: number
 } {
   checkOptionNames(options, GATE_OPTIONS, 'createGate')
   const now = options.now ?? (() => Date.now() / 1000)
@@ -277,7 +301,12 @@ function checkOptions(options: GateOptions): {
   if (tokenStore !== undefined && (typeof tokenStore !== 'object' || tokenStore === null || typeof tokenStore.findByHash !== 'function')) {
     throw new TypeError('"tokenStore" option must be a token store, such as the one openTokenStore() resolves to')
   }
-  return { now, unknownTokens, realm, rootEnabled, schemes, tokenSources, tokenCacheSize, tokenPrefix, tokenCacheTtl, resolveActor, tokenStore }
+  const tokenCacheBytes = checkCacheBytes(options.tokenCacheBytes, 'tokenCacheBytes')
+  const skew = options.signedTokensClockSkew
+  if (skew !== undefined && (typeof skew !== 'number' || !Number.isSafeInteger(skew) || skew < 0)) {
+    throw new TypeError(`"signedTokensClockSkew" option must be a non-negative integer number of seconds, got ${JSON.stringify(skew)}`)
+  }
+  return { now, unknownTokens, realm, rootEnabled, schemes, tokenSources, tokenCacheSize, tokenPrefix, tokenCacheTtl, resolveActor, tokenStore, tokenCacheBytes }
 }
 
 /** How long a managed token's lookup (and a resolved owner) is reused, in seconds. */
@@ -307,7 +336,7 @@ function checkSecretOption(secret: unknown): string[] {
  */
 export function createGate(configOrPath: TokengateConfigInput | string = {}, options: GateOptions = {}): Gate {
   const checked = checkOptions(options)
-  const { now, unknownTokens, realm, rootEnabled, schemes, tokenSources, tokenCacheSize } = checked
+  const { now, unknownTokens, realm, rootEnabled, schemes, tokenSources, tokenCacheSize, tokenCacheBytes } = checked
   const config = loadConfig(configOrPath, {
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.actions === undefined ? {} : { actions: options.actions }),
@@ -327,6 +356,7 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
       secrets,
       jwt: options.jwt,
       configFile,
+      clockSkew: options.signedTokensClockSkew,
       extra: tokenSources,
       managed:
         storeSource === null
@@ -335,6 +365,7 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
     }),
     unknownTokens,
     cacheSize: tokenCacheSize,
+    cacheBytes: tokenCacheBytes,
     resolveActor: checked.resolveActor,
     ownerCacheFor: checked.tokenCacheTtl,
     onVerified:
@@ -414,7 +445,7 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
   }
 
   const gate: Gate = {
-    config,
+    config: redactedView(config),
     actions: registry,
     realm,
     allowed: (actor, action, target) => resolver.allowed(actor, action, target),

@@ -90,7 +90,7 @@ export { staticTokenSource } from './tokens/static.js'
 export type { StaticTokenSource, StaticTokenSourceOptions } from './tokens/static.js'
 export { jwtTokenSource, createJwt } from './tokens/jwt.js'
 export type { JwtTokenSource, JwksTokenSource, JwtSourceOptions, JwtKey, CreateJwtOptions } from './tokens/jwt.js'
-export { tokensFileSource, readTokensFile, writeTokensFile, createOfflineToken } from './tokens/tokens-file.js'
+export { tokensFileSource, readTokensFile, writeTokensFile, updateTokensFile, createOfflineToken } from './tokens/tokens-file.js'
 export type { TokensFile, TokensFileEntry, TokensFileActor, TokensFileSourceOptions } from './tokens/tokens-file.js'
 
 // Managed tokens and their stores

@@ -142,6 +142,12 @@ const at = (seconds: number): string => new Date(seconds * 1000).toISOString().r
 
 const created = (extra: object = {}) => ({ token: TOKEN, status: 'active', created_at: at(NOW), ...extra })
 
+/** `d0,d1,…`: `n` database names for a permission string. */
+const databaseList = (n: number): string => Array.from({ length: n }, (_, i) => `d${i}`).join(',')
+
+/** The 404 for something that is not a token id: never quoted, as it may be a token. */
+const NOT_AN_ID = 'No token has the id given: token ids are 16 hexadecimal characters (what was given is not shown, as it may be a token)'
+
 /** The cases: grouped by rule, each refusal beside its allowed twin. */
 export const ADMIN_CASES: readonly AdminCase[] = [
   // --- Who may call at all -----------------------------------------------------------------
@@ -249,6 +255,18 @@ export const ADMIN_CASES: readonly AdminCase[] = [
   { name: 'a list with limit=0 → 400', as: 'alice', method: 'GET', path: '/-/api/tokens?limit=0', status: 400, error: 'limit must be a whole number from 1 to 1000, got the string "0"' },
   { name: 'a list with an unknown parameter → 400', as: 'alice', method: 'GET', path: '/-/api/tokens?owner=bob', status: 400, error: 'Unknown query parameter "owner"' },
   { name: 'a list with a cursor it never gave → 400', as: 'alice', method: 'GET', path: '/-/api/tokens?cursor=nonsense', status: 400, error: 'cursor is not one this server gave out: pass the "next" of the previous page as it is' },
+
+  // --- Issue 9 on this API: a query is data, a scope is capped, a token is never echoed --------
+  { name: 'a list with a __proto__ parameter → 400 naming it (a parameter, never a prototype)', as: 'alice', method: 'GET', path: '/-/api/tokens?__proto__=x', status: 400, error: 'Unknown query parameter "__proto__"' },
+  { name: '  twin: a known parameter → 200', as: 'alice', method: 'GET', path: '/-/api/tokens?status=active', status: 200 },
+  { name: 'permissions granting more than 10,000 actions → 400, before any grant is checked', as: 'alice', method: 'POST', path: '/-/api/tokens', body: { name: 'wide', permissions: [`db:${databaseList(2001)}:read`] }, status: 400, error: 'permissions: they grant 10005 actions in all; a token may carry at most 10000' },
+  { name: 'restrictions and permissions together beyond 10,000 → 400', as: 'alice', method: 'POST', path: '/-/api/tokens', body: { name: 'wide', restrictions: { a: ['vt'] }, permissions: [`db:${databaseList(2000)}:read`] }, status: 400, error: 'restrictions and permissions: they grant 10001 actions in all; a token may carry at most 10000' },
+  { name: 'PATCH to more than 10,000 → 400', as: 'alice', method: 'PATCH', path: '/-/api/tokens/:aliceAll', body: { permissions: [`db:${databaseList(2001)}:read`] }, status: 400, error: 'permissions: they grant 10005 actions in all; a token may carry at most 10000' },
+  { name: 'InfluxDB: permissions beyond 10,000 → 400', options: 'influx', as: 'alice', method: 'POST', path: '/api/v3/configure/token', body: { token_name: 'wide', permissions: [{ resource_type: 'db', resource_names: databaseList(2001).split(','), actions: ['read'] }] }, status: 400, error: 'permissions: they grant 10005 actions in all; a token may carry at most 10000' },
+  { name: '  twin: exactly 10,000 → 201', as: 'alice', method: 'POST', path: '/-/api/tokens', body: { name: 'wide', permissions: [`db:${databaseList(2000)}:read`] }, status: 201, check: (body) => expect(Object.keys((body['restrictions'] as { d: object }).d)).toHaveLength(2000) },
+  { name: 'a token given in place of its id → 404 that does not echo it', as: 'alice', method: 'DELETE', path: `/-/api/tokens/tgk_${'A'.repeat(38)}`, status: 404, error: NOT_AN_ID },
+  { name: 'a signed token given in place of an id → the same 404', as: 'alice', method: 'GET', path: '/-/api/tokens/dstok_eyJhIjoiYWxpY2UifQ.c2lnbmF0dXJl', status: 404, error: NOT_AN_ID },
+  { name: '  twin: an id of the right shape is quoted', as: 'alice', method: 'DELETE', path: '/-/api/tokens/00000000000000ff', status: 404, error: 'No token has the id "00000000000000ff"' },
 
   // --- Cross-origin protection for cookie sessions (403, nothing changed) --------------------
   { name: 'a cookie session, Sec-Fetch-Site cross-site → 403', as: { cookie: { id: 'alice' } }, method: 'POST', path: '/-/api/tokens', body: { name: 'ci' }, headers: { 'Sec-Fetch-Site': 'cross-site' }, status: 403, error: 'Cross-origin request refused: Sec-Fetch-Site is "cross-site", not same-origin' },

@@ -83,7 +83,7 @@ describe('check usage errors (exit 2, one line)', () => {
   test.each([
     ['no --config', ['view-instance'], '--config FILE is required'],
     ['no ACTION', ['--config', 'metadata.json'], 'missing ACTION'],
-    ['too many arguments', ['--config', 'metadata.json', 'view-table', 'docs', 'documents', 'extra'], 'unexpected argument "extra": check takes ACTION [DB [RESOURCE]]'],
+    ['too many arguments', ['--config', 'metadata.json', 'view-table', 'docs', 'documents', 'extra'], 'the 7th argument is unexpected: check takes ACTION [DB [RESOURCE]]'],
     ['an empty DB', ['--config', 'metadata.json', 'view-database', ''], 'DB must not be empty'],
     ['an unknown action', ['--config', 'metadata.json', 'fly'], 'Unknown action "fly"'],
     ['a mistyped action: did you mean', ['--config', 'metadata.json', 'view-tabel', 'docs', 'documents'], 'tokengate check: Unknown action "view-tabel"; did you mean "view-table"?\n'],

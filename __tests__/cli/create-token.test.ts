@@ -208,14 +208,14 @@ describe('create-token usage errors: exit 2, one line on stderr naming the probl
   const PEM_LIKE = '-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----'
   const rows: [string, string[], string][] = [
     // options and arguments
-    ['an unknown option', ['root', '--secret', 's', '--bogus'], 'unknown option --bogus'],
-    ['a misspelt option', ['root', '--secret', 's', '--expirey', '1h'], 'unknown option --expirey; did you mean --expiry?'],
-    ['an unknown short option', ['root', '--secret', 's', '-x'], 'unknown option -x'],
-    ['bundled short options', ['root', '--secret', 's', '-ae', 'vi'], 'unknown option -ae'],
+    ['an unknown option', ['root', '--secret', 's', '--bogus'], 'the 5th argument is not a known option'],
+    ['a misspelt option', ['root', '--secret', 's', '--expirey', '1h'], 'the 5th argument is not a known option; did you mean --expiry?'],
+    ['an unknown short option', ['root', '--secret', 's', '-x'], 'the 5th argument is not a known option'],
+    ['bundled short options', ['root', '--secret', 's', '-ae', 'vi'], 'the 5th argument is not a known option'],
     ['no ACTOR_ID', ['--secret', 's'], 'missing ACTOR_ID'],
-    ['two ACTOR_IDs', ['root', 'bob', '--secret', 's'], 'unexpected argument "bob": create-token takes one ACTOR_ID'],
+    ['two ACTOR_IDs', ['root', 'bob', '--secret', 's'], 'the 3rd argument is unexpected: create-token takes one ACTOR_ID'],
     ['an empty ACTOR_ID', ['', '--secret', 's'], 'ACTOR_ID must not be empty'],
-    ['an option after -- is an extra argument', ['root', '--secret', 's', '--', '--all'], 'unexpected argument "--all"'],
+    ['an option after -- is an extra argument', ['root', '--secret', 's', '--', '--all'], 'the 6th argument is unexpected'],
     // the secret
     ['no secret anywhere', ['root'], 'no secret to sign with: pass --secret or --config, or set TOKENGATE_SECRET (or DATASETTE_SECRET)'],
     ['an empty --secret', ['root', '--secret', ''], '--secret must not be empty'],

@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createSignedToken } from 'tokengate'
+import { encodeSignedTokenPayload, signSignedTokenBody } from '../../lib/tokens/signed.js'
 import { lines, runCli, tempDir } from './run-cli.js'
 
 const SECRET = 'inspect-secret-value'
@@ -169,10 +170,10 @@ describe('inspect: refused (exit 1, one line on stderr)', () => {
 describe('inspect usage errors (exit 2, one line)', () => {
   test.each([
     ['no TOKEN', [], 'missing TOKEN'],
-    ['two tokens', ['a', 'b'], 'unexpected argument "b": inspect takes one TOKEN'],
+    ['two tokens', ['a', 'b'], 'the 3rd argument is unexpected: inspect takes one TOKEN'],
     ['an empty TOKEN', [''], 'TOKEN must not be empty'],
     ['a TOKEN with whitespace', ['dstok_a b'], 'TOKEN must not contain whitespace'],
-    ['an unknown option', ['x', '--secrets', 's'], 'unknown option --secrets; did you mean --secret?'],
+    ['an unknown option', ['x', '--secrets', 's'], 'the 3rd argument is not a known option; did you mean --secret?'],
     ['an unknown --format', ['x', '--format', 'xml'], '--format must be text or json, got "xml"'],
     ['a missing --config file', ['x', '--config', 'nope.json'], 'the configuration file does not exist'],
     ['a --config that is not JSON', ['x', '--config', 'tokens-bad.json'], 'not valid JSON'],
@@ -264,5 +265,35 @@ describe('inspect lists each action where it can apply', () => {
     const restricted = createSignedToken({ actorId: 'alice', secret: SECRET, restrictions: { r: { docs: { mystery: ['vq', 'vt'] } } } })
     const out = JSON.parse((await inspect([restricted, '--config', 'plain.json', '--format', 'json'])).stdout) as { allowed: { action: string; resource: string | null }[] }
     expect(out.allowed.filter((a) => a.resource === 'mystery').map((a) => a.action)).toEqual(['view-table', 'view-query'])
+  })
+})
+
+describe('inspect handles any integer timestamp (security review, issue 9)', () => {
+  const tokenOf = (json: string): string => signSignedTokenBody(encodeSignedTokenPayload(json), SECRET)
+
+  test('a token dated far in the future is refused with exit 1 and the server\'s message', async () => {
+    const result = await runCli(['inspect', tokenOf(`{"a":"bob","t":${NOW() + 5 * 365 * 86_400}}`), '--secret', SECRET])
+    expect(result.status).toBe(1)
+    expect(lines(result.stderr)).toEqual(['tokengate inspect: Invalid token: timestamp in the future'])
+  })
+
+  test.each<[string, string, (now: number) => string]>([
+    ['a lifetime beyond the dates JavaScript can show', `,"d":${10 ** 17}`, (now) => `${now + 10 ** 17} (unix seconds, beyond the dates JavaScript can show)`],
+    ['a lifetime of 1e300', ',"d":1e300', () => '1e+300 (unix seconds, beyond the dates JavaScript can show)'],
+  ])('%s: exit 0, the expiry shown as unix seconds', async (_label, d, shown) => {
+    const now = NOW()
+    const result = await runCli(['inspect', tokenOf(`{"a":"bob","t":${now}${d}}`), '--secret', SECRET], { now: () => now * 1000 })
+    expect(result.stderr).toBe('')
+    expect(result.status).toBe(0)
+    expect(lines(result.stdout)).toContain(`Expires:      ${shown(now)}`)
+    const json = await runCli(['inspect', tokenOf(`{"a":"bob","t":${now}${d}}`), '--secret', SECRET, '--format', 'json'], { now: () => now * 1000 })
+    expect(json.status).toBe(0)
+    expect((JSON.parse(json.stdout) as { expires: string }).expires).toBe(shown(now))
+  })
+
+  test('near miss: an ordinary lifetime is shown as an ISO date', async () => {
+    const now = NOW()
+    const result = await runCli(['inspect', tokenOf(`{"a":"bob","t":${now},"d":60}`), '--secret', SECRET], { now: () => now * 1000 })
+    expect(lines(result.stdout)).toContain(`Expires:      ${new Date((now + 60) * 1000).toISOString()}`)
   })
 })

@@ -4,7 +4,8 @@
  * temporary file left behind, a duplicate name leaving the file byte-identical, a write failure
  * exiting 1, and the file serving its tokens through a configuration's "tokens_file".
  */
-import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import fs, { chmodSync, lstatSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { createGate, readTokensFile } from 'tokengate'
 import type { TokensFile } from 'tokengate'
@@ -64,9 +65,10 @@ describe('create-token --offline', () => {
     expect(readdirSync(dir)).toEqual(['tokens.json'])
   })
 
-  test('keeps unknown keys of a hand-written file and rewrites it with mode 0600', async () => {
+  test('keeps unknown keys of a hand-written file and rewrites it with mode 0600 (not run as root)', async () => {
     writeFileSync(join(dir, 'tokens.json'), JSON.stringify({ comment: 'hand-written', owner: 'svc', tokens: [] }))
     chmodSync(join(dir, 'tokens.json'), 0o644)
+    jest.spyOn(process, 'getuid').mockReturnValue(1000)
     const result = await offline(['--name', 'a', '--permission', 'db:x:read'])
     expect(lines(result.stdout)).toEqual(['Wrote token "a" (acting as svc) to tokens.json'])
     expect(readFile()).toMatchObject({ comment: 'hand-written', owner: 'svc', tokens: [{ name: 'a' }] })
@@ -106,6 +108,62 @@ describe('create-token --offline', () => {
     expect(result.status).toBe(1)
     expect(lines(result.stderr)).toEqual(['tokengate create-token: cannot write no-such-dir/tokens.json: its directory does not exist'])
     expect(readdirSync(dir)).toEqual([])
+  })
+})
+
+describe('a failed write keeps the old file (security review, issue 9)', () => {
+  afterEach(() => jest.restoreAllMocks())
+
+  test('a short write then ENOSPC exits 1 without "Wrote token", and the file stays byte for byte', async () => {
+    expect((await offline(['--name', 'first', '--permission', 'db:a:read'])).status).toBe(0)
+    const before = readFileSync(join(dir, 'tokens.json'))
+    let calls = 0
+    const real = fs.writeSync.bind(fs) as (fd: number, data: Buffer, offset?: number, length?: number) => number
+    jest.spyOn(fs, 'writeSync').mockImplementation(((fd: number, data: Buffer | string, offset?: number | null, length?: number) => {
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data.subarray(offset ?? 0, (offset ?? 0) + (length ?? data.length))
+      if (!bytes.includes('"tokens"') && calls === 0) return real(fd, bytes, 0, bytes.length) // the lock file
+      calls += 1
+      if (calls === 1) return real(fd, bytes, 0, 10)
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
+    }) as never)
+    const result = await offline(['--name', 'second', '--permission', 'db:b:read'])
+    expect(result.status).toBe(1)
+    expect(result.stdout).toBe('')
+    expect(lines(result.stderr)).toEqual(['tokengate create-token: cannot write tokens.json: the disk is full; the file was left as it was'])
+    expect(readFileSync(join(dir, 'tokens.json'))).toEqual(before)
+    expect(readdirSync(dir)).toEqual(['tokens.json'])
+  })
+
+  test('a symbolic link is refused with exit 1, and neither the link nor its target changes', async () => {
+    writeFileSync(join(dir, 'real.json'), JSON.stringify({ tokens: [] }))
+    symlinkSync(join(dir, 'real.json'), join(dir, 'tokens.json'))
+    const result = await offline(['--name', 'a', '--permission', 'db:x:read'])
+    expect(result.status).toBe(1)
+    expect(lines(result.stderr)).toEqual([
+      'tokengate create-token: cannot write tokens.json: it is a symbolic link, which tokengate does not replace; give the path of the file it points to',
+    ])
+    expect(readFileSync(join(dir, 'real.json'), 'utf8')).toBe(JSON.stringify({ tokens: [] }))
+    expect(lstatSync(join(dir, 'tokens.json')).isSymbolicLink()).toBe(true)
+    expect(readdirSync(dir).sort()).toEqual(['real.json', 'tokens.json'])
+  })
+
+  test('a lock held by a running process makes the write wait, then fail with exit 1', async () => {
+    writeFileSync(join(dir, 'tokens.json.lock'), JSON.stringify({ pid: process.ppid, host: hostname(), nonce: 'held', at: Date.now() }))
+    let clock = 0
+    jest.spyOn(Date, 'now').mockImplementation(() => (clock += 5_000)) // every look at the clock: 5 s later
+    const result = await offline(['--name', 'a', '--permission', 'db:x:read'])
+    jest.restoreAllMocks()
+    expect(result.status).toBe(1)
+    expect(lines(result.stderr)[0]).toMatch(/^tokengate create-token: cannot write tokens\.json: it is locked by process \d+ on .*; try again, or remove the lock file if no tokengate is running$/)
+    expect(readdirSync(dir)).toEqual(['tokens.json.lock'])
+  })
+
+  test('a lock left by a process that is gone is broken, and the token is written', async () => {
+    writeFileSync(join(dir, 'tokens.json.lock'), JSON.stringify({ pid: 2 ** 22 + 1, host: hostname(), nonce: 'stale', at: 0 }))
+    const result = await offline(['--name', 'a', '--permission', 'db:x:read'])
+    expect(result.status).toBe(0)
+    expect(readFile().tokens.map((t) => t.name)).toEqual(['a'])
+    expect(readdirSync(dir)).toEqual(['tokens.json'])
   })
 })
 

@@ -82,7 +82,7 @@ describe('create', () => {
     [['create', 'alice', '--name', 'x', '--prefix', 'Nope', '--store', 'STORE'], '"tokenPrefix" option must be'],
     [['create', 'alice', '--name', 'x', '--store', 'mysql://x'], 'unknown scheme "mysql:"'],
     [['create', 'alice', '--name', 'x'], 'no token store'],
-    [['frobnicate'], 'unknown subcommand "frobnicate"'],
+    [['frobnicate'], 'the 2nd argument is not a subcommand: use one of create, list, show, revoke, rotate'],
     [['list', '--status', 'live', '--store', 'STORE'], '--status: status must be one of'],
     [['list', '--limit', 'many', '--store', 'STORE'], '--limit must be a whole number'],
   ])('%j exits 2, writes nothing', async (args, message) => {
@@ -190,5 +190,29 @@ describe('where the store comes from', () => {
     expect(result.stdout).toMatch(/^Usage: tokengate tokens SUBCOMMAND/)
     expect(result.stdout).toContain('create ACTOR_ID')
     expect(result.stdout).toContain('Exit status: 0 done, 1 refused or failed')
+  })
+})
+
+describe('a token or secret typed in the wrong place never reaches stderr (issue 9)', () => {
+  const SECRET = `tgk_${'S'.repeat(38)}`
+  test.each<[string[], string]>([
+    [['create', 'alice', SECRET, '--name', 'x', '--store', 'STORE'], 'tokengate tokens: the 4th argument is unexpected: tokens create takes one ACTOR_ID\n'],
+    [['list', SECRET, '--store', 'STORE'], 'tokengate tokens: the 3rd argument is unexpected: tokens list takes no arguments\n'],
+    [['show', 'abc', SECRET, '--store', 'STORE'], 'tokengate tokens: the 4th argument is unexpected: tokens show takes one ID\n'],
+    [['list', '--store', 'STORE', `--${SECRET}`], 'tokengate tokens: the 5th argument is not a known option\n'],
+    [['list', '--stor', 'STORE'], 'tokengate tokens: the 3rd argument is not a known option; did you mean --store?\n'],
+    [[SECRET, '--store', 'STORE'], 'tokengate tokens: the 2nd argument is not a subcommand: use one of create, list, show, revoke, rotate\n'],
+    [['lst', '--store', 'STORE'], 'tokengate tokens: the 2nd argument is not a subcommand; did you mean list? Use one of create, list, show, revoke, rotate\n'],
+  ])('%j: exit 2, the argument named by its position', async (args, stderr) => {
+    const result = await cli(args.map((a) => (a === 'STORE' ? store() : a)))
+    expect([result.status, result.stdout, result.stderr]).toEqual([2, '', stderr])
+  })
+
+  test.each(['show', 'revoke', 'rotate'])('%s of a token given in place of its id: exit 1, the token not shown', async (sub) => {
+    const result = await cli([sub, SECRET, '--store', store()])
+    expect([result.status, result.stderr]).toEqual([
+      1,
+      'tokengate tokens: No token has the id given: token ids are 16 hexadecimal characters (what was given is not shown, as it may be a token)\n',
+    ])
   })
 })

@@ -215,18 +215,18 @@ describe('loadConfig: a bad configuration is one ConfigError with the exact path
       'a token entry with an unknown key',
       { tokens: [{ token: 't', actor: { id: 'bot' }, actr: {} }] },
       {},
-      'tokens[0].actr',
-      'unknown key "actr" (did you mean "actor"?); allowed keys are "token", "actor"',
+      'tokens[0]',
+      'has an unknown key, not named here because a token may have been written as a key (did you mean "actor"?); allowed keys are "token", "actor"',
     ],
     [
       'a token entry that is a string',
       { plugins: { 'datasette-auth-tokens': ['secret-token'] } },
       {},
       'plugins.datasette-auth-tokens[0]',
-      'must be an object with "token" and "actor", such as {"token": {"$env": "BOT_TOKEN"}, "actor": {"id": "bot"}}; got the string "secret-token"',
+      'must be an object with "token" and "actor", such as {"token": {"$env": "BOT_TOKEN"}, "actor": {"id": "bot"}}; got a string',
     ],
     ['tokens is an object', { tokens: { token: 't' } }, {}, 'tokens', 'must be a list; got an object'],
-    ['datasette-auth-tokens is a string', { plugins: { 'datasette-auth-tokens': 'x' } }, {}, 'plugins.datasette-auth-tokens', 'must be a list or an object; got the string "x"'],
+    ['datasette-auth-tokens is a string', { plugins: { 'datasette-auth-tokens': 'x' } }, {}, 'plugins.datasette-auth-tokens', 'must be a list or an object; got a string'],
     ['an empty param', { plugins: { 'datasette-auth-tokens': { param: '' } } }, {}, 'plugins.datasette-auth-tokens.param', 'must not be an empty string'],
     ['an empty tokens_file', { tokens_file: '' }, {}, 'tokens_file', 'must not be an empty string'],
     // jwt
@@ -371,6 +371,38 @@ describe('loadConfig: messages never contain a secret', () => {
     ])
     expect(error.message).not.toContain('do-not-print-me')
     expect(error.cause).toBeUndefined()
+  })
+})
+
+describe('loadConfig: a secret is known by its position, never by a key name (security review, issue 9)', () => {
+  const SECRET = 'Zq8-secret-Mk41wP'
+  // Every position that holds or may hold a secret, each written wrongly so that it is reported.
+  test.each<[string, object]>([
+    ['a token where an entry belongs, in tokens', { tokens: [SECRET] }],
+    ['a token as the whole tokens list', { tokens: SECRET }],
+    ['a token where an entry belongs, in datasette-auth-tokens 0.1', { plugins: { 'datasette-auth-tokens': [SECRET] } }],
+    ['a token where an entry belongs, in datasette-auth-tokens\' object form', { plugins: { 'datasette-auth-tokens': { tokens: [SECRET] } } }],
+    ['a token as the whole plugin block', { plugins: { 'datasette-auth-tokens': SECRET } }],
+    ['a token written as the key of an entry', { tokens: [{ [SECRET]: { id: 'bot' } }] }],
+    ['a token under a misspelt key', { tokens: [{ tokn: SECRET, actor: { id: 'bot' } }] }],
+    ['a token beside a bad actor', { tokens: [{ token: SECRET, actor: 'bot' }] }],
+    ['a secret in an object', { secret: { value: SECRET } }],
+    ['a secret where the jwt block belongs', { jwt: SECRET }],
+    ['a JWT secret that is a PEM-less string for RS256', { jwt: { algorithms: ['RS256'], secret: SECRET } }],
+    ['a JWT secret under a misspelt key', { jwt: { algorithms: ['HS256'], secret: 'x', secert: SECRET } }],
+  ])('%s: reported without the secret', (_label, config) => {
+    const error = configError(() => loadConfig(config))
+    expect(error.message).not.toContain(SECRET)
+    expect(error.message).not.toContain(SECRET.slice(0, 8))
+    expect(JSON.stringify(error.problems)).not.toContain(SECRET.slice(0, 8))
+  })
+
+  test('near miss: a key named "token" or "secret" elsewhere is no secret position, so its value is quoted', () => {
+    const error = configError(() => loadConfig({ databases: { token: { allow: 'public-value' } }, settings: { secret: 1 }, allow: { secret: ['x', { a: 1 }] } }))
+    expect(error.problems).toEqual([
+      { path: 'allow.secret[1]', message: 'must be a string, number, true, false or null; got an object, which can never match an actor' },
+      { path: 'databases.token.allow', message: `${ALLOW_EXPECTED}; got the string "public-value"` },
+    ])
   })
 })
 
@@ -607,5 +639,30 @@ describe('loadConfig and createGate accept the same jwt blocks', () => {
     for (const load of [() => loadConfig({ jwt: { ...jwt, algorithms: ['HS256'] } }), () => createGate({ jwt: { ...jwt, algorithms: ['HS256'] } })]) {
       expect(load).toThrow(expect.objectContaining({ code: 'ERR_CONFIG_INVALID', path: 'jwt.public_key' }))
     }
+  })
+})
+
+describe('loadConfig: an allow block keyed on _r is refused (security review, issue 9)', () => {
+  const MESSAGE =
+    'an allow block cannot match _r: it holds a token\'s restrictions, so {"_r": "*"} would let any restricted token do what its owner cannot; match the actor\'s own keys instead'
+  test.each<[string, object, string]>([
+    ['the top-level allow', { allow: { _r: '*' } }, 'allow._r'],
+    ['the top-level allow_sql', { allow_sql: { id: 'x', _r: ['x'] } }, 'allow_sql._r'],
+    ['a top-level permissions block', { permissions: { 'view-instance': { _r: '*' } } }, 'permissions.view-instance._r'],
+    ['a database allow', { databases: { docs: { allow: { _r: '*' } } } }, 'databases.docs.allow._r'],
+    ['a database allow_sql', { databases: { docs: { allow_sql: { _r: null } } } }, 'databases.docs.allow_sql._r'],
+    ['a database permissions block', { databases: { docs: { permissions: { 'insert-row': { _r: '*' } } } } }, 'databases.docs.permissions.insert-row._r'],
+    ['a table allow', { databases: { docs: { tables: { t: { allow: { _r: '*' } } } } } }, 'databases.docs.tables.t.allow._r'],
+    ['a table permissions block', { databases: { docs: { tables: { t: { permissions: { 'insert-row': { _r: '*' } } } } } } }, 'databases.docs.tables.t.permissions.insert-row._r'],
+    ['a query allow', { databases: { docs: { queries: { q: { sql: 'select 1', allow: { _r: '*' } } } } } }, 'databases.docs.queries.q.allow._r'],
+  ])('%s', (_label, config, path) => {
+    const error = configError(() => loadConfig(config))
+    expect(error.problems).toEqual([{ path, message: MESSAGE }])
+  })
+
+  test('near miss: the keys tokens add (token, token_expires) match like any actor key, as in Datasette', () => {
+    const gate = createGate({ allow: { token: 'dstok' }, secret: 's' }, { now: () => 1_700_000_000 })
+    expect(gate.allowed({ id: 'a', token: 'dstok' }, 'view-instance')).toBe(true)
+    expect(gate.allowed({ id: 'a' }, 'view-instance')).toBe(false)
   })
 })

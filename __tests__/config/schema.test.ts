@@ -88,14 +88,23 @@ describe('unknown keys are allowed where Datasette metadata has its own keys, an
 
   test.each([
     [{ actions: { a: { scope: 'resource', extra: 1 } } }, 'actions.a.extra'],
-    [{ tokens: [{ token: 't', actor: {}, extra: 1 }] }, 'tokens[0].extra'],
-    [{ plugins: { 'datasette-auth-tokens': [{ token: 't', actor: {}, extra: 1 }] } }, 'plugins.datasette-auth-tokens[0].extra'],
-    [{ plugins: { 'datasette-auth-tokens': { tokens: [{ token: 't', actor: {}, extra: 1 }] } } }, 'plugins.datasette-auth-tokens.tokens[0].extra'],
     [{ jwt: { algorithms: ['HS256'], secret: 's', extra: 1 } }, 'jwt.extra'],
   ])('%j is rejected at %s', (config, path) => {
     const problems = problemsOf(config)
     expect(problems.map((p) => p.path)).toEqual([path])
     expect(problems[0]?.message).toMatch(/^unknown key "extra"; allowed keys are /)
+  })
+
+  // In a static token entry, a token may have been written as a key: the key is not named.
+  test.each([
+    [{ tokens: [{ token: 't', actor: {}, extra: 1 }] }, 'tokens[0]'],
+    [{ plugins: { 'datasette-auth-tokens': [{ token: 't', actor: {}, extra: 1 }] } }, 'plugins.datasette-auth-tokens[0]'],
+    [{ plugins: { 'datasette-auth-tokens': { tokens: [{ token: 't', actor: {}, extra: 1 }] } } }, 'plugins.datasette-auth-tokens.tokens[0]'],
+  ])('%j is rejected at %s without naming the key', (config, path) => {
+    const problems = problemsOf(config)
+    expect(problems).toEqual([
+      { path, message: 'has an unknown key, not named here because a token may have been written as a key; allowed keys are "token", "actor"' },
+    ])
   })
 })
 

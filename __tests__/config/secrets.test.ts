@@ -1,5 +1,5 @@
 import { join, relative } from 'node:path'
-import { createGate, resolveSecrets } from 'tokengate'
+import { createGate, resolveSecrets, verifySignedToken } from 'tokengate'
 import { formatPath } from '../../lib/internal/json-path.js'
 import { resolveSecretsDetailed } from '../../lib/config/secrets.js'
 import { configError } from '../helpers/thrown.js'
@@ -131,7 +131,11 @@ describe('an unset variable: the message names where it was looked up', () => {
     expect(() => createGate({ secret: { $env: EXPORTED } }, { env: { BOT_TOKEN: 'bot' } })).toThrow(
       `secret: environment variable ${EXPORTED} is not set in the env option`,
     )
-    expect(createGate({ secret: { $env: EXPORTED } }, { env: { ...process.env, BOT_TOKEN: 'bot' } }).config.secret).toBe('exported-in-the-shell')
+    // gate.config shows the secret redacted (issue 9); the gate signs with the resolved value.
+    const gate = createGate({ secret: { $env: EXPORTED } }, { env: { ...process.env, BOT_TOKEN: 'bot' } })
+    expect(gate.config.secret).toBe('[redacted]')
+    const token = gate.createSignedToken({ actorId: 'alice' })
+    expect(verifySignedToken(token, { secrets: 'exported-in-the-shell', now: Date.now() / 1000 })).toEqual({ id: 'alice', token: 'dstok' })
   })
 })
 

@@ -4,6 +4,7 @@
  * makes the cookie (`URLSafeSerializer(secret, "actor").dumps({"a": actor, "e": base62(expiry)})`),
  * independently of this code.
  */
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createActorCookie, createGate, readActorCookie } from 'tokengate'
@@ -140,5 +141,60 @@ describe("Datasette's base62 and the Cookie header", () => {
     ['', undefined],
   ])('cookieValue(%j)', (header, value) => {
     expect(cookieValue(header, 'ds_actor')).toBe(value)
+  })
+})
+
+describe('cookie actors are bounded plain data (issue 9 applied to issue 12)', () => {
+  const deep = (levels: number): string => `{"a":{"id":"alice","x":${'['.repeat(levels)}${']'.repeat(levels)}}}`
+
+  test('a signed cookie whose actor nests 30,000 levels is no cookie: null, not a stack overflow', () => {
+    const value = signedJson(deep(30_000))
+    expect(value.length).toBeLessThan(300) // compressed: a tiny cookie
+    expect(readActorCookie(value, { secrets: 'mysecret' })).toBeNull()
+  })
+
+  test('near miss: 30 levels deep is an actor', () => {
+    expect(readActorCookie(signedJson(deep(30)), { secrets: 'mysecret' })).toMatchObject({ id: 'alice' })
+  })
+
+  test('a "__proto__" key of a cookie actor is an own key, never a prototype', () => {
+    const actor = readActorCookie(signedJson('{"a":{"__proto__":{"id":"root"},"id":"alice"}}'), { secrets: 'mysecret' }) as Actor
+    expect(Object.getPrototypeOf(actor)).toBe(Object.prototype)
+    expect(Object.getOwnPropertyDescriptor(actor, '__proto__')?.value).toEqual({ id: 'root' })
+    expect(actor['id']).toBe('alice')
+    expect(createGate({}, { rootEnabled: true }).allowed(actor, 'permissions-debug')).toBe(false)
+  })
+
+  /** `n` characters that do not compress (hex of a hash chain), so a cookie grows with them. */
+  const noise = (n: number): string => {
+    let out = ''
+    for (let i = 0; out.length < n; i++) out += createHash('sha256').update(String(i)).digest('hex')
+    return out.slice(0, n)
+  }
+
+  test('a cookie value longer than browsers keep (4087 characters after "ds_actor=") is no cookie', () => {
+    const cookie = (n: number): string => signedJson(JSON.stringify({ a: { id: 'alice', n: noise(n) } }))
+    // The longest actor whose cookie fits, found from above; the next one does not fit.
+    let n = 7000
+    while (cookie(n).length > 4087 && n > 0) n--
+    expect(cookie(n).length).toBeLessThanOrEqual(4087)
+    expect(cookie(n + 1).length).toBeGreaterThan(4087)
+    expect(readActorCookie(cookie(n), { secrets: 'mysecret' })).toMatchObject({ id: 'alice' })
+    expect(readActorCookie(cookie(n + 1), { secrets: 'mysecret' })).toBeNull()
+  })
+
+  test('createActorCookie refuses a cookie browsers would drop, and an actor too deep or not JSON', () => {
+    const big = { id: 'alice', n: noise(8000) }
+    const error = thrown(() => createActorCookie({ actor: big, secret: 'mysecret' }))
+    expect(error).toBeInstanceOf(TypeError)
+    expect((error as TypeError).message).toMatch(/^The ds_actor cookie for this actor would be \d+ characters; browsers keep at most 4087 \(4096 bytes with its name\), so sign in a smaller actor$/)
+    let nested: Record<string, unknown> = { id: 'alice' }
+    for (let i = 0; i < 40; i++) nested = { n: nested }
+    expect(thrown(() => createActorCookie({ actor: nested, secret: 'mysecret' }))).toEqual(new TypeError('The actor of a cookie is nested more than 32 levels deep'))
+    expect(thrown(() => createActorCookie({ actor: { id: 'alice', at: new Date(0) } as unknown as Actor, secret: 'mysecret' }))).toEqual(
+      new TypeError('The actor of a cookie is not JSON data: it holds a Date'),
+    )
+    // Near miss: a small actor signs.
+    expect(readActorCookie(createActorCookie({ actor: { id: 'alice', n: big.n.slice(0, 2000) }, secret: 'mysecret' }), { secrets: 'mysecret' })).toMatchObject({ id: 'alice' })
   })
 })

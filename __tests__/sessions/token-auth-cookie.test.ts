@@ -11,8 +11,15 @@ import { createGate, readActorCookie } from 'tokengate'
 import type { Actor, Gate } from 'tokengate'
 import { tokenAuth as expressTokenAuth } from 'tokengate/express'
 import { tokenAuth as koaTokenAuth } from 'tokengate/koa'
+import { deriveSigningKey, encodePayload, signatureOf } from '../../lib/internal/itsdangerous.js'
 
 const NOW = 1_700_000_000
+
+/** A cookie value signed with the suite's secret whose payload is exactly this JSON. */
+function signed(json: string): string {
+  const body = encodePayload(json)
+  return `${body}.${signatureOf(deriveSigningKey('cookie-suite-secret', 'actor'), body)}`
+}
 const STATIC = 'bob-static-token-for-cookie-suite'
 
 function gate(): Gate {
@@ -80,6 +87,8 @@ describe.each([
     ['another secret', () => `ds_actor=${createGate({ secret: 'other' }).createActorCookie({ id: 'root' })}`],
     ['expired', () => `ds_actor=${createGate({ secret: 'cookie-suite-secret' }, { now: () => NOW - 7200 }).createActorCookie({ id: 'root' }, { expiresAfter: 3600 })}`],
     ['garbage', () => 'ds_actor=garbage'],
+    // Issue 9: a validly signed actor nested 30,000 levels deep was a stack overflow, a 500.
+    ['an actor nested 30,000 levels deep', () => `ds_actor=${signed(`{"a":{"id":"root","x":${'['.repeat(30_000)}${']'.repeat(30_000)}}}`)}`],
   ])('a cookie signed with %s is anonymous, not an error', async (_label, value) => {
     const { server } = make(g, true)
     const res = await request(server).get('/whoami').set('Cookie', value())

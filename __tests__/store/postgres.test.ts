@@ -7,7 +7,8 @@
  * Needs TOKENGATE_TEST_POSTGRES; skipped, saying so, without it.
  */
 import { Pool } from 'pg'
-import { StoreUnavailableError, openPostgresTokenStore, openTokenStore } from 'tokengate'
+import { inspect } from 'node:util'
+import { StoreUnavailableError, createGate, openPostgresTokenStore, openTokenStore } from 'tokengate'
 import { POSTGRES_MIGRATIONS } from '../../lib/store/migrations/postgres.js'
 import { POSTGRES_URL, describePostgres, dropSchemas, freshSchema, sql } from '../helpers/postgres.js'
 import { storedToken, tokenStoreContract } from './contract.js'
@@ -58,6 +59,26 @@ describePostgres('postgres', () => {
     const error = await openError(() => openTokenStore('postgres://someone:hunter2-secret@127.0.0.1:1/db'))
     expect(error.message).toMatch(/^Cannot open the token store postgres:\/\/someone@127\.0\.0\.1:1\/db schema public: the server refused the connection/)
     expect(error.message).not.toContain('hunter2')
+    // Nor its cause, as a logger that prints the whole error shows it.
+    expect(inspect(error, { depth: 10, showHidden: true })).not.toContain('hunter2')
+  })
+
+  test('an open store, and a gate that opened it from token_store, never show the password (issue 9)', async () => {
+    // Trust authentication: the password is accepted and ignored, so the store opens with it in its URL.
+    const url = new URL(POSTGRES_URL as string)
+    url.password = 'hunter3-secret'
+    url.searchParams.set('schema', schema())
+    const store = await openTokenStore(url.toString())
+    expect(store.description).not.toContain('hunter3')
+    expect(inspect(store, { depth: 10, showHidden: true })).not.toContain('hunter3')
+    await store.close()
+    const gate = createGate({ token_store: url.toString() })
+    await gate.ready()
+    expect(gate.config.token_store).toBe('[redacted]')
+    expect(inspect(gate, { depth: 10, showHidden: true })).not.toContain('hunter3')
+    // Near miss: the gate did open the store with that URL.
+    expect((await gate.tokens!.create({ actorId: 'alice', name: 'n' })).record.actorId).toBe('alice')
+    await gate.close()
   })
 
   test("the application's pool: used as it is, never ended by the store", async () => {

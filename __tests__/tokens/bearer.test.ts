@@ -93,3 +93,17 @@ describe('readToken: the query parameter (opt-in)', () => {
     expect(readToken({ query: Object.create({ _auth_token: 'abc' }) as Record<string, unknown> }, options)).toBeNull()
   })
 })
+
+describe('the scheme is compared with ASCII case folding only (security review, issue 9)', () => {
+  test.each([
+    ['the Kelvin sign K (U+212A), which toLowerCase folds to k', 'To\u212Aen abc'],
+    ['the Kelvin sign in a scheme of the gate\'s own', 'Bearer\u212A abc'],
+    ['a dotless capital I (U+0130)', '\u0130nternal abc'],
+  ])('%s does not name a configured scheme', (_label, authorization) => {
+    expect(readToken({ authorization }, { schemes: ['Token', 'Bearerk', 'internal'] })).toBeNull()
+  })
+
+  test.each(['token abc', 'TOKEN abc', 'ToKeN abc'])('near miss: %s (ASCII, any case) does', (authorization) => {
+    expect(readToken({ authorization }, { schemes: ['Token'] })).toEqual({ token: 'abc', from: 'header' })
+  })
+})

@@ -4,10 +4,12 @@
  * inside their validity window, forgetting by id, digest or all.
  */
 import { createHash } from 'node:crypto'
+import jwt from 'jsonwebtoken'
 import { InvalidTokenError, createGate, createJwt, createSignedToken } from 'tokengate'
 import type { Gate, GateOptions, TokenContext, TokengateConfigInput } from 'tokengate'
 import { internalsOf } from '../../lib/internal/gate-internals.js'
-import { VerifiedTokenCache } from '../../lib/tokens/verified-cache.js'
+import { encodeSignedTokenPayload, signSignedTokenBody } from '../../lib/tokens/signed.js'
+import { DEFAULT_CACHE_BYTES, VerifiedTokenCache, estimateEntryBytes } from '../../lib/tokens/verified-cache.js'
 import { thrown } from '../helpers/thrown.js'
 
 const SECRET = 'cache-secret'
@@ -165,6 +167,45 @@ describe('the chain: one digest, sources in order, answers checked once', () => 
     )
   })
 
+  describe('a custom source\'s actor is copied as plain data (security review, issue 9)', () => {
+    const answering = (actor: unknown, cacheFor?: number) => ({
+      name: 'custom',
+      ...(cacheFor === undefined ? {} : { cacheFor }),
+      verify: () => ({ actor: actor as never }),
+    })
+
+    test('an actor whose prototype says id "root" is refused, not taken for root', () => {
+      const inherited = Object.assign(Object.create({ id: 'root' }) as object, { name: 'mallory' })
+      const { verify } = setup({}, { tokenSources: [answering(inherited)], rootEnabled: true })
+      expect(thrown(() => verify('x'))).toEqual(
+        new TypeError('Token source "custom" must answer a JSON actor: the actor is not JSON data: it holds an object that is not plain data'),
+      )
+    })
+
+    test('an own "__proto__" key stays a key of a copy with Object.prototype', () => {
+      const given = JSON.parse('{"__proto__":{"id":"root"},"name":"mallory"}') as object
+      const { verify, gate } = setup({}, { tokenSources: [answering(given, 60)], rootEnabled: true })
+      const actor = verify('x')?.actor ?? {}
+      expect(actor).not.toBe(given)
+      expect(Object.getPrototypeOf(actor)).toBe(Object.prototype)
+      expect(Object.hasOwn(actor, '__proto__')).toBe(true)
+      expect(actor['id']).toBeUndefined()
+      expect(gate.allowed(actor, 'permissions-debug')).toBe(false)
+    })
+
+    test('a deep actor is 401 invalid_claims; a Date in it is a programming error', () => {
+      let deep: Record<string, unknown> = {}
+      for (let i = 0; i < 5000; i++) deep = { a: deep }
+      const tooDeep = setup({}, { tokenSources: [answering(deep)] })
+      expect(thrown(() => tooDeep.verify('x'))).toMatchObject({ message: 'Invalid token: the actor is nested more than 32 levels deep', reason: 'invalid_claims' })
+      const dated = setup({}, { tokenSources: [answering({ id: 'a', since: new Date(0) })] })
+      expect(thrown(() => dated.verify('x'))).toBeInstanceOf(TypeError)
+      // Near miss: undefined values are left out, as JSON.stringify does.
+      const plain = setup({}, { tokenSources: [answering({ id: 'a', email: undefined })] })
+      expect(plain.verify('x')?.actor).toStrictEqual({ id: 'a' })
+    })
+  })
+
   test('a source is remembered only when it says for how long (cacheFor)', () => {
     let calls = 0
     const counting = (cacheFor?: number) => ({
@@ -266,5 +307,95 @@ describe('VerifiedTokenCache', () => {
     cache.set('digest-b', verified('b', 'id-b'), T, Infinity, null)
     cache.forget({ tokenId: 'id-a' })
     expect(cache.get('digest-b', T)).toEqual(verified('b', 'id-b'))
+  })
+})
+
+describe('the size of _r is capped (security review, issue 9)', () => {
+  /** `_r` with `count` grants, one action name each (short, so a dstok_ payload stays under 64 KiB). */
+  function grants(count: number): { a: string[] } {
+    return { a: Array.from({ length: count }, () => 'vt') }
+  }
+  const message = 'Invalid token: _r has 10001 grants; a token may carry at most 10000'
+
+  test.each([
+    ['a dstok_ token', (restrictions: object) => createSignedToken({ actorId: 'alice', secret: SECRET, now: T, restrictions })],
+    ['a JWT', (restrictions: object) => createJwt({ actorId: 'alice', secret: SECRET, now: T, restrictions })],
+  ])('%s with 10,001 grants is 401 invalid_restrictions; with 10,000 it verifies', (_kind, make) => {
+    const { verify } = setup({ secret: SECRET, jwt: { algorithms: ['HS256'], secret: SECRET } })
+    // createSignedToken and createJwt refuse too many grants themselves: sign the payload by hand.
+    const over = grants(10_001)
+    const token = (() => {
+      try {
+        return make(over)
+      } catch {
+        return null
+      }
+    })()
+    const presented = token ?? craftOver(_kind, over)
+    expect(thrown(() => verify(presented))).toMatchObject({ message, reason: 'invalid_restrictions', status: 401 })
+    expect(verify(make(grants(10_000)))?.actor).toMatchObject({ id: 'alice' })
+  })
+
+  test('a custom source\'s actor with 10,001 grants is refused the same way', () => {
+    const { verify } = setup({}, { tokenSources: [{ name: 'custom', verify: () => ({ actor: { id: 'a', _r: grants(10_001) } }) }] })
+    expect(thrown(() => verify('x'))).toMatchObject({ message, reason: 'invalid_restrictions' })
+  })
+
+  function craftOver(kind: string, restrictions: object): string {
+    if (kind === 'a JWT') return jwt.sign({ sub: 'alice', iat: T, _r: restrictions }, SECRET, { algorithm: 'HS256' })
+    return signSignedTokenBody(encodeSignedTokenPayload(JSON.stringify({ a: 'alice', t: T, _r: restrictions })), SECRET)
+  }
+})
+
+describe('the verified-token cache is bounded by memory too (security review, issue 9)', () => {
+  const withActor = (actor: Record<string, unknown>) => ({ actor, source: 's', tokenId: null, expiresAt: null })
+  /** An actor whose JSON is exactly `length` characters long. */
+  const sized = (length: number) => ({ pad: 'x'.repeat(length - '{"pad":""}'.length) })
+
+  test('an entry is estimated once, as 10 bytes per character of its actor\'s JSON plus 512', () => {
+    expect(estimateEntryBytes(withActor(sized(1000)))).toBe(10_512)
+  })
+
+  test('the least recently used entries are dropped until the estimate is under the budget', () => {
+    const cache = new VerifiedTokenCache(1000, 3 * 10_512) // room for three 1,000-character actors
+    for (const name of ['a', 'b', 'c']) cache.set(`digest-${name}`, withActor(sized(1000)), T, Infinity, null)
+    expect(cache.length).toBe(3)
+    expect(cache.get('digest-a', T)).toBeDefined() // a is now the most recently used
+    cache.set('digest-d', withActor(sized(1000)), T, Infinity, null)
+    expect(cache.length).toBe(3)
+    expect(cache.get('digest-b', T)).toBeUndefined()
+    cache.set('digest-big', withActor(sized(2000)), T, Infinity, null) // takes the room of two
+    expect(cache.length).toBe(2)
+    expect(cache.get('digest-big', T)).toBeDefined()
+    expect(cache.bytes).toBeLessThanOrEqual(3 * 10_512)
+  })
+
+  test('an entry larger than the whole budget is not remembered, and evicts nothing', () => {
+    const cache = new VerifiedTokenCache(1000, 50_000)
+    cache.set('digest-a', withActor(sized(100)), T, Infinity, null)
+    cache.set('digest-huge', withActor(sized(10_000)), T, Infinity, null) // about 100 KB
+    expect(cache.get('digest-huge', T)).toBeUndefined()
+    expect(cache.get('digest-a', T)).toBeDefined()
+  })
+
+  test('forget and clear give the bytes back', () => {
+    const cache = new VerifiedTokenCache(1000, 100_000)
+    cache.set('digest-a', withActor(sized(1000)), T, Infinity, null)
+    cache.forget({ digest: 'digest-a' })
+    expect(cache.bytes).toBe(0)
+    cache.set('digest-b', withActor(sized(1000)), T, Infinity, null)
+    cache.clear()
+    expect(cache.bytes).toBe(0)
+  })
+
+  test('the gate takes the budget as tokenCacheBytes, 32 MiB by default, and refuses a bad one', () => {
+    const { verify, chain } = setup({ secret: SECRET }, { tokenCacheBytes: 0 })
+    const token = createSignedToken({ actorId: 'alice', secret: SECRET, now: T })
+    expect(verify(token)).not.toBe(verify(token)) // 0 bytes: nothing is remembered
+    expect(chain).toBeDefined()
+    expect(DEFAULT_CACHE_BYTES).toBe(32 * 1024 * 1024)
+    expect(thrown(() => createGate({}, { tokenCacheBytes: -1 }))).toEqual(
+      new TypeError('"tokenCacheBytes" option must be a non-negative integer number of bytes (0 turns the cache off)'),
+    )
   })
 })

@@ -33,6 +33,17 @@ describe('ignoredCredentialsNote', () => {
     expect(ignoredCredentialsNote(header, BEARER)).toBe(note)
   })
 
+  test('schemes compare with ASCII case folding only, as the reader does (issue 9): a Kelvin sign is another scheme', () => {
+    const options = { schemes: ['Token'], unknownTokens: 'anonymous' } as const
+    // The reader never looked at it, so the note must not say it was read and not known.
+    expect(ignoredCredentialsNote(`To\u212Aen ${TOKEN}`, options)).toBe('the Authorization header uses a scheme this server does not read; it reads Token')
+    expect(ignoredCredentialsNote(`To\u212Aen: ${TOKEN}`, options)).toBe('the Authorization header uses a scheme this server does not read; it reads Token')
+    expect(ignoredCredentialsNote(`\u212Aey ${TOKEN}`, BEARER)).toBe('the Authorization header uses a scheme this server does not read; it reads Bearer')
+    // Near misses: the ASCII spellings, in any case.
+    expect(ignoredCredentialsNote(`toKEN ${TOKEN}`, options)).toBe('the toKEN token is not one this server knows, and unknown tokens count as anonymous here')
+    expect(ignoredCredentialsNote(`KEY ${TOKEN}`, BEARER)).toBe('the Authorization header uses the "KEY" scheme; this server reads Bearer')
+  })
+
   test('the schemes the gate reads are named, as configured', () => {
     const options = { schemes: ['Bearer', 'Token'], unknownTokens: 'reject' } as const
     expect(ignoredCredentialsNote(`JWT ${TOKEN}`, options)).toBe('the Authorization header uses the "JWT" scheme; this server reads Bearer or Token')

@@ -5,7 +5,7 @@
  * 503 when the set cannot be fetched (never a 500, never a pass), the algorithm allow-list that
  * the key set never overrides, and option and configuration misuse.
  */
-import { type KeyObject, generateKeyPairSync } from 'node:crypto'
+import { type KeyObject, generateKeyPairSync, sign } from 'node:crypto'
 import { type Server, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
@@ -331,5 +331,46 @@ describe('the jwt block and the jwksUri option', () => {
   ])('configuration: %s → ConfigError at its path', (_label, block, message) => {
     expect(() => createGate({ jwt: block } as never)).toThrow(ConfigError)
     expect(() => createGate({ jwt: block } as never)).toThrow(message)
+  })
+})
+
+describe('JWS forms the library refuses apply to key-set tokens too (issue 9)', () => {
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+  /** The same signature with its last character's unused low bits set: the same bytes, another string. */
+  function sibling(segment: string): string {
+    const unused = segment.length % 4 === 2 ? 0b1111 : segment.length % 4 === 3 ? 0b11 : 0
+    const index = ALPHABET.indexOf(segment.slice(-1))
+    return segment.slice(0, -1) + (ALPHABET[(index & ~unused) | unused] ?? '')
+  }
+  /** An RS256 JWT signed with A whose header is exactly `header` (kid included). */
+  function signedWithHeader(header: object): string {
+    const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
+    const input = `${b64(header)}.${b64({ sub: 'alice', iat: NOW - 10, exp: NOW + 3600 })}`
+    return `${input}.${sign('sha256', Buffer.from(input), A.privateKey).toString('base64url')}`
+  }
+
+  test('an RS256 signature in a second spelling of the same bytes is refused before the key set is asked', async () => {
+    const gate = gateWith()
+    const good = token(A)
+    expect(await authenticate(gate, good)).toMatchObject({ id: 'alice' })
+    const parts = good.split('.')
+    const variant = [parts[0], parts[1], sibling(parts[2] ?? '')].join('.')
+    expect(variant).not.toBe(good)
+    expect(Buffer.from(variant.split('.')[2] ?? '', 'base64url')).toEqual(Buffer.from(parts[2] ?? '', 'base64url'))
+    const fetches = jwks.fetches
+    const error = await rejection(authenticate(gateWith(), variant))
+    expect(error).toBeInstanceOf(InvalidTokenError)
+    expect([(error as InvalidTokenError).message, (error as InvalidTokenError).reason]).toEqual(['Invalid token: not canonical base64url', 'malformed'])
+    expect(jwks.fetches).toBe(fetches)
+  })
+
+  test('a crit header is refused, even with a kid the key set holds', async () => {
+    const error = await rejection(authenticate(gateWith(), signedWithHeader({ alg: 'RS256', kid: A.kid, crit: ['b64'], b64: false })))
+    expect(error).toBeInstanceOf(InvalidTokenError)
+    expect([(error as InvalidTokenError).message, (error as InvalidTokenError).reason]).toEqual(['Invalid token: unsupported critical header parameters', 'malformed'])
+  })
+
+  test('near miss: the same header without crit verifies through the key set', async () => {
+    expect(await authenticate(gateWith(), signedWithHeader({ alg: 'RS256', kid: A.kid }))).toMatchObject({ id: 'alice', token: 'jwt' })
   })
 })

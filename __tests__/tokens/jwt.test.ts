@@ -304,6 +304,111 @@ describe('claims to actor', () => {
   })
 })
 
+describe('actor claims are plain data (security review, issue 9)', () => {
+  /** A JWT whose payload is exactly this JSON text, so a "__proto__" key reaches the verifier as written. */
+  function signedJson(json: string): string {
+    return craft({ alg: 'HS256', typ: 'JWT' }, json, SECRET)
+  }
+
+  test('"__proto__" in the actor claim stays an ordinary own key and never becomes the prototype', async () => {
+    const token = signedJson('{"actor":{"__proto__":{"id":"root"},"name":"mallory"}}')
+    const gate = createGate({ jwt: { algorithms: ['HS256'], secret: SECRET } }, { rootEnabled: true })
+    const actor = (await gate.authenticate({ authorization: `Bearer ${token}` })) as Actor
+    expect(Object.getPrototypeOf(actor)).toBe(Object.prototype)
+    expect(Object.hasOwn(actor, '__proto__')).toBe(true)
+    expect(actor['id']).toBeUndefined()
+    expect(JSON.parse(JSON.stringify(actor))).toEqual(JSON.parse('{"__proto__":{"id":"root"},"name":"mallory","token":"jwt"}'))
+    // With rootEnabled, an actor whose prototype said id "root" could do everything.
+    expect(gate.allowed(actor, 'permissions-debug')).toBe(false)
+    // Near miss: a real root actor may.
+    expect(gate.allowed({ id: 'root' }, 'permissions-debug')).toBe(true)
+  })
+
+  test.each(['constructor', 'prototype', '__proto__'])('"%s" keys at any depth stay own keys', (key) => {
+    const token = signedJson(`{"sub":"a","actor":{"${key}":{"${key}":{"polluted":true}},"nested":[{"${key}":1}]}}`)
+    const actor = verifySync(hs256(), token) as Actor
+    expect(Object.getPrototypeOf(actor)).toBe(Object.prototype)
+    expect(Object.hasOwn(actor, key)).toBe(true)
+    const inner = actor[key] as Record<string, unknown>
+    expect(Object.getPrototypeOf(inner)).toBe(Object.prototype)
+    expect(Object.hasOwn(inner, key)).toBe(true)
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined()
+  })
+
+  test('an actorIdKey of "__proto__" defines an own key', () => {
+    const actor = verifySync(hs256({ actorIdKey: '__proto__' }), sign({ sub: 'root' })) as Actor
+    expect(Object.getPrototypeOf(actor)).toBe(Object.prototype)
+    expect(Object.getOwnPropertyDescriptor(actor, '__proto__')?.value).toBe('root')
+  })
+
+  test('an actor claim nested 5,000 levels deep is 401 invalid_claims, not a stack overflow', async () => {
+    const deep = `${'{"a":'.repeat(5000)}{}${'}'.repeat(5000)}`
+    const token = signedJson(`{"sub":"alice","actor":${deep}}`)
+    const error = expectInvalid(hs256(), token, 'Invalid token: the actor claim is nested more than 32 levels deep')
+    expect(error.reason).toBe('invalid_claims')
+    const gate = createGate({ jwt: { algorithms: ['HS256'], secret: SECRET } })
+    await expect(gate.authenticate({ authorization: `Bearer ${token}` })).rejects.toMatchObject({ status: 401, reason: 'invalid_claims' })
+  })
+
+  test('near miss: an actor claim 32 levels deep is accepted', () => {
+    const deep = `${'{"a":'.repeat(31)}{}${'}'.repeat(31)}`
+    expect(verifySync(hs256(), signedJson(`{"sub":"alice","actor":${deep}}`))).toMatchObject({ id: 'alice', token: 'jwt' })
+  })
+
+  test('an actor claim larger than 64 KiB of JSON is 401 invalid_claims', () => {
+    const big = signedJson(JSON.stringify({ sub: 'alice', actor: { blob: 'x'.repeat(70_000) } }))
+    expectInvalid(hs256(), big, 'Invalid token: the actor claim is larger than 65536 characters of JSON')
+    const fits = signedJson(JSON.stringify({ sub: 'alice', actor: { blob: 'x'.repeat(60_000) } }))
+    expect(verifySync(hs256(), fits)).toMatchObject({ id: 'alice' })
+  })
+})
+
+describe('JWS forms the library refuses (security review, issue 9)', () => {
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+  /** The same segment with its last character's unused low bits set: the same bytes, another string. */
+  function sibling(segment: string): string {
+    const unused = segment.length % 4 === 2 ? 0b1111 : segment.length % 4 === 3 ? 0b11 : 0
+    const index = ALPHABET.indexOf(segment.slice(-1))
+    return segment.slice(0, -1) + (ALPHABET[(index & ~unused) | unused] ?? '')
+  }
+  function withSibling(token: string, part: 0 | 1 | 2): string {
+    const parts = token.split('.')
+    parts[part] = sibling(parts[part] ?? '')
+    return parts.join('.')
+  }
+  const rs256 = () => jwtTokenSource({ algorithms: ['RS256'], publicKey: RSA_PUBLIC_PEM })
+
+  test('an RS256 signature whose last character has its unused bits set is refused, not verified a second time', () => {
+    const token = sign({ sub: 'alice' }, rsa.privateKey, 'RS256')
+    expect(verifySync(rs256(), token)).toMatchObject({ id: 'alice' })
+    const variant = withSibling(token, 2)
+    expect(variant).not.toBe(token)
+    expect(Buffer.from(variant.split('.')[2] ?? '', 'base64url')).toEqual(Buffer.from(token.split('.')[2] ?? '', 'base64url'))
+    const error = expectInvalid(rs256(), variant, 'Invalid token: not canonical base64url')
+    expect(error.reason).toBe('malformed')
+  })
+
+  test.each([0, 1] as const)('the same for segment %i (header, payload) of an HS256 token', (part) => {
+    // Pad the segment until its last character has unused bits to play with.
+    const make = (pad: string): string =>
+      part === 0 ? craft({ alg: 'HS256', pad }, { sub: 'alice' }, SECRET) : craft({ alg: 'HS256' }, { sub: 'alice', pad }, SECRET)
+    let pad = ''
+    while ((make(pad).split('.')[part] ?? '').length % 4 < 2) pad += 'x'
+    const token = make(pad)
+    expect(verifySync(hs256(), token)).toMatchObject({ id: 'alice' })
+    expectInvalid(hs256(), withSibling(token, part), 'Invalid token: not canonical base64url')
+  })
+
+  test('a crit header is refused: the library understands no extension (RFC 7515 section 4.1.11)', () => {
+    const token = craft({ alg: 'HS256', crit: ['exp'], exp: 1 }, { sub: 'alice' }, SECRET)
+    const error = expectInvalid(hs256(), token, 'Invalid token: unsupported critical header parameters')
+    expect(error.reason).toBe('malformed')
+    expectInvalid(hs256(), craft({ alg: 'HS256', crit: [] }, { sub: 'alice' }, SECRET), 'Invalid token: unsupported critical header parameters')
+    // Near miss: the same header without crit verifies.
+    expect(verifySync(hs256(), craft({ alg: 'HS256', exp: 1 }, { sub: 'alice' }, SECRET))).toMatchObject({ id: 'alice' })
+  })
+})
+
 describe('malformed tokens', () => {
   // Signed correctly, but the content is not a JWT claims object.
   test.each([

@@ -118,3 +118,73 @@ describe('a deleted owner stops working within the cache lifetime', () => {
 test('resolveActor must be a function', () => {
   expect(thrown(() => createGate({}, { resolveActor: 'alice' as never }))).toBeInstanceOf(TypeError)
 })
+
+describe('the owner\'s actor is copied as plain data (issue 9 applied to resolveActor)', () => {
+  // JSON.parse makes "__proto__" an own key; copying it with `actor[key] = value` set the
+  // actor's prototype instead, and the copy then failed as "not plain data" (a 500) or hid keys.
+  const HOSTILE = '{"__proto__": {"id": "root"}, "id": "alice"}'
+
+  /** A root-enabled gate whose unrestricted tokens of every kind that names an owner resolve through `resolve`. */
+  async function rootGate(resolve: () => unknown) {
+    const file = join(dir, `tokens-${Math.random()}.json`)
+    const offline = createOfflineToken()
+    writeTokensFile(file, { tokens: [{ token: offline, name: 'all', permissions: ['db:*:read,write'], owner: 'alice' }] })
+    const gate = createGate(
+      { tokens_file: file },
+      { rootEnabled: true, secret: SECRET, jwt: { algorithms: ['HS256'], secret: SECRET }, tokenStore: createMemoryTokenStore(), now: () => T, resolveActor: () => resolve() as Actor },
+    )
+    const managed = await gate.tokens!.create({ actorId: 'alice', name: 'm' })
+    const tokens = {
+      managed: managed.token,
+      dstok: gate.createSignedToken({ actorId: 'alice' }),
+      tokensFile: offline,
+      jwt: createJwt({ actorId: 'alice', secret: SECRET, now: T }),
+    }
+    return { gate, tokens }
+  }
+
+  test.each(['managed', 'dstok', 'tokensFile', 'jwt'] as const)('%s: a "__proto__" key stays a key, never a prototype, and never root', async (kind) => {
+    const { gate, tokens } = await rootGate(() => JSON.parse(HOSTILE))
+    const actor = (await gate.authenticate(auth(tokens[kind]))) as Actor
+    expect(Object.getPrototypeOf(actor)).toBe(Object.prototype)
+    expect(Object.hasOwn(actor, '__proto__')).toBe(true)
+    expect(Object.getOwnPropertyDescriptor(actor, '__proto__')?.value).toEqual({ id: 'root' })
+    expect(actor['id']).toBe('alice')
+    expect(gate.allowed(actor, 'permissions-debug')).toBe(false)
+  })
+
+  test('without an own id either: no id read through a prototype, not root', async () => {
+    const { gate, tokens } = await rootGate(() => JSON.parse('{"__proto__": {"id": "root"}}'))
+    const actor = (await gate.authenticate(auth(tokens.managed))) as Actor
+    expect(Object.getPrototypeOf(actor)).toBe(Object.prototype)
+    expect(actor['id']).toBeUndefined()
+    expect(gate.allowed(actor, 'permissions-debug')).toBe(false)
+  })
+
+  test.each(['managed', 'dstok', 'tokensFile', 'jwt'] as const)('near miss, %s: an owner whose own id is root is root', async (kind) => {
+    const { gate, tokens } = await rootGate(() => ({ id: 'root' }))
+    const actor = (await gate.authenticate(auth(tokens[kind]))) as Actor
+    expect(actor['id']).toBe('root')
+    // The tokens-file token carries _r (db:*:read,write), which binds even root.
+    expect(gate.allowed(actor, 'permissions-debug')).toBe(kind !== 'tokensFile')
+  })
+
+  test('an owner\'s actor nested too deep is a 401, not a stack overflow', async () => {
+    let deep: Record<string, unknown> = { id: 'alice' }
+    for (let i = 0; i < 5000; i++) deep = { id: 'alice', child: deep }
+    const { gate, tokens } = await rootGate(() => deep)
+    const error = await gate.authenticate(auth(tokens.managed)).then(() => null, (e: unknown) => e)
+    expect(error).toBeInstanceOf(InvalidTokenError)
+    expect([(error as InvalidTokenError).message, (error as InvalidTokenError).reason]).toEqual([
+      "Invalid token: the owner's actor is nested more than 32 levels deep",
+      'invalid_claims',
+    ])
+  })
+
+  test('an owner\'s actor that is not JSON data is a TypeError naming resolveActor', async () => {
+    const { gate, tokens } = await rootGate(() => ({ id: 'alice', when: new Date(0) }))
+    await expect(gate.authenticate(auth(tokens.jwt))).rejects.toThrow(
+      new TypeError("resolveActor must return the owner's actor as JSON data: the actor is not JSON data: it holds a Date"),
+    )
+  })
+})

@@ -8,6 +8,8 @@ import {
   defineAction,
   ActionRegistry,
   InvalidTokenError,
+  createGate,
+  loadConfig,
   signedTokenSource,
   verifySignedToken,
 } from 'tokengate'
@@ -430,8 +432,8 @@ describe('verifySignedToken: expiry and the max TTL', () => {
     expectInvalid(() => verify(T + lifetime + 0.001), 'Token has expired')
   })
 
-  test('a token from the future is not expired', () => {
-    expect(verifySignedToken(tokenFor(`{"a":"bob","t":${T + 100},"d":5}`), { secrets: [SECRET], now: T })).toEqual({
+  test('a token from the future within the clock skew is not expired', () => {
+    expect(verifySignedToken(tokenFor(`{"a":"bob","t":${T + 100},"d":5}`), { secrets: [SECRET], now: T, clockSkew: 100 })).toEqual({
       id: 'bob',
       token: 'dstok',
       token_expires: T + 105,
@@ -440,6 +442,47 @@ describe('verifySignedToken: expiry and the max TTL', () => {
 
   test('expiry is checked before the actor id and _r (Datasette\'s order)', () => {
     expectInvalid(() => verifySignedToken(tokenFor(`{"t":${T},"d":1,"_r":null}`), { secrets: [SECRET], now: T + 2 }), 'Token has expired')
+  })
+})
+
+describe('verifySignedToken: a timestamp in the future (security review, issue 9)', () => {
+  const FIVE_YEARS = 5 * 365 * 86_400
+
+  test('a token dated five years ahead is refused, even with a one-hour max TTL it would outlive', () => {
+    const token = tokenFor(`{"a":"bob","t":${T + FIVE_YEARS}}`)
+    const caught = thrown(() => verifySignedToken(token, { secrets: [SECRET], now: T, maxTtl: 3600 }))
+    expect(caught).toMatchObject({ message: 'Invalid token: timestamp in the future', reason: 'not_yet_valid', status: 401 })
+  })
+
+  test('the default clock skew is 5 seconds: t = now + 5 verifies, t = now + 6 does not', () => {
+    expect(verifySignedToken(tokenFor(`{"a":"bob","t":${T + 5}}`), { secrets: [SECRET], now: T })).toEqual({ id: 'bob', token: 'dstok' })
+    expectInvalid(() => verifySignedToken(tokenFor(`{"a":"bob","t":${T + 6}}`), { secrets: [SECRET], now: T }), 'Invalid token: timestamp in the future')
+  })
+
+  test('a huge t is refused, not an overflow', () => {
+    expectInvalid(() => verifySignedToken(tokenFor(`{"a":"bob","t":1e300}`), { secrets: [SECRET], now: T }), 'Invalid token: timestamp in the future')
+  })
+
+  test('the skew is configurable: clockSkew, the gate option and the setting', async () => {
+    expect(verifySignedToken(tokenFor(`{"a":"bob","t":${T + 60}}`), { secrets: [SECRET], now: T, clockSkew: 60 })).toEqual({ id: 'bob', token: 'dstok' })
+    expectInvalid(() => verifySignedToken(tokenFor(`{"a":"bob","t":${T + 1}}`), { secrets: [SECRET], now: T, clockSkew: 0 }), 'Invalid token: timestamp in the future')
+    const ahead = `Bearer ${tokenFor(`{"a":"bob","t":${T + 60}}`)}`
+    const viaSetting = createGate({ secret: SECRET, settings: { signed_tokens_clock_skew: 60 } }, { now: () => T })
+    await expect(viaSetting.authenticate({ authorization: ahead })).resolves.toEqual({ id: 'bob', token: 'dstok' })
+    const viaOption = createGate({ secret: SECRET, settings: { signed_tokens_clock_skew: 60 } }, { now: () => T, signedTokensClockSkew: 10 })
+    await expect(viaOption.authenticate({ authorization: ahead })).rejects.toMatchObject({ reason: 'not_yet_valid' })
+  })
+
+  test('a bad clock skew is refused where it is given', () => {
+    expect(thrown(() => verifySignedToken(tokenFor(`{"a":"bob","t":${T}}`), { secrets: [SECRET], now: T, clockSkew: -1 }))).toEqual(
+      new TypeError('"clockSkew" must be a non-negative integer number of seconds, got -1'),
+    )
+    expect(thrown(() => createGate({}, { signedTokensClockSkew: 1.5 }))).toEqual(
+      new TypeError('"signedTokensClockSkew" option must be a non-negative integer number of seconds, got 1.5'),
+    )
+    expect(thrown(() => loadConfig({ settings: { signed_tokens_clock_skew: -3 } }))).toMatchObject({
+      problems: [{ path: 'settings.signed_tokens_clock_skew', message: 'must be at least 0; got the number -3' }],
+    })
   })
 })
 

@@ -100,7 +100,8 @@ describe('staticTokenSource', () => {
     ['a null actor', [{ token: 'sekrit-1', actor: null }], 'Static token at index 0: "actor" must be an object such as {"id": "bot"}, got null'],
     ['a malformed _r at index 1', [{ token: 'ok', actor: { id: 'a' } }, { token: 'sekrit-1', actor: { id: 'b', _r: { a: 'vi' } } }], 'Static token at index 1: "actor" _r.a must be a list of action names'],
     ['a null _r', [{ token: 'sekrit-1', actor: { id: 'b', _r: null } }], 'Static token at index 0: "actor" _r must be an object, got null'],
-    ['an actor that is not JSON data', [{ token: 'sekrit-1', actor: { id: 'b', hook: () => 1 } }], 'Static token at index 0: "actor" must be plain JSON data'],
+    ['an actor that is not JSON data', [{ token: 'sekrit-1', actor: { id: 'b', hook: () => 1 } }], 'Static token at index 0: "actor" is not JSON data: it holds a function'],
+    ['an actor nested 40 levels deep', [{ token: 'sekrit-1', actor: JSON.parse(`${'{"a":'.repeat(40)}1${'}'.repeat(40)}`) as object }], 'Static token at index 0: "actor" is nested more than 32 levels deep'],
   ])('rejects %s', (_label, tokens, message) => {
     const build = (): unknown => staticTokenSource(tokens as unknown as StaticTokenConfig[])
     const error = thrown(build)

@@ -103,6 +103,26 @@ describe('create', () => {
     expect(record.restrictions).toEqual({ a: ['view-instance', 'vh'], d: { docs: ['vt', 'ir', 'ur', 'dr'] }, r: { docs: { posts: ['publish-post'] } } })
   })
 
+  test('a database named "__proto__" is a database in the union, never a prototype (issue 9)', async () => {
+    const { gate, tokens } = setup()
+    const { token, record } = await tokens.create({
+      actorId: 'alice',
+      name: 'proto',
+      restrictions: { d: { docs: ['vt'] } },
+      permissions: ['db:__proto__:read', 'table:__proto__/__proto__:write'],
+    })
+    const d = record.restrictions?.d ?? {}
+    // Object.prototype of some realm (the store's structuredClone makes objects of Node's own).
+    expect(Object.getPrototypeOf(Object.getPrototypeOf(d))).toBeNull()
+    expect(Object.keys(d)).toEqual(['docs', '__proto__'])
+    expect(Object.getOwnPropertyDescriptor(d, '__proto__')?.value).toEqual(['vd', 'vt', 'vq', 'es', 'vdd'])
+    expect(Object.keys(record.restrictions?.r ?? {})).toEqual(['__proto__'])
+    const actor = await gate.authenticate({ authorization: `Bearer ${token}` })
+    expect(gate.allowed(actor, 'view-table', { database: '__proto__', resource: 't' })).toBe(true)
+    // Near miss: a database the token was not given.
+    expect(gate.allowed(actor, 'view-table', { database: 'other', resource: 't' })).toBe(false)
+  })
+
   test('an empty _r is kept: a token that may do nothing, never an unrestricted one', async () => {
     const { gate, tokens } = setup()
     const { token, record } = await tokens.create({ actorId: 'alice', name: 'nothing', restrictions: {} })
@@ -127,6 +147,10 @@ describe('create', () => {
     expect(gate.allowed(await gate.authenticate({ authorization: `Bearer ${alices}` }), 'view-table', { database: 'docs', resource: 'documents' })).toBe(true)
   })
 })
+
+/** `d0,d1,…` for a permission string naming `n` databases. */
+const databases = (n: number): string => Array.from({ length: n }, (_, i) => `d${i}`).join(',')
+const NOT_AN_ID = 'No token has the id given: token ids are 16 hexadecimal characters (what was given is not shown, as it may be a token)'
 
 describe('bad input: a coded error, and nothing written', () => {
   type Case = [what: string, run: (tokens: NonNullable<Gate['tokens']>, id: string) => Promise<unknown>, expected: { type: Function; status: number; message: string | RegExp; parameter?: string }]
@@ -162,6 +186,13 @@ describe('bad input: a coded error, and nothing written', () => {
     ['list with limit 0', (t) => t.list({ limit: 0 }), { type: InvalidParameterError, status: 400, parameter: 'limit', message: /from 1 to 1000/ }],
     ['list with a forged cursor', (t) => t.list({ cursor: 'bm90IGEgY3Vyc29y' }), { type: InvalidParameterError, status: 400, parameter: 'cursor', message: /not one this server gave out/ }],
     ['an id that is not a string', (t) => t.revoke(42 as never), { type: InvalidParameterError, status: 400, parameter: 'id', message: 'id must be a non-empty string, got number 42' }],
+    // Issue 9: a token given where its id belongs is never echoed.
+    ['revoke of a token given in place of its id', (t) => t.revoke(`tgk_${'A'.repeat(38)}`), { type: NotFoundError, status: 404, message: NOT_AN_ID }],
+    ['audit of a dstok_ token given in place of an id', (t) => t.audit('dstok_eyJhIjoiYWxpY2UifQ.signature'), { type: NotFoundError, status: 404, message: NOT_AN_ID }],
+    // Issue 9: a token's scope is capped at 10,000 grants when it is made, not refused on every use.
+    ['permissions that grant more than 10,000 actions', (t) => t.create({ actorId: 'alice', name: 'n', permissions: [`db:${databases(2001)}:read`] }), { type: InvalidParameterError, status: 400, parameter: 'permissions', message: 'permissions: they grant 10005 actions in all; a token may carry at most 10000' }],
+    ['restrictions and permissions that together grant more than 10,000', (t) => t.create({ actorId: 'alice', name: 'n', restrictions: { a: ['vt'] }, permissions: [`db:${databases(2000)}:read`] }), { type: InvalidParameterError, status: 400, parameter: 'permissions', message: 'restrictions and permissions: they grant 10001 actions in all; a token may carry at most 10000' }],
+    ['an update to more than 10,000', (t, id) => t.update(id, { permissions: [`db:${databases(2001)}:read`] }), { type: InvalidParameterError, status: 400, parameter: 'permissions', message: 'permissions: they grant 10005 actions in all; a token may carry at most 10000' }],
   ]
 
   test.each(cases)('%s', async (_what, run, expected) => {
@@ -178,6 +209,19 @@ describe('bad input: a coded error, and nothing written', () => {
     if (expected.parameter !== undefined) expect(error.parameter).toBe(expected.parameter)
     expect(await contents(store)).toEqual(before)
     expect(record.id).not.toBe(other.id)
+  })
+
+  test('near miss: a scope of exactly 10,000 grants is made, and the token works', async () => {
+    const { gate, tokens } = setup()
+    const { token, record } = await tokens.create({ actorId: 'alice', name: 'wide', restrictions: { d: { d0: ['vt'] } }, permissions: [`db:${databases(2000)}:read`] })
+    expect(Object.values(record.restrictions?.d ?? {}).flat()).toHaveLength(10_000)
+    const actor = await gate.authenticate({ authorization: `Bearer ${token}` })
+    expect(gate.allowed(actor, 'view-database', { database: 'd1999' })).toBe(true)
+  })
+
+  test('near miss: a 16-hex id that does not exist is quoted', async () => {
+    const { tokens } = setup()
+    await expect(tokens.revoke('00000000000000ff')).rejects.toThrow('No token has the id "00000000000000ff"')
   })
 
   test('the near misses are accepted: a 200-character name, expiresAfter 1, a known abbreviation, the name once revoked', async () => {

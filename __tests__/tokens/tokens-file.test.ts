@@ -4,7 +4,7 @@
  * the token source (hashed lookup, owner, permissions compiled into _r, expiry), and the file
  * named by a configuration's "tokens_file" through createGate.
  */
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import fs, { chmodSync, chownSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -140,9 +140,10 @@ describe('writeTokensFile', () => {
     expect(readdirSync(dir)).toEqual(['tokens.json'])
   })
 
-  test('replaces an existing file, which ends up with mode 0600 whatever it had', () => {
+  test('replaces an existing file, which ends up with mode 0600 whatever it had (not run as root)', () => {
     const file = setup({ tokens: [] })
     chmodSync(file, 0o644)
+    jest.spyOn(process, 'getuid').mockReturnValue(1000)
     writeTokensFile(file, validFile())
     expect(readTokensFile(file)).toEqual(validFile())
     expect(statSync(file).mode & 0o777).toBe(0o600)
@@ -161,6 +162,67 @@ describe('writeTokensFile', () => {
   test('a failed write throws the system error and leaves nothing behind', () => {
     expect(() => writeTokensFile(join(dir, 'missing-dir', 'tokens.json'), validFile())).toThrow(expect.objectContaining({ code: 'ENOENT' }))
     expect(readdirSync(dir)).toEqual([])
+  })
+})
+
+describe('writeTokensFile survives failures (security review, issue 9)', () => {
+  afterEach(() => jest.restoreAllMocks())
+
+  /** The first write stops after `first` bytes, as on a full disk; the next write fails with `code`. */
+  function shortWriteThen(first: number, code: string | null): void {
+    let calls = 0
+    const real = fs.writeSync.bind(fs) as (fd: number, data: Buffer, offset?: number, length?: number) => number
+    jest.spyOn(fs, 'writeSync').mockImplementation(((fd: number, data: Buffer | string, offset?: number | null, length?: number) => {
+      // Either form of writeSync: (fd, buffer, offset, length) or (fd, string, position, encoding).
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data.subarray(offset ?? 0, (offset ?? 0) + (length ?? data.length))
+      // Only the tokens file's own bytes (those after the first call included), not the lock file's.
+      if (calls === 0 && !bytes.includes('"tokens"')) return real(fd, bytes, 0, bytes.length)
+      calls += 1
+      if (calls === 1) return real(fd, bytes, 0, Math.min(first, bytes.length))
+      if (code !== null) throw Object.assign(new Error(`${code}: simulated`), { code })
+      return real(fd, bytes, 0, bytes.length)
+    }) as never)
+  }
+
+  test('a short write followed by ENOSPC throws, and the old file stays byte for byte', () => {
+    const file = setup(validFile())
+    const before = readFileSync(file)
+    shortWriteThen(100, 'ENOSPC')
+    const grown = { ...validFile(), comment: 'x'.repeat(500) }
+    expect(() => writeTokensFile(file, grown)).toThrow(expect.objectContaining({ code: 'ENOSPC' }))
+    expect(readFileSync(file)).toEqual(before)
+    expect(readdirSync(dir)).toEqual(['tokens.json'])
+  })
+
+  test('near miss: a short write that the next write completes gives the whole file', () => {
+    const file = setup({ tokens: [] })
+    shortWriteThen(100, null)
+    writeTokensFile(file, validFile())
+    expect(readFileSync(file, 'utf8')).toBe(`${JSON.stringify(validFile(), null, 2)}\n`)
+    expect(fs.writeSync).toHaveBeenCalledTimes(3) // the lock, then the file in two writes
+  })
+
+  test('a symbolic link is not replaced: ERR_TOKENS_FILE_SYMLINK, link and target untouched', () => {
+    const target = setup(validFile(), 'real.json')
+    const before = readFileSync(target)
+    const link = join(dir, 'tokens.json')
+    symlinkSync(target, link)
+    expect(() => writeTokensFile(link, { tokens: [] })).toThrow(expect.objectContaining({ code: 'ERR_TOKENS_FILE_SYMLINK' }))
+    expect(lstatSync(link).isSymbolicLink()).toBe(true)
+    expect(readFileSync(target)).toEqual(before)
+    expect(readdirSync(dir).sort()).toEqual(['real.json', 'tokens.json'])
+  })
+
+  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0 ? test : test.skip
+  if (asRoot === test.skip) console.log('skipped: the owner-preserving test needs root (chown to another user)')
+  asRoot('run as root, the new file keeps the old one\'s owner, group and mode', () => {
+    const file = setup({ tokens: [] })
+    chownSync(file, 4321, 4322)
+    chmodSync(file, 0o640)
+    writeTokensFile(file, validFile())
+    const stats = statSync(file)
+    expect([stats.uid, stats.gid, stats.mode & 0o7777]).toEqual([4321, 4322, 0o640])
+    expect(readTokensFile(file)).toEqual(validFile())
   })
 })
 

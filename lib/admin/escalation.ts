@@ -24,9 +24,11 @@
 import { ForbiddenError, NotFoundError } from '../errors.js'
 import type { Gate } from '../gate.js'
 import type { GateInternals } from '../internal/gate-internals.js'
+import { isPlainObject } from '../internal/is-plain-object.js'
 import type { ActionRegistry } from '../permissions/actions.js'
 import { restrictionsAllow } from '../permissions/restrictions.js'
-import type { TokenRecord } from '../tokens/token-manager.js'
+import { builtOwnerActor } from '../tokens/owner.js'
+import { type TokenRecord, noTokenWithId } from '../tokens/token-manager.js'
 import type { Actor, Restrictions } from '../types.js'
 import { rfc3339 } from './wire.js'
 
@@ -112,8 +114,10 @@ function nameSome(grants: readonly Grant[]): string {
  */
 export async function ownerActor(internals: GateInternals, caller: Actor, ownerId: string): Promise<Actor | null> {
   if (internals.resolveActor !== null) {
-    const resolved = await internals.resolveActor(ownerId)
-    return resolved === null || typeof resolved !== 'object' ? null : withoutTokenKeys(resolved)
+    const resolved: unknown = await internals.resolveActor(ownerId)
+    // Built as the chain builds it (owner.ts): a "__proto__" key stays a key, the size is bounded.
+    const built = isPlainObject(resolved) ? builtOwnerActor(resolved) : null
+    return built === null ? null : withoutTokenKeys(built)
   }
   if (idOf(caller) === ownerId) return withoutTokenKeys(caller)
   return { id: ownerId }
@@ -194,7 +198,7 @@ export function refuseSelf(caller: Actor, record: TokenRecord, realm: string): v
 
 /** The 404 for a token that is missing or not visible to the caller: the same answer for both. @internal */
 export function notFound(id: string): NotFoundError {
-  return new NotFoundError(`No token has the id ${JSON.stringify(id.length > 64 ? `${id.slice(0, 64)}…` : id)}`)
+  return new NotFoundError(noTokenWithId(id))
 }
 
 /** Whether the caller may see a token: its owner, or a holder of `auth-tokens-view-all`. @internal */

@@ -11,7 +11,8 @@ import { MiddlewareOrderError } from '../errors.js'
 export function queryValues(search: string): { readonly [name: string]: readonly string[] } {
   const out: Record<string, string[]> = {}
   for (const [name, value] of new URLSearchParams(search)) {
-    if (!Object.hasOwn(out, name)) out[name] = []
+    // Defined as an own property: a parameter named "__proto__" is a parameter, not a prototype.
+    if (!Object.hasOwn(out, name)) Object.defineProperty(out, name, { value: [], enumerable: true, writable: true, configurable: true })
     ;(out[name] as string[]).push(value)
   }
   return out

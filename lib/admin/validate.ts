@@ -15,6 +15,7 @@ import { isPlainObject } from '../internal/is-plain-object.js'
 import type { ActionRegistry } from '../permissions/actions.js'
 import { parsePermissions } from '../permissions/permission-strings.js'
 import { restrictionsProblem } from '../permissions/restrictions.js'
+import { scopeSizeProblem, unionRestrictions } from '../permissions/restrictions-union.js'
 import type { TokenStatus } from '../store/token-store.js'
 import type { Restrictions } from '../types.js'
 
@@ -132,10 +133,20 @@ function checkPermissions(value: unknown, registry: ActionRegistry, field = 'per
   return { strings, compiled }
 }
 
+/**
+ * 400 when restrictions and compiled permissions together grant more than a token may carry
+ * (the 10,000-grant cap of `_r`), before the escalation rules look at each grant.
+ */
+function checkScopeSize(parts: readonly Restrictions[], withRestrictions: boolean): void {
+  const problem = scopeSizeProblem(unionRestrictions(...parts))
+  if (problem !== null) throw bad('permissions', `${withRestrictions ? 'restrictions and permissions' : 'permissions'}: ${problem}`)
+}
+
 /** The scope given by `restrictions` and `permissions`. @internal */
 export function checkScope(restrictions: unknown, permissions: unknown, registry: ActionRegistry): Scope {
   const r = checkRestrictions(restrictions, registry)
   const p = checkPermissions(permissions, registry)
+  if (p !== null) checkScopeSize([...(r === null ? [] : [r]), ...p.compiled], r !== null)
   const grants = r === null && p === null ? null : [...(r === null ? [] : [r]), ...(p?.compiled ?? [])]
   return { restrictions: r, permissions: p?.strings ?? null, grants }
 }
@@ -304,6 +315,7 @@ export function parseInfluxCreateBody(body: unknown, context: ValidationContext)
     return `${type}:${names.join(',')}:${actions.join(',')}`
   })
   const checked = checkPermissions(strings, context.registry)
+  if (checked !== null) checkScopeSize(checked.compiled, false)
   const expiresAfter = checkExpiresAfter(fields.expiry_secs, 'expiry_secs', context)
   return { name, permissions: strings, scope: { restrictions: null, permissions: strings, grants: checked?.compiled ?? [] }, expiresAfter }
 }

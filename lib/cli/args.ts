@@ -11,7 +11,9 @@
  * - `--` ends the options; everything after it is positional.
  * - Options and positionals may be interleaved. An option that is not repeatable may be given
  *   once only (no silent "last one wins").
- * - Every mistake is a {@link UsageError} naming the option and what was expected.
+ * - Every mistake is a {@link UsageError} naming the option and what was expected. An argument
+ *   the command does not take (an unknown option, an extra positional) is named by its position
+ *   (`the 3rd argument`), never quoted: it may be a secret typed without `--secret`.
  *
  * @module
  */
@@ -36,6 +38,32 @@ export interface ScannedArgs {
   readonly options: ReadonlyMap<string, readonly (readonly string[])[]>
   /** The positional arguments, in order. */
   readonly positionals: readonly string[]
+  /** Where each positional was on the command line, counted from 1 after the program name. */
+  readonly positionalNumbers: readonly number[]
+}
+
+/**
+ * An argument named by its position, such as `the 3rd argument`: how messages point at an
+ * argument they must not echo (it may be a secret typed in the wrong place).
+ *
+ * @param n - the argument's position on the command line, from 1 after the program name.
+ */
+export function nthArgument(n: number): string {
+  const tens = n % 100
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th')
+  return `the ${n}${suffix} argument`
+}
+
+/**
+ * The usage error for a positional argument a command does not take: named by its position,
+ * never quoted.
+ *
+ * @param scanned - the scanned arguments.
+ * @param index - the index of the unexpected positional among {@link ScannedArgs.positionals}.
+ * @param usage - what the command takes, such as `create-token takes one ACTOR_ID`.
+ */
+export function unexpectedArgument(scanned: ScannedArgs, index: number, usage: string): UsageError {
+  return new UsageError(`${nthArgument(scanned.positionalNumbers[index] ?? index + 1)} is unexpected: ${usage}`)
 }
 
 function isOptionLike(arg: string): boolean {
@@ -65,31 +93,42 @@ export function wantsHelp(argv: readonly string[]): boolean {
  *
  * @param argv - the arguments after the command name.
  * @param specs - the options the command accepts.
- * @returns the options given and the positionals.
- * @throws UsageError for an unknown option (with a suggestion when one is close), a missing
- *   value, a value given to a flag, or a non-repeatable option given twice.
+ * @param offset - how many arguments came before `argv` on the command line (the command name):
+ *   messages count positions from the program name.
+ * @returns the options given and the positionals, with their positions.
+ * @throws UsageError for an unknown option (named by its position, never quoted, with a
+ *   suggestion when a known one is close), a missing value, a value given to a flag, or a
+ *   non-repeatable option given twice.
  * @example
  * ```ts
  * scanArgs(['root', '-r', 'docs', 'documents', 'insert-row'], [{ long: 'resource', short: 'r', values: ['DB', 'RESOURCE', 'ACTION'], repeatable: true }])
  * // { options: Map { 'resource' => [['docs', 'documents', 'insert-row']] }, positionals: ['root'] }
  * ```
  */
-export function scanArgs(argv: readonly string[], specs: readonly OptionSpec[]): ScannedArgs {
+export function scanArgs(argv: readonly string[], specs: readonly OptionSpec[], offset = 1): ScannedArgs {
   const byLong = new Map(specs.map((spec) => [spec.long, spec]))
   const byShort = new Map(specs.flatMap((spec) => (spec.short === undefined ? [] : [[spec.short, spec] as const])))
   const options = new Map<string, string[][]>()
   const positionals: string[] = []
+  const positionalNumbers: number[] = []
 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? ''
     if (arg === '--') {
-      positionals.push(...argv.slice(i + 1))
+      for (let j = i + 1; j < argv.length; j++) {
+        positionals.push(argv[j] ?? '')
+        positionalNumbers.push(offset + j + 1)
+      }
       break
     }
     if (!isOptionLike(arg)) {
       positionals.push(arg)
+      positionalNumbers.push(offset + i + 1)
       continue
     }
+    // An unknown option is named by its position: it may be a secret that starts with "-".
+    const unknown = (guess: string | undefined): UsageError =>
+      new UsageError(`${nthArgument(offset + i + 1)} is not a known option${guess === undefined ? '' : `; did you mean --${guess}?`}`)
     let spec: OptionSpec | undefined
     let shown: string
     let inline: string | undefined
@@ -99,14 +138,11 @@ export function scanArgs(argv: readonly string[], specs: readonly OptionSpec[]):
       inline = eq === -1 ? undefined : arg.slice(eq + 1)
       shown = `--${name}`
       spec = byLong.get(name)
-      if (spec === undefined) {
-        const guess = closest(name, byLong.keys())
-        throw new UsageError(`unknown option ${shown}${guess === undefined ? '' : `; did you mean --${guess}?`}`)
-      }
+      if (spec === undefined) throw unknown(closest(name, byLong.keys()))
     } else {
       shown = arg
       spec = arg.length === 2 ? byShort.get(arg.slice(1)) : undefined
-      if (spec === undefined) throw new UsageError(`unknown option ${arg}`)
+      if (spec === undefined) throw unknown(undefined)
     }
     const wanted = spec.values.length
     if (wanted === 0 && inline !== undefined) throw new UsageError(`${shown} does not take a value`)
@@ -130,7 +166,7 @@ export function scanArgs(argv: readonly string[], specs: readonly OptionSpec[]):
     if (previous === undefined) options.set(spec.long, [values])
     else previous.push(values)
   }
-  return { options, positionals }
+  return { options, positionals, positionalNumbers }
 }
 
 /** Whether a flag (an option without values) was given. */

@@ -9,7 +9,7 @@ import { createGate } from '../gate.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
 import { restrictionsProblem } from '../permissions/restrictions.js'
 import type { Actor, Decision } from '../types.js'
-import { type OptionSpec, scanArgs, single } from './args.js'
+import { type OptionSpec, scanArgs, single, unexpectedArgument } from './args.js'
 import { type CliIo, ExitCode } from './io.js'
 import { describeTarget, prettyJson } from './output.js'
 import { withUserPath } from './paths.js'
@@ -88,7 +88,7 @@ export function checkCommand(argv: readonly string[], io: CliIo): ExitCode {
   const scanned = scanArgs(argv, OPTIONS)
   const [action, database, resource, extra] = scanned.positionals
   if (action === undefined) throw new UsageError('missing ACTION: the action to check, such as view-table')
-  if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)}: check takes ACTION [DB [RESOURCE]]`)
+  if (extra !== undefined) throw unexpectedArgument(scanned, 3, 'check takes ACTION [DB [RESOURCE]]')
   if (action === '') throw new UsageError('ACTION must not be empty')
   if (database === '') throw new UsageError('DB must not be empty')
   if (resource === '') throw new UsageError('RESOURCE must not be empty')

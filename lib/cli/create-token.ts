@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { PermissionStringError } from '../errors.js'
+import { ConfigError, PermissionStringError } from '../errors.js'
 import { parseDuration } from '../internal/duration.js'
 import { ActionRegistry } from '../permissions/actions.js'
 import { parsePermissions } from '../permissions/permission-strings.js'
@@ -26,11 +26,10 @@ import {
   type TokensFile,
   type TokensFileEntry,
   createOfflineToken,
-  readTokensFile,
-  writeTokensFile,
+  updateTokensFile,
 } from '../tokens/tokens-file.js'
 import type { Restrictions } from '../types.js'
-import { type OptionSpec, type ScannedArgs, flag, occurrences, scanArgs, single } from './args.js'
+import { type OptionSpec, type ScannedArgs, flag, occurrences, scanArgs, single, unexpectedArgument } from './args.js'
 import { type CliIo, ExitCode } from './io.js'
 import { MAX_DATE_MILLIS, isoFromMillis, prettyJson } from './output.js'
 import { withUserPath } from './paths.js'
@@ -220,6 +219,11 @@ function writeProblem(error: unknown): string {
   if (code === 'ENOENT' || code === 'ENOTDIR') return 'its directory does not exist'
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied'
   if (code === 'EISDIR') return 'it is a directory'
+  if (code === 'ENOSPC') return 'the disk is full; the file was left as it was'
+  if (code === 'EFBIG') return 'the file size limit was reached; the file was left as it was'
+  if (code === 'EDQUOT') return 'the disk quota is exceeded; the file was left as it was'
+  if (code === 'ERR_TOKENS_FILE_SYMLINK') return 'it is a symbolic link, which tokengate does not replace; give the path of the file it points to'
+  if (code === 'ERR_TOKENS_FILE_LOCKED') return (error as Error).message.replace(/^.*? is locked/, 'it is locked')
   return error instanceof Error ? error.message : String(error)
 }
 
@@ -255,11 +259,6 @@ function offlineToken(scanned: ScannedArgs, common: Common, io: CliIo): ExitCode
   const expiryMillis = common.lifetime === undefined ? undefined : nowMillis + common.lifetime * 1000
   if (expiryMillis !== undefined && expiryMillis > MAX_DATE_MILLIS) throw new UsageError('the expiry is too far in the future')
 
-  // A ConfigError here (an existing file that is not a tokens file) exits 2, like a bad --config.
-  const existing = withUserPath(io, outputFile, readTokensFile)
-  if (existing?.tokens.some((entry) => entry.name === common.name) === true) {
-    throw new UsageError(`a token named ${JSON.stringify(common.name)} already exists in ${outputFile}; choose another --name`)
-  }
   const entry: TokensFileEntry = {
     token: createOfflineToken(),
     name: common.name,
@@ -267,24 +266,30 @@ function offlineToken(scanned: ScannedArgs, common: Common, io: CliIo): ExitCode
     permissions: [...common.permissions],
     ...(common.actorId === undefined ? {} : { owner: common.actorId }),
   }
-  const databases = [...(existing?.create_databases ?? [])]
-  addMissing(databases, createDatabases)
-  const data: TokensFile =
-    existing === null
+  const name = common.name
+  /** The new file from the current one, read under the file's lock: nothing is lost to a parallel run. */
+  const withEntry = (existing: TokensFile | null): TokensFile => {
+    if (existing?.tokens.some((other) => other.name === name) === true) {
+      throw new UsageError(`a token named ${JSON.stringify(name)} already exists in ${outputFile}; choose another --name`)
+    }
+    const databases = [...(existing?.create_databases ?? [])]
+    addMissing(databases, createDatabases)
+    return existing === null
       ? { ...(databases.length > 0 ? { create_databases: databases } : {}), tokens: [entry] }
-      : {
-          ...existing,
-          ...(databases.length > 0 ? { create_databases: databases } : {}),
-          tokens: [...existing.tokens, entry],
-        }
+      : { ...existing, ...(databases.length > 0 ? { create_databases: databases } : {}), tokens: [...existing.tokens, entry] }
+  }
 
-  for (const warning of common.warnings) io.stderr(`tokengate create-token: warning: ${warning}\n`)
+  let written: TokensFile
   try {
-    withUserPath(io, outputFile, (path) => writeTokensFile(path, data))
+    written = withUserPath(io, outputFile, (path) => updateTokensFile(path, withEntry))
   } catch (error) {
+    // A usage error (the name is taken) or a ConfigError (the file exists but is not a tokens
+    // file) exits 2, like a bad --config; nothing was written.
+    if (error instanceof UsageError || error instanceof ConfigError) throw error
     throw new RefusedError(`cannot write ${outputFile}: ${writeProblem(error)}`, { cause: error })
   }
-  const owner = common.actorId ?? existing?.owner ?? 'root'
+  for (const warning of common.warnings) io.stderr(`tokengate create-token: warning: ${warning}\n`)
+  const owner = common.actorId ?? written.owner ?? 'root'
   if (common.format === 'json') {
     io.stdout(
       `${prettyJson({
@@ -426,7 +431,7 @@ function signedToken(scanned: ScannedArgs, common: Common, io: CliIo): ExitCode 
 export function createTokenCommand(argv: readonly string[], io: CliIo): ExitCode {
   const scanned = scanArgs(argv, OPTIONS)
   if (scanned.positionals.length > 1) {
-    throw new UsageError(`unexpected argument ${JSON.stringify(scanned.positionals[1])}: create-token takes one ACTOR_ID`)
+    throw unexpectedArgument(scanned, 1, 'create-token takes one ACTOR_ID')
   }
   const actorId = scanned.positionals[0]
   if (actorId === '') throw new UsageError('ACTOR_ID must not be empty')

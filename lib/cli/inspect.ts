@@ -20,9 +20,9 @@ import { isPlainObject } from '../internal/is-plain-object.js'
 import { isRestrictions } from '../permissions/restrictions.js'
 import { decodeSignedToken } from '../tokens/signed.js'
 import type { Actor, CheckTarget } from '../types.js'
-import { type OptionSpec, scanArgs, single } from './args.js'
+import { type OptionSpec, scanArgs, single, unexpectedArgument } from './args.js'
 import { type CliIo, ExitCode } from './io.js'
-import { describeTarget, isoFromMillis, prettyJson } from './output.js'
+import { describeTarget, describeUnixSeconds, prettyJson } from './output.js'
 import { withUserPath } from './paths.js'
 import { RefusedError } from './refused-error.js'
 import { findSecret } from './secret.js'
@@ -205,7 +205,7 @@ export async function inspectCommand(argv: readonly string[], io: CliIo): Promis
   const scanned = scanArgs(argv, OPTIONS)
   const [token, extra] = scanned.positionals
   if (token === undefined) throw new UsageError('missing TOKEN: the token to inspect')
-  if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)}: inspect takes one TOKEN`)
+  if (extra !== undefined) throw unexpectedArgument(scanned, 1, 'inspect takes one TOKEN')
   if (token === '') throw new UsageError('TOKEN must not be empty')
   if (/\s/.test(token)) throw new UsageError('TOKEN must not contain whitespace')
   const format = parseFormat(single(scanned, 'format'))
@@ -252,7 +252,7 @@ export async function inspectCommand(argv: readonly string[], io: CliIo): Promis
   if (actor === null) throw new RefusedError('Unknown token')
 
   const restrictions = isPlainObject(actor) && Object.hasOwn(actor, '_r') ? actor['_r'] : null
-  const expires = typeof actor['token_expires'] === 'number' ? isoFromMillis(actor['token_expires'] * 1000) : null
+  const expires = typeof actor['token_expires'] === 'number' ? describeUnixSeconds(actor['token_expires']) : null
   const allowed = configPath === undefined ? undefined : allowedPlaces(gate, actor)
 
   if (format === 'json') {

@@ -6,8 +6,9 @@
  * @module
  */
 import { ConfigError, InvalidRequestError, UnknownActionError, isTokengateError } from '../errors.js'
+import { closest } from '../internal/closest.js'
 import { markAsEnvironment } from '../internal/environment.js'
-import { wantsHelp } from './args.js'
+import { nthArgument, wantsHelp } from './args.js'
 import { checkCommand } from './check.js'
 import { createTokenCommand } from './create-token.js'
 import { COMMAND_HELP, type CommandName, MAIN_HELP } from './help.js'
@@ -23,6 +24,12 @@ const COMMANDS: { readonly [name in CommandName]: (argv: readonly string[], io: 
   inspect: inspectCommand,
   check: checkCommand,
   tokens: tokensCommand,
+}
+
+/** `before + command + after` for the closest command, else `otherwise`. */
+function suggestion(given: string, before: string, after: string, otherwise: string): string {
+  const guess = closest(given, Object.keys(COMMANDS))
+  return guess === undefined ? otherwise : `${before}${guess}${after}`
 }
 
 function isCommand(name: string): name is CommandName {
@@ -64,14 +71,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
   if (command === '--help' || command === '-h' || command === 'help') {
     const topic = command === 'help' ? rest[0] : undefined
     if (topic !== undefined && !isCommand(topic)) {
-      io.stderr(`tokengate: unknown command ${JSON.stringify(topic)}; the commands are create-token, inspect, check and tokens\n`)
+      io.stderr(`tokengate: ${nthArgument(2)} is not a command${suggestion(topic, '; did you mean ', '? The', '; the')} commands are create-token, inspect, check and tokens\n`)
       return ExitCode.usage
     }
     io.stdout(topic === undefined ? MAIN_HELP : COMMAND_HELP[topic])
     return ExitCode.ok
   }
   if (!isCommand(command)) {
-    io.stderr(`tokengate: unknown command ${JSON.stringify(command)}; the commands are create-token, inspect, check and tokens (see tokengate --help)\n`)
+    // Named by its position, never quoted: it may be a secret typed in the wrong place.
+    io.stderr(`tokengate: ${nthArgument(1)} is not a command${suggestion(command, '; did you mean ', '? The', '; the')} commands are create-token, inspect, check and tokens (see tokengate --help)\n`)
     return ExitCode.usage
   }
   if (wantsHelp(rest)) {

@@ -32,6 +32,19 @@ export function isoFromMillis(millis: number): string {
 /** The latest instant a JavaScript `Date` can hold, in unix milliseconds. */
 export const MAX_DATE_MILLIS = 8.64e15
 
+/**
+ * A time in unix seconds for people: an ISO 8601 string (UTC) when a `Date` can hold it, else
+ * the number itself, said to be unix seconds (a token's `t` and `d` may be any integer, and
+ * `new Date(…).toISOString()` throws `Invalid time value` beyond ±8.64e15 ms).
+ *
+ * @param seconds - unix seconds.
+ */
+export function describeUnixSeconds(seconds: number): string {
+  const millis = seconds * 1000
+  if (Number.isFinite(millis) && Math.abs(millis) <= MAX_DATE_MILLIS) return isoFromMillis(millis)
+  return `${String(seconds)} (unix seconds, beyond the dates JavaScript can show)`
+}
+
 /** Pretty JSON with two-space indentation, as Datasette's `--debug` prints it. */
 export function prettyJson(value: unknown): string {
   return JSON.stringify(value, null, 2)

@@ -16,14 +16,15 @@
  */
 import { InvalidParameterError, PermissionStringError } from '../errors.js'
 import { type Gate, createGate } from '../gate.js'
+import { closest } from '../internal/closest.js'
 import { parseDuration } from '../internal/duration.js'
 import { RestrictionsBuilder } from '../permissions/restrictions.js'
 import { openTokenStore } from '../store/open-token-store.js'
 import type { TokenStore } from '../store/token-store.js'
-import type { TokenManager, TokenRecord } from '../tokens/token-manager.js'
+import { type TokenManager, type TokenRecord, noTokenWithId } from '../tokens/token-manager.js'
 import { recordToJson, rfc3339 } from '../tokens/token-record-json.js'
 import type { Restrictions } from '../types.js'
-import { type OptionSpec, type ScannedArgs, occurrences, scanArgs, single } from './args.js'
+import { type OptionSpec, type ScannedArgs, nthArgument, occurrences, scanArgs, single, unexpectedArgument } from './args.js'
 import { type CliIo, ExitCode } from './io.js'
 import { prettyJson } from './output.js'
 import { withUserPath } from './paths.js'
@@ -75,13 +76,14 @@ function formatOf(scanned: ScannedArgs): Format {
 function onePositional(scanned: ScannedArgs, subcommand: Subcommand, name: string): string {
   const [value, extra] = scanned.positionals
   if (value === undefined || value === '') throw new UsageError(`missing ${name}: tokens ${subcommand} takes one ${name}`)
-  if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)}: tokens ${subcommand} takes one ${name}`)
+  // Named by its position, never quoted: it may be a token typed in the wrong place.
+  if (extra !== undefined) throw unexpectedArgument(scanned, 1, `tokens ${subcommand} takes one ${name}`)
   return value
 }
 
 function noPositionals(scanned: ScannedArgs, subcommand: Subcommand): void {
   const [extra] = scanned.positionals
-  if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)}: tokens ${subcommand} takes no arguments`)
+  if (extra !== undefined) throw unexpectedArgument(scanned, 0, `tokens ${subcommand} takes no arguments`)
 }
 
 /** The gate to work through, and what to close afterwards. */
@@ -269,7 +271,7 @@ async function run(subcommand: Subcommand, scanned: ScannedArgs, io: CliIo): Pro
       const id = onePositional(scanned, subcommand, 'ID')
       work = async (tokens) => {
         const record = await tokens.get(id)
-        if (record === null) throw new InvalidParameterError('id', `No token has the id ${JSON.stringify(id)}`)
+        if (record === null) throw new InvalidParameterError('id', noTokenWithId(id))
         io.stdout(format === 'json' ? `${prettyJson(recordToJson(record))}\n` : recordText(record))
       }
       break
@@ -323,8 +325,12 @@ export async function tokensCommand(argv: readonly string[], io: CliIo): Promise
   const [subcommand, ...rest] = argv
   if (subcommand === undefined) throw new UsageError(`missing SUBCOMMAND: one of ${TOKENS_SUBCOMMANDS.join(', ')}`)
   if (!(TOKENS_SUBCOMMANDS as readonly string[]).includes(subcommand)) {
-    throw new UsageError(`unknown subcommand ${JSON.stringify(subcommand)}: use one of ${TOKENS_SUBCOMMANDS.join(', ')}`)
+    // Named by its position, never quoted: it may be a token typed in the wrong place.
+    const guess = closest(subcommand, TOKENS_SUBCOMMANDS)
+    const list = TOKENS_SUBCOMMANDS.join(', ')
+    throw new UsageError(`${nthArgument(2)} is not a subcommand${guess === undefined ? `: use one of ${list}` : `; did you mean ${guess}? Use one of ${list}`}`)
   }
   const name = subcommand as Subcommand
-  return run(name, scanArgs(rest, OPTIONS[name]), io)
+  // `tokens` and the subcommand come first: positions in messages count from the program name.
+  return run(name, scanArgs(rest, OPTIONS[name], 2), io)
 }

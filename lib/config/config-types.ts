@@ -48,6 +48,11 @@ export interface SettingsConfig {
   readonly allow_signed_tokens?: boolean
   /** The longest lifetime of a signed token in seconds; 0 means no limit. @defaultValue 0 */
   readonly max_signed_tokens_ttl?: number
+  /**
+   * tokengate's own setting: how far in the future, in seconds, a signed token's creation time
+   * `t` may be; a token dated later is refused. @defaultValue 5
+   */
+  readonly signed_tokens_clock_skew?: number
   readonly [key: string]: unknown
 }
 

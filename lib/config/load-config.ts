@@ -10,8 +10,10 @@
  * 4. validate the shape ({@link CONFIG_SCHEMA}, every error at once);
  * 5. semantic checks: custom actions build a valid action registry with the code's actions,
  *    every `permissions` key is a registered full action name, the JWT keys suit their
- *    algorithms (by the same rules as the `jwt` option), a static actor's `_r` is well formed;
- * 6. deep-freeze and return.
+ *    algorithms (by the same rules as the `jwt` option), a static actor is JSON data and its
+ *    `_r` well formed, no allow block is keyed on `_r`;
+ * 6. attach the redacted view (`redact.ts`: what `gate.config` is and what printing the
+ *    configuration shows), deep-freeze and return.
  *
  * Loading is synchronous (`createGate` calls it) and all-or-nothing: any problem throws one
  * {@link ConfigError} listing every problem found, before anything is returned.
@@ -21,9 +23,11 @@
 import { readFileSync } from 'node:fs'
 import { dirname, extname, resolve } from 'node:path'
 import { ConfigError } from '../errors.js'
+import { buildActor } from '../internal/actor.js'
 import { deepFreeze } from '../internal/deep-freeze.js'
 import { type Action, type DeclaredAction, actionProblemError, actionProblems, defineAction, unknownActionMessage } from '../permissions/actions.js'
 import type { TokengateConfig } from './config-types.js'
+import { attachRedactedView } from './redact.js'
 import { schemaProblems } from './schema.js'
 import { type PathSegment, ROOT_PATH, formatPath } from '../internal/json-path.js'
 import { type ConfigProblem, type SecretOrigin, resolveSecretsDetailed } from './secrets.js'
@@ -247,15 +251,67 @@ function checkPermissionNames(config: JsonObject, known: KnownActions, problems:
   }
 }
 
-/** A static token's actor may carry `_r`; it must be well formed, as a token's would. */
+/**
+ * A static token's actor must be JSON data within the actor limits (`internal/actor.ts`), and
+ * may carry `_r`, which must be well formed, as a token's would.
+ */
 function checkStaticActors(config: JsonObject, problems: ConfigProblem[]): void {
   for (const { entry, path } of staticTokenEntries(config)) {
     const actor = entry['actor']
-    if (!isPlainObject(actor) || !Object.hasOwn(actor, '_r')) continue
+    if (!isPlainObject(actor)) continue
     const where = formatPath([...path, 'actor'])
     if (hasProblemUnder(problems, where)) continue
+    const built = buildActor(actor)
+    if (!built.ok) {
+      problems.push({ path: where, message: built.problem })
+      continue
+    }
+    if (!Object.hasOwn(actor, '_r')) continue
     const problem = restrictionsProblem(actor['_r'])
     if (problem !== null) problems.push({ path: where, message: problem })
+  }
+}
+
+/** Every allow block of the configuration (`allow`, `allow_sql`, `permissions.*`), with its path. */
+function allowBlocks(config: JsonObject): { block: unknown; path: PathSegment[] }[] {
+  const out: { block: unknown; path: PathSegment[] }[] = []
+  const at = (owner: unknown, path: PathSegment[], keys: readonly string[]): void => {
+    if (!isPlainObject(owner)) return
+    for (const key of keys) if (Object.hasOwn(owner, key)) out.push({ block: owner[key], path: [...path, key] })
+    const permissions = owner['permissions']
+    if (isPlainObject(permissions)) {
+      for (const [action, block] of Object.entries(permissions)) out.push({ block, path: [...path, 'permissions', action] })
+    }
+  }
+  at(config, [], ['allow', 'allow_sql'])
+  const databases = config['databases']
+  if (!isPlainObject(databases)) return out
+  for (const [database, db] of Object.entries(databases)) {
+    at(db, ['databases', database], ['allow', 'allow_sql'])
+    if (!isPlainObject(db)) continue
+    for (const kind of ['tables', 'queries'] as const) {
+      const children = db[kind]
+      if (!isPlainObject(children)) continue
+      for (const [child, spec] of Object.entries(children)) at(spec, ['databases', database, kind, child], ['allow'])
+    }
+  }
+  return out
+}
+
+/**
+ * No allow block may be keyed on `_r`: an actor carries `_r` only when a token restricts it, so
+ * `{"_r": "*"}` would let a restricted token do what its owner cannot (the restriction gate only
+ * removes; a rule must never add). Other keys tokens add (`token`, `token_expires`) match like
+ * any actor key, as in Datasette.
+ */
+function checkAllowBlocksOnRestrictions(config: JsonObject, problems: ConfigProblem[]): void {
+  for (const { block, path } of allowBlocks(config)) {
+    if (!isPlainObject(block) || !Object.hasOwn(block, '_r')) continue
+    problems.push({
+      path: formatPath([...path, '_r']),
+      message:
+        'an allow block cannot match _r: it holds a token\'s restrictions, so {"_r": "*"} would let any restricted token do what its owner cannot; match the actor\'s own keys instead',
+    })
   }
 }
 
@@ -290,7 +346,9 @@ function checkJwt(config: JsonObject, problems: ConfigProblem[]): void {
  *
  * @param source - the path of a JSON configuration file, or a configuration object.
  * @param options - `env`, `actions` and `baseDir` (see {@link LoadConfigOptions}).
- * @returns a deep-frozen copy of the configuration, secrets resolved.
+ * @returns a deep-frozen copy of the configuration, secrets resolved. Printing it
+ * (`console.log`, `util.inspect`) shows the secrets as `"[redacted]"`; reading its keys gives the
+ * real values.
  * @throws ConfigError (`ERR_CONFIG_INVALID`) listing every problem found, each as
  * `{ path, message }` with a dotted JSON path from the root, such as
  * `databases.docs.tables.documents.allow: must be true, false, null or an object such as
@@ -335,7 +393,8 @@ export function loadConfig(source: string | object, options: LoadConfigOptions =
     checkPermissionNames(config, known, problems)
     checkJwt(config, problems)
     checkStaticActors(config, problems)
+    checkAllowBlocksOnRestrictions(config, problems)
   }
   if (problems.length > 0) throw new ConfigError(problems, errorOptions)
-  return deepFreeze(config as TokengateConfig)
+  return deepFreeze(attachRedactedView(config as TokengateConfig, resolved.origins))
 }

@@ -7,7 +7,8 @@
  * `license`, `facets`, `sort`, `label_column`, …), while every key tokengate knows is typed
  * strictly. It also owns the translation of Ajv's errors into the `{ path, message }` problems
  * of {@link ConfigError}: a dotted path from the root and a sentence saying what was found and
- * what is expected. Values that are or may be secrets are never quoted.
+ * what is expected. Values that are or may be secrets, by their position in the schema
+ * ({@link isSecretPosition}), are never quoted.
  *
  * What the schema cannot express (action names, the action registry, JWT key/algorithm pairs)
  * is checked by `load-config.ts`.
@@ -133,6 +134,7 @@ export const CONFIG_SCHEMA = {
         default_allow_sql: { type: 'boolean' },
         allow_signed_tokens: { type: 'boolean' },
         max_signed_tokens_ttl: { type: 'integer', minimum: 0 },
+        signed_tokens_clock_skew: { type: 'integer', minimum: 0 },
       },
     },
     actions: { type: 'object', additionalProperties: { $ref: '#/definitions/action' } },
@@ -206,11 +208,69 @@ function validator(): ValidateFunction {
 // Describing values and expectations
 
 
-const SECRET_KEYS = new Set(['token', 'secret', 'public_key', 'token_store'])
+/**
+ * The keys of the `jwt` block whose values are not secrets; every other value there may be one.
+ * `jwks_uri` is not among them: like `token_store`, a URL may carry a password.
+ */
+const JWT_PUBLIC_KEYS: ReadonlySet<PathSegment> = new Set([
+  'algorithms',
+  'issuer',
+  'audience',
+  'actor_claim',
+  'actor_id_key',
+  'clock_tolerance',
+  'jwks_requests_per_minute',
+  'jwks_cache_max_age',
+  'jwks_timeout',
+  'scope_claim',
+  'scope_map',
+])
 
-/** Whether the value at this path is, or may be, a secret: never quote it. */
-function isSensitive(segments: readonly PathSegment[]): boolean {
-  return segments.some((segment) => typeof segment === 'string' && SECRET_KEYS.has(segment))
+/**
+ * Where a static token entry sits in `segments`: the index of the segment after the entry's
+ * path (`tokens[i]`, `plugins.datasette-auth-tokens[i]`, `plugins.datasette-auth-tokens.tokens[i]`),
+ * or -1 when `segments` is not inside a static token list. A list itself (`tokens`) gives the
+ * length of its own path with `list: true`.
+ */
+function staticTokenPosition(segments: readonly PathSegment[]): { list: boolean; after: number } | null {
+  const [first, second, third] = segments
+  let listEnd: number
+  if (first === 'tokens') listEnd = 1
+  else if (first === 'plugins' && second === 'datasette-auth-tokens') listEnd = third === 'tokens' ? 3 : 2
+  else return null
+  if (segments.length <= listEnd) return { list: true, after: segments.length }
+  return { list: false, after: listEnd + 1 }
+}
+
+/**
+ * Whether the value at this path is, or may be, a secret, judged by its position in the schema
+ * and never by a key name: the static token lists (tokengate's `tokens` and both
+ * datasette-auth-tokens forms) and everything in them but an entry's `actor`, wherever a token may
+ * have been written instead of an entry; the `dstok_` `secret`; the `token_store` URL (a
+ * PostgreSQL URL may carry a password); and the `jwt` block's keys (its `secret`, `public_key`,
+ * `jwks_uri`, a misspelt key, the block itself) except those known to be public.
+ * Values resolved from `$env` or `$file` are never quoted either (see {@link describeValue}).
+ * @internal
+ */
+export function isSecretPosition(segments: readonly PathSegment[]): boolean {
+  const [first, second] = segments
+  if (first === 'secret' || first === 'token_store') return true
+  if (first === 'jwt') return segments.length === 1 || !JWT_PUBLIC_KEYS.has(second as PathSegment)
+  if (first === 'plugins' && second === 'datasette-auth-tokens' && segments[2] === 'param') return false
+  const position = staticTokenPosition(segments)
+  if (position === null) return false
+  // Inside an entry, only the actor is no secret: its values are an actor's, shown as usual.
+  return position.list || segments[position.after] !== 'actor'
+}
+
+/**
+ * Whether the keys of the object at this path may be secrets: a static token entry, where a
+ * token written as a key (`{"<token>": {"id": "bot"}}`) must not be named in an unknown-key
+ * message.
+ */
+function hidesKeyNames(segments: readonly PathSegment[]): boolean {
+  const position = staticTokenPosition(segments)
+  return position !== null && !position.list && segments.length === position.after
 }
 
 function originNote(origin: SecretOrigin | undefined): string {
@@ -339,7 +399,7 @@ function translate(
   origins: ReadonlyMap<string, SecretOrigin>,
 ): ConfigProblem | undefined {
   const path = formatPath(segments)
-  const found = describeValue(error.data, isSensitive(segments), origins.get(path))
+  const found = describeValue(error.data, isSecretPosition(segments), origins.get(path))
   switch (error.keyword) {
     case 'if':
       // Reported by the `then` branch's own error.
@@ -362,6 +422,15 @@ function translate(
       const properties = error.parentSchema?.['properties'] as { readonly [key: string]: unknown } | undefined
       const allowed = Object.keys(properties ?? {})
       const guess = closest(extra, allowed)
+      if (hidesKeyNames(segments)) {
+        return {
+          path,
+          message:
+            'has an unknown key, not named here because a token may have been written as a key' +
+            (guess === undefined ? '' : ` (did you mean ${JSON.stringify(guess)}?)`) +
+            `; allowed keys are ${allowed.map((k) => JSON.stringify(k)).join(', ')}`,
+        }
+      }
       return {
         path: formatPath([...segments, extra]),
         message:

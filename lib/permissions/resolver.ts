@@ -63,7 +63,8 @@ function evaluate(rule: RuleSpec, actor: Actor | null): boolean | null {
     case 'deny':
       return false
     case 'root':
-      return actor !== null && actor['id'] === 'root' ? true : null
+      // An own id only: an actor's prototype never makes it root.
+      return actor !== null && Object.hasOwn(actor, 'id') && actor['id'] === 'root' ? true : null
     case 'block':
       return actorMatchesAllow(actor, rule.block)
   }

@@ -20,11 +20,36 @@ function isStringList(value: unknown): value is string[] {
 }
 
 /**
+ * The most grants (action names in the lists of `a`, `d` and `r`, counted together) one `_r`
+ * may carry. A token with more is refused (401 `invalid_restrictions`): it bounds the memory a
+ * cached token takes and the work of compiling it. Datasette has no such limit; real tokens
+ * carry a few dozen grants, a few hundred at most.
+ * @internal
+ */
+export const MAX_RESTRICTION_GRANTS = 10_000
+
+/**
  * Why a value is not a well-formed `_r` object, or `null` when it is. Well-formed: a plain
  * object with only the keys `a` (a list of strings), `d` (an object of lists of strings) and `r`
- * (an object of objects of lists of strings).
+ * (an object of objects of lists of strings), with at most {@link MAX_RESTRICTION_GRANTS} names
+ * in its lists.
  */
 export function restrictionsProblem(value: unknown): string | null {
+  const problem = shapeProblem(value)
+  if (problem !== null) return problem
+  const count = grantCount(value as Restrictions)
+  return count > MAX_RESTRICTION_GRANTS ? `_r has ${count} grants; a token may carry at most ${MAX_RESTRICTION_GRANTS}` : null
+}
+
+/** How many action names the lists of a well-formed `_r` hold, all together. @internal */
+export function grantCount(value: Restrictions): number {
+  let count = value.a?.length ?? 0
+  for (const list of Object.values(value.d ?? {})) count += list.length
+  for (const children of Object.values(value.r ?? {})) for (const list of Object.values(children)) count += list.length
+  return count
+}
+
+function shapeProblem(value: unknown): string | null {
   if (!isPlainObject(value)) return `_r must be an object, got ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}`
   for (const key of Object.keys(value)) {
     if (key !== 'a' && key !== 'd' && key !== 'r') return `_r has an unknown key ${JSON.stringify(key)}; only "a", "d" and "r" are allowed`
@@ -56,14 +81,27 @@ export function isRestrictions(value: unknown): value is Restrictions {
 }
 
 /**
- * `_r` compiled into sets, once: a check is then two or three set lookups, whatever the size
- * of `_r`. Built by {@link compiledRestrictions}; never built from a malformed `_r`.
+ * One list of action names, ready for lookups: the `_r` list itself when it is short (a scan of
+ * a few strings is as fast as a hash and costs no memory), a Set when it is long.
+ * @internal
+ */
+export type NameLookup = ReadonlySet<string> | readonly string[]
+
+/** Lists longer than this get a Set; shorter ones are scanned. */
+const SET_FROM = 8
+
+/**
+ * `_r` compiled once: maps from database (and child) to the lists of `_r` itself, or to a Set
+ * for a long list. A check is then two or three map lookups and a short scan, whatever the size
+ * of `_r`, and a cached token's compiled form shares `_r`'s own lists instead of copying each
+ * into a small Set of its own. Built by {@link compiledRestrictions}; never built from a
+ * malformed `_r`.
  * @internal
  */
 export interface CompiledRestrictions {
-  readonly a: ReadonlySet<string>
-  readonly d: ReadonlyMap<string, ReadonlySet<string>>
-  readonly r: ReadonlyMap<string, ReadonlyMap<string, ReadonlySet<string>>>
+  readonly a: NameLookup
+  readonly d: ReadonlyMap<string, NameLookup>
+  readonly r: ReadonlyMap<string, ReadonlyMap<string, NameLookup>>
 }
 
 /** A malformed `_r`, remembered with its problem so it is not validated again either. */
@@ -73,14 +111,18 @@ interface Malformed {
 
 const COMPILED = new WeakMap<object, CompiledRestrictions | Malformed>()
 
+function lookup(list: readonly string[]): NameLookup {
+  return list.length > SET_FROM ? new Set(list) : list
+}
+
 function compile(value: Restrictions): CompiledRestrictions {
   return {
-    a: new Set(value.a ?? []),
-    d: new Map(Object.entries(value.d ?? {}).map(([db, list]) => [db, new Set(list)])),
+    a: lookup(value.a ?? []),
+    d: new Map(Object.entries(value.d ?? {}).map(([db, list]) => [db, lookup(list)])),
     r: new Map(
       Object.entries(value.r ?? {}).map(([db, children]) => [
         db,
-        new Map(Object.entries(children).map(([child, list]) => [child, new Set(list)])),
+        new Map(Object.entries(children).map(([child, list]) => [child, lookup(list)])),
       ]),
     ),
   }
@@ -101,8 +143,12 @@ export function compiledRestrictions(value: unknown): CompiledRestrictions | Mal
   return result
 }
 
-function names(set: ReadonlySet<string> | undefined, action: Action): boolean {
-  return set !== undefined && (set.has(action.name) || (action.abbr !== null && set.has(action.abbr)))
+function has(list: NameLookup, name: string): boolean {
+  return Array.isArray(list) ? list.includes(name) : (list as ReadonlySet<string>).has(name)
+}
+
+function names(list: NameLookup | undefined, action: Action): boolean {
+  return list !== undefined && (has(list, action.name) || (action.abbr !== null && has(list, action.abbr)))
 }
 
 /**

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { buildActor } from '../internal/actor.js'
 import { deepFreeze } from '../internal/deep-freeze.js'
 import { decodePayload, deriveSigningKey, encodePayload, signatureMatches, signatureOf } from '../internal/itsdangerous.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
@@ -24,6 +25,14 @@ import type { Actor } from '../types.js'
 
 /** The cookie's name, as Datasette sets it. */
 export const ACTOR_COOKIE_NAME = 'ds_actor'
+
+/**
+ * The longest cookie value written or read: browsers keep a cookie of at most 4096 bytes of name,
+ * `=` and value (RFC 6265 section 6.1), so a longer `ds_actor` would be dropped silently and the
+ * sign-in lost. Reading stops there too, before any signature or decompression work.
+ * @internal
+ */
+export const MAX_COOKIE_VALUE_LENGTH = 4096 - `${ACTOR_COOKIE_NAME}=`.length
 
 /** The itsdangerous salt of the cookie (`datasette.sign(..., "actor")`). */
 const SALT = 'actor'
@@ -71,8 +80,9 @@ export interface CreateActorCookieOptions {
  * The value of a `ds_actor` cookie for an actor, as Datasette's `set_actor_cookie` writes it.
  * Set it as `ds_actor=<value>; Path=/; HttpOnly; SameSite=Lax` (Datasette's attributes).
  *
- * @throws TypeError for an actor that is not a JSON object, an empty secret, or an
- * `expiresAfter` that is not a positive whole number of seconds.
+ * @throws TypeError for an actor that is not a JSON object (or holds something that is not JSON
+ * data, or nests more than 32 levels), a cookie longer than browsers keep (4096 bytes with its
+ * name), an empty secret, or an `expiresAfter` that is not a positive whole number of seconds.
  * @example
  * ```ts
  * const value = createActorCookie({ actor: { id: 'root' }, secret, expiresAfter: 86400 })
@@ -83,6 +93,9 @@ export function createActorCookie(options: CreateActorCookieOptions): string {
   checkOptionNames(options, ['actor', 'secret', 'expiresAfter', 'now'], 'createActorCookie')
   const { actor, secret, expiresAfter, now } = options
   if (!isPlainObject(actor)) throw new TypeError('The actor of a cookie must be a JSON object, such as { id: "root" }')
+  // The one actor builder: JSON data only, bounded in depth, a "__proto__" key kept as a key.
+  const built = buildActor(actor)
+  if (!built.ok) throw new TypeError(`The actor of a cookie ${built.problem}`)
   if (typeof secret !== 'string' || secret === '') throw new TypeError('"secret" must be a non-empty string')
   if (expiresAfter !== undefined && expiresAfter !== null && !(Number.isSafeInteger(expiresAfter) && expiresAfter > 0)) {
     throw new TypeError(`"expiresAfter" must be a positive whole number of seconds, or null for no expiry; got ${String(expiresAfter)}`)
@@ -90,10 +103,16 @@ export function createActorCookie(options: CreateActorCookieOptions): string {
   if (now !== undefined && !(typeof now === 'number' && Number.isFinite(now) && now >= 0)) {
     throw new TypeError('"now" must be a non-negative number of unix seconds')
   }
-  const data: { a: Actor; e?: string } = { a: actor }
+  const data: { a: Actor; e?: string } = { a: built.actor }
   if (typeof expiresAfter === 'number') data.e = base62Encode(Math.floor(now ?? Date.now() / 1000) + expiresAfter)
   const body = encodePayload(JSON.stringify(data))
-  return `${body}.${signatureOf(deriveSigningKey(secret, SALT), body)}`
+  const value = `${body}.${signatureOf(deriveSigningKey(secret, SALT), body)}`
+  if (value.length > MAX_COOKIE_VALUE_LENGTH) {
+    throw new TypeError(
+      `The ds_actor cookie for this actor would be ${value.length} characters; browsers keep at most ${MAX_COOKIE_VALUE_LENGTH} (4096 bytes with its name), so sign in a smaller actor`,
+    )
+  }
+  return value
 }
 
 /**
@@ -105,6 +124,8 @@ export function createActorCookie(options: CreateActorCookieOptions): string {
 export function actorCookieReader(secrets: readonly string[]): (value: string, now: number) => Actor | null {
   const keys = secrets.map((secret) => deriveSigningKey(secret, SALT))
   return function readActorCookie(value: string, now: number): Actor | null {
+    // Longer than any browser keeps, so not one a browser was given: no cookie.
+    if (value.length > MAX_COOKIE_VALUE_LENGTH) return null
     const dot = value.lastIndexOf('.')
     if (dot <= 0 || keys.length === 0) return null
     const body = value.slice(0, dot)
@@ -119,7 +140,10 @@ export function actorCookieReader(secrets: readonly string[]): (value: string, n
       const expiresAt = typeof e === 'string' ? base62Decode(e) : null
       if (expiresAt === null || now > expiresAt) return null
     }
-    return deepFreeze(actor as Actor)
+    // Built as every actor is: own keys only, at most 32 levels (a deeper one is no cookie, as a
+    // stack overflow would have been a 500 on every request that sent it).
+    const built = buildActor(actor)
+    return built.ok ? deepFreeze(built.actor) : null
   }
 }
 
@@ -133,8 +157,9 @@ export interface ReadActorCookieOptions {
 
 /**
  * The actor a `ds_actor` cookie value signs in, or `null` when the cookie is not usable: a bad
- * signature, a payload without an actor object, an expiry in the past (Datasette's rule: a bad
- * cookie leaves the request anonymous, it is not an error).
+ * signature, a payload without an actor object, an expiry in the past, a value longer than
+ * browsers keep, an actor nested more than 32 levels (Datasette's rule: a bad cookie leaves the
+ * request anonymous, it is not an error).
  *
  * @throws TypeError when no secret is given.
  * @example

@@ -37,6 +37,33 @@ export interface PresentedToken {
 const WHITESPACE = /\s/
 
 /**
+ * Lower-case A–Z only. Scheme names are ASCII (RFC 7235 token); `toLowerCase` would also fold
+ * other characters onto ASCII ones (the Kelvin sign K to k), so a scheme spelled with them
+ * would match.
+ * @internal
+ */
+export function asciiLowerCase(text: string): string {
+  return text.replace(/[A-Z]+/g, (upper) => upper.toLowerCase())
+}
+
+/**
+ * Whether `text` is one of the lower-case `names` with A–Z folded and nothing else: compared
+ * code unit by code unit, without allocating (this runs on every request).
+ */
+function isSchemeOf(text: string, names: readonly string[]): boolean {
+  outer: for (const name of names) {
+    if (name.length !== text.length) continue
+    for (let i = 0; i < text.length; i++) {
+      let code = text.charCodeAt(i)
+      if (code >= 65 && code <= 90) code += 32
+      if (code !== name.charCodeAt(i)) continue outer
+    }
+    return true
+  }
+  return false
+}
+
+/**
  * A token reader for fixed options: what {@link readToken} does, with the options prepared once.
  * The request's query string is read (through `queryOf`) only when a parameter is configured.
  * @internal
@@ -49,7 +76,7 @@ export type TokenReader = <C>(authorization: string | readonly string[] | undefi
  * @internal
  */
 export function compileTokenReader(options: ReadTokenOptions = {}): TokenReader {
-  const schemes = (options.schemes ?? ['Bearer']).map((scheme) => scheme.toLowerCase())
+  const schemes = (options.schemes ?? ['Bearer']).map(asciiLowerCase)
   const param = options.queryParam ?? null
   return function readPresentedToken(authorization, carrier, queryOf) {
     let header = authorization
@@ -61,7 +88,7 @@ export function compileTokenReader(options: ReadTokenOptions = {}): TokenReader 
       let end = 0
       while (end < header.length && header[end] !== ' ' && header[end] !== '\t') end++
       const scheme = header.slice(0, end)
-      if (!schemes.includes(scheme.toLowerCase())) return null
+      if (!isSchemeOf(scheme, schemes)) return null
       let start = end
       while (start < header.length && (header[start] === ' ' || header[start] === '\t')) start++
       const rest = header.slice(start)

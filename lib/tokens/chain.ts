@@ -10,8 +10,9 @@
  *    of the chain to it.
  * 4. The answer is accepted: with `resolveActor`, a token that names its owner (`ownerId`) takes
  *    the owner's current actor, keeping its own `token`, `token_id`, `_r` and `token_expires`
- *    (`owner.ts`); the actor must be a plain object and its `_r` well formed (validated and
- *    compiled here, once, never per check).
+ *    (`owner.ts`); the final actor must be JSON data (copied into own properties, bounded in
+ *    depth and size, unless `lib/internal/actor.ts` built it already) and its `_r` well formed
+ *    (validated and compiled here, once, never per check).
  * 5. The verified token is cached for as long as its source allows, its actor frozen, because
  *    the same object is then handed to every request that presents the token.
  * 6. A token no source claims is `Unknown token`, or anonymous with `unknownTokens: 'anonymous'`.
@@ -23,6 +24,7 @@
  * @internal
  */
 import { InvalidTokenError } from '../errors.js'
+import { buildActor, isBuiltActor } from '../internal/actor.js'
 import { deepFreeze } from '../internal/deep-freeze.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
 import { tokenDigest } from '../internal/token-digest.js'
@@ -48,6 +50,8 @@ export interface TokenChainOptions {
   readonly ownerCacheFor?: number | undefined
   /** Told of every token that verified, cache hits included (managed tokens' last use). */
   readonly onVerified?: ((verified: VerifiedToken, now: number) => void) | undefined
+  /** The most estimated memory the remembered tokens may take, in bytes; 0 for none. */
+  readonly cacheBytes?: number
 }
 
 /** The token chain of one gate. @internal */
@@ -72,7 +76,7 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
 export function createTokenChain(options: TokenChainOptions): TokenChain {
   const { sources, unknownTokens, resolveActor, onVerified } = options
   const ownerCacheFor = options.ownerCacheFor ?? 0
-  const cache = new VerifiedTokenCache(options.cacheSize)
+  const cache = new VerifiedTokenCache(options.cacheSize, options.cacheBytes)
 
   /** Step 4 and 5: check, resolve the owner, freeze and remember a source's answer. */
   function accept(
@@ -100,12 +104,24 @@ export function createTokenChain(options: TokenChainOptions): TokenChain {
 
   function remember(
     result: TokenSourceResult,
-    actor: Actor,
+    answered: Actor,
     source: TokenSource,
     context: TokenContext,
     generation: number,
     cacheFor: number,
   ): VerifiedToken {
+    // Every actor is plain data built by lib/internal/actor.ts: own keys only ("__proto__"
+    // included), Object.prototype everywhere, bounded. The built-in sources and owner.ts build
+    // theirs; anything else (an application source's answer) is copied here, on the final actor.
+    let actor = answered
+    if (!isBuiltActor(actor)) {
+      const built = buildActor(actor)
+      if (!built.ok) {
+        if (built.kind === 'not_json') throw new TypeError(`Token source "${source.name}" must answer a JSON actor: the actor ${built.problem}`)
+        throw new InvalidTokenError(`Invalid token: the actor ${built.problem}`, { reason: 'invalid_claims' })
+      }
+      actor = built.actor
+    }
     if (Object.hasOwn(actor, '_r')) {
       const compiled = compiledRestrictions(actor['_r'])
       if ('problem' in compiled) throw new InvalidTokenError(`Invalid token: ${compiled.problem}`, { reason: 'invalid_restrictions' })

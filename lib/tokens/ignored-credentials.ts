@@ -15,6 +15,7 @@
  * @module
  * @internal
  */
+import { asciiLowerCase } from './bearer.js'
 
 /** Scheme names that may be echoed: the registered HTTP schemes and the common home-made ones. */
 const KNOWN_SCHEMES = [
@@ -65,7 +66,9 @@ export function ignoredCredentialsNote(authorization: string | readonly string[]
   if (typeof header !== 'string' || header.trim() === '') return null
   const value = header.trim()
   const reads = readsWhat(options.schemes)
-  const own = (name: string): boolean => options.schemes.some((scheme) => scheme.toLowerCase() === name.toLowerCase())
+  // ASCII case folding only, as the reader compares schemes (bearer.ts): a scheme spelled with
+  // the Kelvin sign is not the gate's, and the note must not say it was read.
+  const own = (name: string): boolean => options.schemes.some((scheme) => asciiLowerCase(scheme) === asciiLowerCase(name))
   const space = value.search(/[ \t]/)
   const first = space === -1 ? value : value.slice(0, space)
   if (first.endsWith(':') && own(first.slice(0, -1))) {
@@ -79,6 +82,6 @@ export function ignoredCredentialsNote(authorization: string | readonly string[]
     // Read and looked up, but no source knew it, and unknownTokens: 'anonymous' made it anonymous.
     return options.unknownTokens === 'anonymous' ? `the ${first} token is not one this server knows, and unknown tokens count as anonymous here` : null
   }
-  if (KNOWN_SCHEMES.includes(first.toLowerCase())) return `the Authorization header uses the "${first}" scheme; this server reads ${reads}`
+  if (KNOWN_SCHEMES.includes(asciiLowerCase(first))) return `the Authorization header uses the "${first}" scheme; this server reads ${reads}`
   return `the Authorization header uses a scheme this server does not read; it reads ${reads}`
 }

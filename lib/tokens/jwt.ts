@@ -26,6 +26,7 @@ import type { Algorithm, VerifyOptions } from 'jsonwebtoken'
 import { InvalidTokenError } from '../errors.js'
 import { compactRestrictions, restrictionsProblem } from '../permissions/restrictions.js'
 import type { Actor, Restrictions, TokenContext, TokenSource, TokenSourceResult } from '../types.js'
+import { buildActor, defineOwn, newActor } from '../internal/actor.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
 import { checkOptionNames } from '../internal/options.js'
 import type { ActionRegistry } from '../permissions/actions.js'
@@ -127,6 +128,9 @@ export interface JwtSourceOptions {
 /** Keys the actor gets from the token itself; `actorIdKey` may not be one of them. */
 const RESERVED_ACTOR_KEYS = ['token', '_r', 'token_expires'] as const
 
+/** The longest `actor` claim accepted, in characters of JSON (64 KiB); it is also at most 32 levels deep. */
+const MAX_ACTOR_CLAIM_LENGTH = 64 * 1024
+
 const OPTION_KEYS: readonly string[] = [
   'algorithms', 'secret', 'publicKey', 'issuer', 'audience', 'actorClaim', 'actorIdKey', 'clockTolerance',
   'jwksUri', 'jwksRequestsPerMinute', 'jwksCacheMaxAge', 'jwksTimeout', 'scopeClaim', 'scopeMap', 'registry',
@@ -168,8 +172,35 @@ function checkName(value: unknown, name: string, fallback: string): string {
   throw new TypeError(`"${name}" option must be a non-empty string, got ${describe(value)}`)
 }
 
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+/**
+ * Whether an unpadded base64url segment is the one canonical spelling of its bytes: its length
+ * is possible and the low bits of its last character that carry no data are zero. A decoder
+ * ignores those bits, so without this check one signature has 4 or 16 spellings, each a
+ * different token string (a different cache entry, a way past a deny-list keyed on the string).
+ */
+function isCanonicalBase64url(segment: string): boolean {
+  const rest = segment.length % 4
+  if (rest === 0) return true
+  if (rest === 1) return false
+  const unused = rest === 2 ? 0b1111 : 0b11
+  return (BASE64URL_ALPHABET.indexOf(segment[segment.length - 1] ?? '') & unused) === 0
+}
+
+/**
+ * Why a claimed JWS is refused before any verification, or `null`: a segment that is not
+ * canonical base64url, or a `crit` header (RFC 7515 section 4.1.11: a recipient must refuse
+ * critical extensions it does not understand, and this library understands none).
+ */
+function jwsFormProblem(token: string, header: { readonly critical: boolean }): string | null {
+  if (!token.split('.').every(isCanonicalBase64url)) return 'Invalid token: not canonical base64url'
+  if (header.critical) return 'Invalid token: unsupported critical header parameters'
+  return null
+}
+
 /** The decoded JOSE header when a string has the JWS compact shape, else `null`. */
-function jwsHeader(token: string): { alg: string } | null {
+function jwsHeader(token: string): { alg: string; critical: boolean } | null {
   if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)) return null
   const encoded = token.slice(0, token.indexOf('.'))
   let header: unknown
@@ -179,7 +210,7 @@ function jwsHeader(token: string): { alg: string } | null {
     return null
   }
   if (!isPlainObject(header) || typeof header['alg'] !== 'string') return null
-  return { alg: header['alg'] }
+  return { alg: header['alg'], critical: Object.hasOwn(header, 'crit') }
 }
 
 /** Stable messages and reasons for `jsonwebtoken`'s failures. */
@@ -220,7 +251,8 @@ function invalid(cause: unknown): InvalidTokenError {
  *   fit an accepted algorithm, a PEM given as `secret`).
  * @throws InvalidTokenError (`ERR_INVALID_TOKEN`) from `verify` for a claimed token that is bad:
  *   `Token has expired`, `Token is not yet valid`, `Invalid token signature`,
- *   `Invalid token: algorithm not allowed`, `Invalid token: issuer mismatch`,
+ *   `Invalid token: algorithm not allowed`, `Invalid token: not canonical base64url`,
+ *   `Invalid token: unsupported critical header parameters`, `Invalid token: issuer mismatch`,
  *   `Invalid token: audience mismatch`, `Invalid token: malformed JWT`,
  *   `Invalid token: missing <claim> claim`, `Invalid token: <claim> claim must be a non-empty
  *   string or a number`, `Invalid token: actor claim must be an object`,
@@ -311,6 +343,8 @@ export function jwtTokenSource(options: JwtSourceOptions): JwtTokenSource | Jwks
       if (typeof token !== 'string') return null
       const header = jwsHeader(token)
       if (header === null) return null
+      const form = jwsFormProblem(token, header)
+      if (form !== null) throw new InvalidTokenError(form, { reason: 'malformed' })
       if (!algorithms.includes(header.alg)) throw new InvalidTokenError('Invalid token: algorithm not allowed', { reason: 'algorithm_not_allowed' })
       if (jwks !== null && !isHmac(header.alg)) return jwks.keyFor(token, header.alg).then((key) => verifyWith(token, key, context))
       const key = isHmac(header.alg) ? hmacKey : verifyKey
@@ -332,19 +366,23 @@ function actorFromClaims(
     throw new InvalidTokenError(`Invalid token: ${actorClaim} claim must be a non-empty string or a number`, { reason: 'invalid_claims' })
   }
 
-  const actor: Record<string, unknown> = {}
+  let actor: Record<string, unknown>
   if (Object.prototype.hasOwnProperty.call(payload, 'actor')) {
     const claim = payload['actor']
     if (!isPlainObject(claim)) throw new InvalidTokenError('Invalid token: actor claim must be an object', { reason: 'invalid_claims' })
     if (Object.prototype.hasOwnProperty.call(claim, '_r')) {
       throw new InvalidTokenError('Invalid token: restrictions belong in the _r claim, not inside the actor claim', { reason: 'invalid_restrictions' })
     }
-    Object.assign(actor, structuredClone(claim))
+    // A bounded copy of own data properties: "__proto__" stays a key, a deep claim is a 401.
+    const copied = buildActor(claim, { maxLength: MAX_ACTOR_CLAIM_LENGTH })
+    if (!copied.ok) throw new InvalidTokenError(`Invalid token: the actor claim ${copied.problem}`, { reason: 'invalid_claims' })
+    actor = copied.actor as Record<string, unknown>
     delete actor['token_expires']
-    if (!Object.prototype.hasOwnProperty.call(actor, actorIdKey) && hasId) actor[actorIdKey] = id
+    if (!Object.prototype.hasOwnProperty.call(actor, actorIdKey) && hasId) defineOwn(actor, actorIdKey, id)
   } else {
     if (!hasId) throw new InvalidTokenError(`Invalid token: missing ${actorClaim} claim`, { reason: 'invalid_claims' })
-    actor[actorIdKey] = id
+    actor = newActor()
+    defineOwn(actor, actorIdKey, id)
   }
 
   actor['token'] = 'jwt'

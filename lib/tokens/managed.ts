@@ -18,6 +18,7 @@
  * @internal
  */
 import { InvalidTokenError, StoreUnavailableError } from '../errors.js'
+import { buildActor } from '../internal/actor.js'
 import type { StoredToken, TokenStore } from '../store/token-store.js'
 import type { TokenContext, TokenSource, TokenSourceResult } from '../types.js'
 import { checkManagedTokenShape } from './managed-format.js'
@@ -52,10 +53,18 @@ function answer(token: StoredToken | null, now: number): TokenSourceResult {
   if (token === null) throw new InvalidTokenError('Unknown token', { reason: 'unknown' })
   if (token.revokedAt !== null) throw new InvalidTokenError('Token has been revoked', { reason: 'revoked' })
   if (token.expiresAt !== null && now >= token.expiresAt) throw new InvalidTokenError('Token has expired', { reason: 'expired' })
-  const actor: Record<string, unknown> = { id: token.actorId, token: 'managed', token_id: token.id }
-  if (token.restrictions !== null) actor['_r'] = structuredClone(token.restrictions)
-  if (token.expiresAt !== null) actor['token_expires'] = token.expiresAt
-  return { actor, tokenId: token.id, expiresAt: token.expiresAt, ownerId: token.actorId }
+  // The one actor builder (lib/internal/actor.ts) copies the stored restrictions: own keys only (a
+  // database named "__proto__" stays a key), bounded, so the chain need not copy it again.
+  const built = buildActor({
+    id: token.actorId,
+    token: 'managed',
+    token_id: token.id,
+    ...(token.restrictions === null ? {} : { _r: token.restrictions }),
+    ...(token.expiresAt === null ? {} : { token_expires: token.expiresAt }),
+  })
+  // A store row holds JSON, and the manager caps restrictions at 10,000 grants: unreachable, but closed.
+  if (!built.ok) throw new InvalidTokenError(`Invalid token: the actor ${built.problem}`, { reason: 'invalid_claims' })
+  return { actor: built.actor, tokenId: token.id, expiresAt: token.expiresAt, ownerId: token.actorId }
 }
 
 /**

@@ -12,6 +12,7 @@
  * @module
  */
 import { InvalidTokenError } from '../errors.js'
+import { buildActor, defineOwn, isBuiltActor, newActor } from '../internal/actor.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
 import type { Actor } from '../types.js'
 
@@ -27,22 +28,44 @@ export type ResolveActor = (id: string | number) => Actor | null | Promise<Actor
 export const TOKEN_KEYS: readonly string[] = Object.freeze(['token', 'token_id', 'token_name', '_r', 'token_expires'])
 
 /**
- * The actor a token stands for, given its owner's current actor.
- * @throws InvalidTokenError `Token owner no longer exists` (reason `owner_gone`) when the owner is `null`.
- * @throws TypeError when `resolveActor` answered something that is neither an object nor `null`.
+ * The owner's actor as `resolveActor` answered it, copied by the one actor builder
+ * (`lib/internal/actor.ts`): own data properties only, so a `"__proto__"` key stays a key and
+ * never sets a prototype, bounded in depth and size. `null` stays `null`.
+ * @throws TypeError when `resolveActor` answered something that is not a JSON object nor `null`
+ *   (a bug in the application).
+ * @throws InvalidTokenError (reason `invalid_claims`) when the owner's actor is nested too deep or
+ *   too large to be an actor.
  * @internal
  */
-export function actorWithOwner(tokenActor: Actor, owner: unknown): Actor {
-  if (owner === null) throw new InvalidTokenError('Token owner no longer exists', { reason: 'owner_gone' })
+export function builtOwnerActor(owner: unknown): Actor | null {
+  if (owner === null) return null
   if (!isPlainObject(owner)) {
     throw new TypeError(`resolveActor must return the owner's actor (a plain object) or null, got ${owner === undefined ? 'undefined' : typeof owner}`)
   }
-  const actor: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(owner)) {
-    if (!TOKEN_KEYS.includes(key)) actor[key] = structuredClone(value)
+  const built = buildActor(owner)
+  if (built.ok) return built.actor
+  if (built.kind === 'not_json') throw new TypeError(`resolveActor must return the owner's actor as JSON data: the actor ${built.problem}`)
+  throw new InvalidTokenError(`Invalid token: the owner's actor ${built.problem}`, { reason: 'invalid_claims' })
+}
+
+/**
+ * The actor a token stands for, given its owner's current actor: the owner's keys (copied by
+ * {@link builtOwnerActor}) but the token's own {@link TOKEN_KEYS}, each defined as an own
+ * property. The result counts as built (the chain does not copy it again) when the token's actor
+ * was built too; else the chain's `remember()` copies the whole.
+ * @throws InvalidTokenError `Token owner no longer exists` (reason `owner_gone`) when the owner is `null`.
+ * @throws TypeError when `resolveActor` answered something that is neither a JSON object nor `null`.
+ * @internal
+ */
+export function actorWithOwner(tokenActor: Actor, owner: unknown): Actor {
+  const ownerActor = builtOwnerActor(owner)
+  if (ownerActor === null) throw new InvalidTokenError('Token owner no longer exists', { reason: 'owner_gone' })
+  const actor = isBuiltActor(tokenActor) ? newActor() : {}
+  for (const key of Object.keys(ownerActor)) {
+    if (!TOKEN_KEYS.includes(key)) defineOwn(actor, key, ownerActor[key])
   }
   for (const key of TOKEN_KEYS) {
-    if (Object.hasOwn(tokenActor, key)) actor[key] = tokenActor[key]
+    if (Object.hasOwn(tokenActor, key)) defineOwn(actor, key, tokenActor[key])
   }
   return actor
 }

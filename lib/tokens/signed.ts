@@ -23,6 +23,7 @@
  * @module
  */
 import { InvalidTokenError } from '../errors.js'
+import { buildActor } from '../internal/actor.js'
 import type { ActionRegistry } from '../permissions/actions.js'
 import { compactRestrictions, restrictionsProblem } from '../permissions/restrictions.js'
 import type { Restrictions, TokenContext, TokenSource, TokenSourceResult } from '../types.js'
@@ -43,6 +44,7 @@ const MESSAGES = {
   invalidTimestamp: 'Invalid token: invalid timestamp',
   invalidDuration: 'Invalid token: invalid duration',
   expired: 'Token has expired',
+  future: 'Invalid token: timestamp in the future',
   malformedPayload: 'Invalid token: malformed payload',
   noActorId: 'Invalid token: no actor id',
   invalidActorId: 'Invalid token: invalid actor id',
@@ -233,10 +235,21 @@ export interface SignedTokenSettings {
    * @defaultValue 0
    */
   maxTtl?: number | undefined
+  /**
+   * How far in the future, in seconds, a token's creation time `t` may be (the clocks of the
+   * machine that made it and of this one may differ a little). A token dated later is refused
+   * with `Invalid token: timestamp in the future`: otherwise a token dated years ahead would
+   * outlive any `maxTtl`. Datasette does not check this.
+   * @defaultValue 5
+   */
+  clockSkew?: number | undefined
 }
 
+/** The default of {@link SignedTokenSettings.clockSkew}, in seconds. @internal */
+export const DEFAULT_CLOCK_SKEW = 5
+
 /** The names of {@link SignedTokenSettings}, for the strict option check. */
-const SETTINGS_OPTIONS: readonly string[] = ['secrets', 'allowSignedTokens', 'maxTtl']
+const SETTINGS_OPTIONS: readonly string[] = ['secrets', 'allowSignedTokens', 'maxTtl', 'clockSkew']
 
 /** What {@link verifySignedToken} takes. */
 export interface VerifySignedTokenOptions extends SignedTokenSettings {
@@ -248,6 +261,7 @@ interface Prepared {
   readonly keys: readonly Buffer[]
   readonly allowSignedTokens: boolean
   readonly maxTtl: number
+  readonly clockSkew: number
 }
 
 function describe(value: unknown): string {
@@ -265,12 +279,15 @@ function assertSecret(secret: unknown, what: string): asserts secret is string {
 }
 
 function prepare(settings: SignedTokenSettings): Prepared {
-  const { secrets, allowSignedTokens = true, maxTtl = 0 } = settings
+  const { secrets, allowSignedTokens = true, maxTtl = 0, clockSkew = DEFAULT_CLOCK_SKEW } = settings
   if (typeof allowSignedTokens !== 'boolean') {
     throw new TypeError(`"allowSignedTokens" must be a boolean, got ${describe(allowSignedTokens)}`)
   }
   if (!isNonNegativeSafeInteger(maxTtl)) {
     throw new TypeError(`"maxTtl" must be a non-negative integer number of seconds (0 for no limit), got ${describe(maxTtl)}`)
+  }
+  if (!isNonNegativeSafeInteger(clockSkew)) {
+    throw new TypeError(`"clockSkew" must be a non-negative integer number of seconds, got ${describe(clockSkew)}`)
   }
   if (typeof secrets !== 'string' && !Array.isArray(secrets)) {
     throw new TypeError(`"secrets" must be a string or an array of strings, got ${describe(secrets)}`)
@@ -280,7 +297,7 @@ function prepare(settings: SignedTokenSettings): Prepared {
     throw new TypeError('"secrets" must name at least one secret when signed tokens are allowed')
   }
   list.forEach((secret, index) => assertSecret(secret, `"secrets[${index}]"`))
-  return { keys: (list as readonly string[]).map(deriveKey), allowSignedTokens, maxTtl }
+  return { keys: (list as readonly string[]).map(deriveKey), allowSignedTokens, maxTtl, clockSkew }
 }
 
 function assertNow(now: unknown): asserts now is number {
@@ -314,6 +331,8 @@ function verifyPrepared(token: string, settings: Prepared, now: number): SignedT
   if (duration === undefined || duration === null) d = undefined
   else if (isInteger(duration)) d = duration
   else throw new InvalidTokenError(MESSAGES.invalidDuration, { reason: 'invalid_claims' })
+  // tokengate's own: a token dated beyond the clock skew would outlive any max TTL.
+  if (created > now + settings.clockSkew) throw new InvalidTokenError(MESSAGES.future, { reason: 'not_yet_valid' })
   // Unlike Datasette, a `d` of 0 does not escape the max TTL (SPEC section 6).
   const lifetime =
     settings.maxTtl !== 0 && (d === undefined || d === 0 || d > settings.maxTtl) ? settings.maxTtl : (d ?? 0)
@@ -330,12 +349,16 @@ function verifyPrepared(token: string, settings: Prepared, now: number): SignedT
     restrictions = payload['_r'] as Restrictions
   }
 
-  return {
+  // Built as plain data (lib/internal/actor.ts): `_r` is copied into own properties.
+  const built = buildActor({
     id,
     token: 'dstok',
     ...(restrictions === undefined ? {} : { _r: restrictions }),
     ...(lifetime === 0 ? {} : { token_expires: created + lifetime }),
-  }
+  })
+  // Unreachable: the payload is JSON, at most 64 KiB, and `_r` is three levels deep at most.
+  if (!built.ok) throw new InvalidTokenError(MESSAGES.malformedPayload, { reason: 'malformed' })
+  return built.actor as SignedTokenActor
 }
 
 /**
@@ -354,7 +377,8 @@ function verifyPrepared(token: string, settings: Prepared, now: number): SignedT
  *   `Signed tokens are not enabled`, `Invalid token signature` (wrong secret, tampered, or no
  *   `.`), `Invalid token: malformed payload` (validly signed but not decodable; detail in
  *   `cause`), `Invalid token: no timestamp`, `Invalid token: invalid timestamp`,
- *   `Invalid token: invalid duration`, `Token has expired`, `Invalid token: no actor id`,
+ *   `Invalid token: invalid duration`, `Invalid token: timestamp in the future` (`t` later than
+ *   `now` plus `clockSkew`), `Token has expired`, `Invalid token: no actor id`,
  *   `Invalid token: invalid actor id`, `Invalid token: <what is wrong with _r>`.
  * @throws TypeError when the options are invalid (no secret, a negative `maxTtl`, a `now` that
  *   is not a finite number).

@@ -27,7 +27,7 @@ import type { ActionRegistry } from '../permissions/actions.js'
 import type { TokenSource } from '../types.js'
 import { type JwtSourceOptions, jwtTokenSource } from './jwt.js'
 import { compileScopes } from './jwt-scopes.js'
-import { signedTokenSource } from './signed.js'
+import { DEFAULT_CLOCK_SKEW, signedTokenSource } from './signed.js'
 import { staticTokenSource } from './static.js'
 import { tokensFileSource } from './tokens-file.js'
 
@@ -38,6 +38,8 @@ export interface SourcesFromConfigOptions {
   readonly secrets: readonly string[]
   /** The `jwt` option, which takes the place of the configuration's block. */
   readonly jwt: JwtSourceOptions | undefined
+  /** The `signedTokensClockSkew` option, which takes the place of the setting. */
+  readonly clockSkew?: number | undefined
   /** The configuration's file path, when it was given as one (relative `tokens_file` paths resolve against its directory). */
   readonly configFile: string | undefined
   /** The application's own sources. */
@@ -114,6 +116,7 @@ export function tokenSourcesFromConfig(config: TokengateConfig, options: Sources
       secrets: options.secrets,
       allowSignedTokens: options.secrets.length > 0 && settings.allow_signed_tokens !== false,
       maxTtl: settings.max_signed_tokens_ttl ?? 0,
+      clockSkew: options.clockSkew ?? settings.signed_tokens_clock_skew ?? DEFAULT_CLOCK_SKEW,
     }),
   )
   if (options.jwt === undefined && config.jwt !== undefined) checkConfigScopes(config.jwt, options.registry, options.configFile)

@@ -12,6 +12,7 @@
 import type { StaticTokenConfig } from '../config/config-types.js'
 import { restrictionsProblem } from '../permissions/restrictions.js'
 import type { Actor, TokenContext, TokenSource, TokenSourceResult } from '../types.js'
+import { buildActor } from '../internal/actor.js'
 import { deepFreeze } from '../internal/deep-freeze.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
 import { checkOptionNames } from '../internal/options.js'
@@ -63,10 +64,6 @@ function entryProblem(entry: unknown): [key: string | null, problem: string] | n
   return null
 }
 
-/** A deep copy of a JSON value, frozen all the way down. */
-function frozenCopy<T>(value: T): T {
-  return deepFreeze(structuredClone(value))
-}
 
 
 /**
@@ -114,12 +111,10 @@ export function staticTokenSource(
     const { token, actor } = entry as StaticTokenConfig
     const key = tokenDigest(token)
     if (byDigest.has(key)) return // the first entry with this value wins
-    let copy: Actor
-    try {
-      copy = frozenCopy(actor)
-    } catch (cause) {
-      throw new TypeError(`Static token at index ${index}: "actor" must be plain JSON data`, { cause })
-    }
+    // A copy of own data properties ("__proto__" stays a key), bounded, frozen all the way down.
+    const built = buildActor(actor)
+    if (!built.ok) throw new TypeError(`Static token at index ${index}: "actor" ${built.problem}`)
+    const copy: Actor = deepFreeze(built.actor)
     byDigest.set(key, Object.freeze({ actor: copy }))
   })
 

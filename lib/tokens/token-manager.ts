@@ -24,6 +24,7 @@ import { tokenDigest } from '../internal/token-digest.js'
 import type { ActionRegistry } from '../permissions/actions.js'
 import { parsePermissions } from '../permissions/permission-strings.js'
 import { restrictionsProblem } from '../permissions/restrictions.js'
+import { scopeSizeProblem, unionRestrictions } from '../permissions/restrictions-union.js'
 import type { StoreHandle } from '../store/store-handle.js'
 import {
   type AuditEntry,
@@ -287,36 +288,18 @@ function checkPermissions(value: unknown, registry: ActionRegistry): { strings: 
   return { strings, restrictions: parsePermissions(strings, registry) }
 }
 
-function addAll(target: string[], items: readonly string[]): string[] {
-  for (const item of items) if (!target.includes(item)) target.push(item)
-  return target
-}
-
-/** The union of two restrictions: what either allows. */
-function unionRestrictions(a: Restrictions, b: Restrictions): Restrictions {
-  const out: Restrictions = structuredClone(a)
-  if (b.a !== undefined) out.a = addAll(out.a ?? [], b.a)
-  for (const [db, list] of Object.entries(b.d ?? {})) {
-    out.d ??= {}
-    out.d[db] = addAll(Object.hasOwn(out.d, db) ? (out.d[db] ?? []) : [], list)
-  }
-  for (const [db, children] of Object.entries(b.r ?? {})) {
-    out.r ??= {}
-    const target = Object.hasOwn(out.r, db) ? (out.r[db] ?? {}) : {}
-    for (const [child, list] of Object.entries(children)) {
-      target[child] = addAll(Object.hasOwn(target, child) ? (target[child] ?? []) : [], list)
-    }
-    out.r[db] = target
-  }
-  return out
-}
-
-/** The scope given by `restrictions` and `permissions` together. */
+/**
+ * The scope given by `restrictions` and `permissions` together: one union (what either allows),
+ * refused when it is more than a token may carry, so the token fails here, not on every use.
+ */
 function scopeOf(restrictions: unknown, permissions: unknown, registry: ActionRegistry): { restrictions: Restrictions | null; permissions: string[] | null } {
   const given = checkRestrictions(restrictions, registry)
   const compiled = checkPermissions(permissions, registry)
   if (compiled === null) return { restrictions: given, permissions: null }
-  return { restrictions: given === null ? compiled.restrictions : unionRestrictions(given, compiled.restrictions), permissions: compiled.strings }
+  const union = given === null ? compiled.restrictions : unionRestrictions(given, compiled.restrictions)
+  const problem = scopeSizeProblem(union)
+  if (problem !== null) throw bad('permissions', `${given === null ? 'permissions' : 'restrictions and permissions'}: ${problem}`)
+  return { restrictions: union, permissions: compiled.strings }
 }
 
 function checkId(id: unknown): string {
@@ -324,8 +307,22 @@ function checkId(id: unknown): string {
   return id
 }
 
+/** The ids this manager gives out: 16 lower-case hexadecimal characters. */
+const TOKEN_ID = /^[0-9a-f]{16}$/
+
+/**
+ * "No token has the id …": the id quoted only when it has the shape of a token id. Anything else
+ * is not shown: a caller who gives a token where its id belongs (`revoke tgk_…`) must not see it
+ * echoed into a response, a terminal or a log (issue 9).
+ * @internal
+ */
+export function noTokenWithId(id: string): string {
+  if (TOKEN_ID.test(id)) return `No token has the id ${JSON.stringify(id)}`
+  return 'No token has the id given: token ids are 16 hexadecimal characters (what was given is not shown, as it may be a token)'
+}
+
 function notFound(id: string): NotFoundError {
-  return new NotFoundError(`No token has the id ${JSON.stringify(id.length > 64 ? `${id.slice(0, 64)}…` : id)}`)
+  return new NotFoundError(noTokenWithId(id))
 }
 
 function encodeCursor(token: StoredToken): string {

@@ -2,7 +2,7 @@
  * InfluxDB-style offline permission tokens files (SPEC section 7; InfluxDB 3's
  * `influxdb3 create token --offline --output-file FILE` and `--permission-tokens-file`):
  * reading and validating one ({@link readTokensFile}), writing one atomically
- * ({@link writeTokensFile}), making a token for one ({@link createOfflineToken}), and the token
+ * ({@link writeTokensFile}) or changing one under a lock ({@link updateTokensFile}), making a token for one ({@link createOfflineToken}), and the token
  * source that serves one ({@link tokensFileSource}).
  *
  * The file's shape is InfluxDB's, plus an optional `owner` at the top level and on each token:
@@ -24,9 +24,11 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
-import { basename, dirname, join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { ConfigError, InvalidTokenError, isTokengateError } from '../errors.js'
+import { buildActor } from '../internal/actor.js'
+import { writeFileAtomically } from '../internal/atomic-write.js'
+import { withFileLock } from '../internal/file-lock.js'
 import { deepFreeze } from '../internal/deep-freeze.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
 import { type PathSegment, ROOT_PATH, formatPath } from '../internal/json-path.js'
@@ -233,57 +235,69 @@ export function readTokensFile(file: string): TokensFile | null {
 }
 
 /**
- * Write an offline tokens file atomically: the JSON goes to a temporary file in the same
- * directory, created with mode `0600` (owner read and write only), flushed to disk, then renamed
- * over `file`. A reader sees the old file or the new one, never half of one, and a failure
- * leaves the old file as it was (and no temporary file behind). The written file always has
- * mode `0600`, whatever the old one had.
+ * Write an offline tokens file atomically and durably, under the file's lock: the JSON goes to a
+ * temporary file in the same directory, created with mode `0600`, written fully (a short write
+ * is continued; a write that cannot go on throws), flushed to disk, renamed over `file`, and the
+ * directory is flushed. A reader sees the old file or the new one, never half of one, and any
+ * failure leaves the old file byte for byte as it was (and no temporary file behind).
  *
- * Two writers racing on one file may lose one's change (the last rename wins); serialize
- * writers if that can happen.
+ * - The new file has mode `0600` and belongs to the writer; run as root over an existing file,
+ *   it keeps that file's owner, group and mode instead.
+ * - A symbolic link is not replaced: the error has the code `ERR_TOKENS_FILE_SYMLINK`.
+ * - The lock is `FILE.lock` beside the file (see {@link updateTokensFile}); use
+ *   `updateTokensFile` to change a file, so that concurrent writers never lose each other's
+ *   tokens.
  *
  * @param file - the file's path.
  * @param data - the whole file; validated first with the rules of {@link readTokensFile}.
  * @throws TypeError when `data` does not have a tokens file's shape (the message names the first
- *   problem's path, never a token); the error of the failed system call when writing fails.
+ *   problem's path, never a token); an Error with code `ERR_TOKENS_FILE_SYMLINK` for a symbolic
+ *   link or `ERR_TOKENS_FILE_LOCKED` when another writer holds the lock for 10 seconds; the error
+ *   of the failed system call when writing fails (`ENOSPC`, `EFBIG`, `EACCES`, `ENOENT`…).
  * @example
  * ```ts
- * const file = readTokensFile('tokens.json') ?? { tokens: [] }
- * writeTokensFile('tokens.json', {
- *   ...file,
- *   tokens: [...file.tokens, { token: createOfflineToken(), name: 'ingest', permissions: ['db:sensors:write'] }],
- * })
+ * writeTokensFile('tokens.json', { tokens: [{ token: createOfflineToken(), name: 'ingest', permissions: ['db:sensors:write'] }] })
  * ```
  */
 export function writeTokensFile(file: string, data: TokensFile): void {
+  const text = tokensFileText(data)
+  withFileLock(file, () => writeFileAtomically(file, text))
+}
+
+/** The text of a tokens file, after checking its shape. */
+function tokensFileText(data: TokensFile): string {
   const problems = shapeProblems(data)
   const [first] = problems
   if (first !== undefined) throw new TypeError(`Not a valid tokens file: ${first.path}: ${first.message}`)
-  const text = `${JSON.stringify(data, null, 2)}\n`
-  const temporary = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
-  let fd: number | undefined
-  try {
-    fd = openSync(temporary, 'wx', 0o600)
-    writeSync(fd, text, null, 'utf8')
-    fsyncSync(fd)
-    closeSync(fd)
-    fd = undefined
-    renameSync(temporary, file)
-  } catch (error) {
-    if (fd !== undefined) {
-      try {
-        closeSync(fd)
-      } catch {
-        // already failing; the original error is the one to report
-      }
-    }
-    try {
-      unlinkSync(temporary)
-    } catch {
-      // it was never created, or was already renamed
-    }
-    throw error
-  }
+  return `${JSON.stringify(data, null, 2)}\n`
+}
+
+/**
+ * Change an offline tokens file safely when several processes may write it at once: take its
+ * lock (`FILE.lock`, created with `O_EXCL`; a lock whose process is gone is broken), read it,
+ * let `update` compute the new contents, write them as {@link writeTokensFile} does, and release
+ * the lock. Twenty `tokengate create-token --offline` runs started together keep twenty tokens.
+ * When `update` throws, nothing is written.
+ *
+ * @param file - the file's path.
+ * @param update - given the current file (`null` when there is none), returns the whole new file.
+ * @returns what `update` returned, as written.
+ * @throws ConfigError (`ERR_CONFIG_INVALID`) when the existing file is not a valid tokens file;
+ *   whatever `update` throws; and the errors of {@link writeTokensFile}.
+ * @example
+ * ```ts
+ * updateTokensFile('tokens.json', (current) => ({
+ *   ...current,
+ *   tokens: [...(current?.tokens ?? []), { token: createOfflineToken(), name: 'ingest', permissions: ['db:sensors:write'] }],
+ * }))
+ * ```
+ */
+export function updateTokensFile(file: string, update: (current: TokensFile | null) => TokensFile): TokensFile {
+  return withFileLock(file, () => {
+    const next = update(readTokensFile(file))
+    writeFileAtomically(file, tokensFileText(next))
+    return next
+  })
 }
 
 /**
@@ -385,7 +399,10 @@ export function tokensFileSource(file: string, options: TokensFileSourceOptions 
       _r: restrictions,
       ...(expiryMillis === null ? {} : { token_expires: expiryMillis / 1000 }),
     }
-    const result = Object.freeze({ actor: deepFreeze(actor), expiresAt: expiryMillis === null ? null : expiryMillis / 1000, ownerId: actor.id })
+    const built = buildActor(actor)
+    // Unreachable: the file's shape was checked and `_r` comes from permission strings.
+    if (!built.ok) throw new ConfigError([{ path: at(['tokens', index]), message: `the token's actor ${built.problem}` }], { source: file })
+    const result = Object.freeze({ actor: deepFreeze(built.actor), expiresAt: expiryMillis === null ? null : expiryMillis / 1000, ownerId: actor.id })
     byDigest.set(tokenDigest(entry.token), { result, expiryMillis })
   })
   if (problems.length > 0) throw new ConfigError(problems, { source: file })

@@ -126,6 +126,10 @@ export type {
   TokenStoreListener,
   WriteDone,
   WriteRefused,
+  UsageEntry,
+  StoredUsageEntry,
+  UsageOutcome,
+  UsageQuery,
 } from './store/token-store.js'
 
 // The gate

@@ -102,6 +102,9 @@ export type {
   TokenList,
   IssuedToken,
   TokenAuditEntry,
+  TokenUsageEntry,
+  TokenUsageQuery,
+  TokenUsage,
 } from './tokens/token-manager.js'
 export type { ResolveActor } from './tokens/owner.js'
 export { openTokenStore } from './store/open-token-store.js'
@@ -135,6 +138,11 @@ export type {
 // The gate
 export { createGate } from './gate.js'
 export type { Gate, GateOptions, GateTokenOptions } from './gate.js'
+
+// Events, logging and rate limits
+export type { TokengateEvent, TokengateEventType, TokengateEventReason, EventListener } from './events/event.js'
+export type { Logger } from './events/logger.js'
+export type { RateLimit } from './limits/rate-limit.js'
 
 // The Express adapter (also the `tokengate/express` entry point; Koa: `tokengate/koa`)
 export { tokenAuth, requirePermission, requireActor, permissionsDebug } from './adapters/express/index.js'

@@ -7,6 +7,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import type { TokengateConfigInput } from '../../config/config-types.js'
 import { isTokengateError } from '../../errors.js'
+import type { RequestFacts } from '../../events/observer.js'
 import type { Gate, GateOptions } from '../../gate.js'
 import type { VerifiedToken } from '../../types.js'
 import { type AdapterOptions, type AdapterState, type OnError, adapterState } from '../shared.js'
@@ -25,6 +26,14 @@ const STATES = new WeakMap<Request, AdapterState>()
 /** The state tokenAuth left on a request, if it ran. @internal */
 export function stateOf(req: Request): AdapterState | undefined {
   return STATES.get(req)
+}
+
+/** What the gate observes of each request, when it observes requests (events, usage log). */
+const FACTS = new WeakMap<Request, RequestFacts>()
+
+/** The facts of a request, for a guard, when the gate observes requests. @internal */
+export function factsOf(req: Request, state: AdapterState): RequestFacts | undefined {
+  return state.internals.observing ? FACTS.get(req) : undefined
 }
 
 /**
@@ -48,6 +57,28 @@ export function fail(error: unknown, res: Response, next: NextFunction, onError:
 const queryOf = (req: Request) => req.query as { readonly [key: string]: unknown }
 
 /**
+ * After authentication: set `req.actor`, note the usage entry for when the response is sent,
+ * count the request against its rate limit (429, or the `RateLimit` headers), and go on.
+ */
+function admit(req: Request, res: Response, next: NextFunction, state: AdapterState, verified: VerifiedToken | null, facts: RequestFacts | undefined): void {
+  req.actor = verified === null ? null : verified.actor
+  if (facts?.recordUsage === true) res.once('finish', () => state.internals.finished(facts, res.statusCode))
+  const limited = verified === null ? null : state.internals.limit(verified, facts)
+  if (limited === null) {
+    next()
+    return
+  }
+  limited.then((verdict) => {
+    if (verdict.error !== null) {
+      fail(verdict.error, res, next, state.onError)
+      return
+    }
+    for (const name in verdict.headers) res.setHeader(name, verdict.headers[name] as string)
+    next()
+  }, next)
+}
+
+/**
  * Express middleware that authenticates the request's bearer token and sets `req.actor`.
  *
  * - No token: `req.actor = null` (anonymous) and the next handler runs.
@@ -55,6 +86,9 @@ const queryOf = (req: Request) => req.query as { readonly [key: string]: unknown
  * - A malformed header (400), or an invalid, expired or unknown token (401): the response is
  *   sent with `WWW-Authenticate` and a JSON body, and no later handler runs; with
  *   `onError: 'next'` the coded error goes to `next(err)` instead.
+ * - With a rate limit (the token's own, or the gate's `rateLimit`): the request is counted once,
+ *   after authentication; within the limit the response gets the `RateLimit-Policy` and
+ *   `RateLimit` headers, over it the answer is 429 `Rate limit exceeded` with `Retry-After`.
  *
  * @param config - a configuration object, the path of a metadata.json, or a gate from
  * {@link createGate} (several middlewares can then share one).
@@ -75,24 +109,25 @@ export function tokenAuth(config?: TokengateConfigInput | string | Gate, options
   const { internals, onError } = state
   return function tokenAuth(req: Request, res: Response, next: NextFunction): void {
     STATES.set(req, state)
+    let facts: RequestFacts | undefined
+    if (internals.observing) {
+      facts = internals.observe(req.method, req.originalUrl, req.ip ?? null)
+      FACTS.set(req, facts)
+    }
     let result: VerifiedToken | null | Promise<VerifiedToken | null>
     try {
-      result = internals.authenticate(req.headers.authorization, req, queryOf)
+      result = internals.authenticate(req.headers.authorization, req, queryOf, facts)
     } catch (error) {
       fail(error, res, next, onError)
       return
     }
     if (result instanceof Promise) {
       result.then(
-        (verified) => {
-          req.actor = verified === null ? null : verified.actor
-          next()
-        },
+        (verified) => admit(req, res, next, state, verified, facts),
         (error: unknown) => fail(error, res, next, onError),
       )
       return
     }
-    req.actor = result === null ? null : result.actor
-    next()
+    admit(req, res, next, state, result, facts)
   }
 }

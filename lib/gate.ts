@@ -19,7 +19,7 @@ import { tokenDigest } from './internal/token-digest.js'
 import { checkOptionNames } from './internal/options.js'
 import { type Action, ActionRegistry, actionsFromConfig } from './permissions/actions.js'
 import { type Place, createResolver, placeOf } from './permissions/resolver.js'
-import { type LimitOutcome, type RateLimit, checkRateLimitOption, rateLimitHeaders } from './limits/rate-limit.js'
+import { type LimitOutcome, type RateLimit, checkRateLimitOption, rateLimitPolicy, rateLimitState } from './limits/rate-limit.js'
 import { type Limiter, checkRateLimitStore, createMemoryLimiter, createRedisLimiter } from './limits/rate-limiter.js'
 import { parseStoreUrl } from './store/open-token-store.js'
 import { type StoreHandle, storeHandle } from './store/store-handle.js'
@@ -489,11 +489,15 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
     }
     return key
   }
+  /** The `RateLimit-Policy` header of each limit, made once. */
+  const policies = new WeakMap<RateLimit, string>()
   function verdictOf(outcome: LimitOutcome, verified: VerifiedToken, facts: RequestFacts | undefined): LimitVerdict {
-    const headers = rateLimitHeaders(outcome)
-    if (outcome.allowed) return { headers, error: null }
+    let policy = policies.get(outcome.limit)
+    if (policy === undefined) policies.set(outcome.limit, (policy = rateLimitPolicy(outcome.limit)))
+    const state = rateLimitState(outcome)
+    if (outcome.allowed) return { policy, state, error: null }
     observer.limited(verified, facts)
-    return { headers, error: new RateLimitError(outcome.reset, { headers }) }
+    return { policy, state, error: new RateLimitError(outcome.reset, { headers: { 'RateLimit-Policy': policy, RateLimit: state } }) }
   }
 
   const internals: GateInternals = {
@@ -528,7 +532,8 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
     limit(verified, facts) {
       const limit = verified.rateLimit ?? defaultLimit
       if (limit === null) return null
-      return limiter.consume(limitKeyOf(verified), limit).then((outcome) => verdictOf(outcome, verified, facts))
+      const outcome = limiter.consume(limitKeyOf(verified), limit)
+      return outcome instanceof Promise ? outcome.then((counted) => verdictOf(counted, verified, facts)) : verdictOf(outcome, verified, facts)
     },
     observing: observer.observing,
     observe: (method, url, ip) => observer.observe(method, url, ip),

@@ -1,7 +1,8 @@
 /**
- * The benchmark's scenario table (issue 3, item 7): six Express servers that answer the same
- * request with the same JSON body, from bare Express to tokengate with each kind of token and
- * the two usual alternatives (express-jwt, passport-http-bearer), each doing the same job:
+ * The benchmark's scenario table (issue 3, item 7; rate limits, issue 11): eight Express servers
+ * that answer the same request with the same JSON body, from bare Express to tokengate with each
+ * kind of token (the static one also with a rate limit counted in memory, then in Redis) and the
+ * two usual alternatives (express-jwt, passport-http-bearer), each doing the same job:
  * authenticate the bearer token, then check that its actor may `view-table` on
  * `docs/documents`.
  *
@@ -18,7 +19,7 @@
 import { createJwt, createSignedToken } from 'tokengate'
 
 /** The scenarios, in the order the driver runs them. */
-export const SCENARIO_NAMES = ['express', 'static', 'dstok', 'jwt', 'express-jwt', 'passport'] as const
+export const SCENARIO_NAMES = ['express', 'static', 'static-limited', 'static-redis', 'dstok', 'jwt', 'express-jwt', 'passport'] as const
 
 /** A scenario's name, as `server.ts` takes it on its command line. */
 export type ScenarioName = (typeof SCENARIO_NAMES)[number]
@@ -38,6 +39,12 @@ export interface Scenario {
   readonly target: number | null
   /** The ratio the issue measured for an alternative, for reference; `null` for none. */
   readonly issueRatio: number | null
+  /**
+   * Where the scenario counts a rate limit: `null` for none, `'memory'`, or `'redis'` (the
+   * Redis of {@link benchRedisUrl}; the driver skips the scenario, saying so, when it cannot
+   * reach it). Every answer of a limited scenario carries the `RateLimit` headers.
+   */
+  readonly rateLimit: 'memory' | 'redis' | null
 }
 
 /** The scenario table. */
@@ -48,6 +55,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'GET /:db/:table answers a small JSON body; no authentication',
     target: null,
     issueRatio: null,
+    rateLimit: null,
   },
   {
     name: 'static',
@@ -55,6 +63,23 @@ export const SCENARIOS: readonly Scenario[] = [
     description: "tokenAuth (static token, looked up by SHA-256) + requirePermission('view-table', ':db', ':table')",
     target: 0.93,
     issueRatio: null,
+    rateLimit: null,
+  },
+  {
+    name: 'static-limited',
+    label: 'static token, memory limit',
+    description: 'the static scenario with a gate rateLimit counted in memory (rate-limiter-flexible), RateLimit headers on every answer',
+    target: 0.9,
+    issueRatio: null,
+    rateLimit: 'memory',
+  },
+  {
+    name: 'static-redis',
+    label: 'static token, Redis limit',
+    description: 'the static scenario with a gate rateLimit counted in a local Redis (ioredis, one Lua call per request)',
+    target: null,
+    issueRatio: null,
+    rateLimit: 'redis',
   },
   {
     name: 'dstok',
@@ -62,6 +87,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: "tokenAuth (signed dstok_ token, HMAC-SHA1) + requirePermission('view-table', ':db', ':table')",
     target: 0.85,
     issueRatio: null,
+    rateLimit: null,
   },
   {
     name: 'jwt',
@@ -69,6 +95,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: "tokenAuth (JWT HS256, secret converted to a KeyObject once) + requirePermission('view-table', ':db', ':table')",
     target: 0.78,
     issueRatio: null,
+    rateLimit: null,
   },
   {
     name: 'express-jwt',
@@ -76,6 +103,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'expressjwt({ secret: <string>, algorithms: [HS256] }) + a claim check on req.auth.sub',
     target: null,
     issueRatio: 0.23,
+    rateLimit: null,
   },
   {
     name: 'passport',
@@ -83,8 +111,26 @@ export const SCENARIOS: readonly Scenario[] = [
     description: "passport.authenticate('bearer', { session: false }) with a Map lookup + the same check on req.user.id",
     target: null,
     issueRatio: 0.74,
+    rateLimit: null,
   },
 ]
+
+/**
+ * The rate limit of the limited scenarios: a quota no run reaches (so every measured answer is a
+ * 200 that was counted), unless `TOKENGATE_BENCH_RATE_POINTS` sets a small one, as the
+ * benchmark's test does to see the limit refuse.
+ */
+export function benchRateLimit(env: NodeJS.ProcessEnv = process.env): { points: number; duration: number } {
+  const raw = env['TOKENGATE_BENCH_RATE_POINTS']
+  const points = raw === undefined || raw === '' ? 1_000_000_000 : Number(raw)
+  if (!Number.isSafeInteger(points) || points < 1) throw new TypeError(`TOKENGATE_BENCH_RATE_POINTS must be a positive whole number, got ${JSON.stringify(raw)}`)
+  return { points, duration: 60 }
+}
+
+/** The Redis the `static-redis` scenario counts in: `TOKENGATE_BENCH_REDIS`, else `TOKENGATE_TEST_REDIS`, else the local one. */
+export function benchRedisUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return env['TOKENGATE_BENCH_REDIS'] || env['TOKENGATE_TEST_REDIS'] || 'redis://127.0.0.1:6379'
+}
 
 /** The scenario called `name`. @throws TypeError for an unknown name. */
 export function scenarioNamed(name: string): Scenario {
@@ -186,6 +232,8 @@ export function credentialsFor(name: ScenarioName, now: number = Math.floor(Date
     case 'express':
       return { token: null, nearMiss: null, forged: null }
     case 'static':
+    case 'static-limited':
+    case 'static-redis':
     case 'passport':
       return { token: STATIC_TOKENS[READER], nearMiss: STATIC_TOKENS[OUTSIDER], forged: forge(STATIC_TOKENS[READER]) }
     case 'dstok': {

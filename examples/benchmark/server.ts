@@ -16,7 +16,9 @@ import type { ErrorRequestHandler, Express, Request, RequestHandler, Response } 
 import { expressjwt } from 'express-jwt'
 import passport from 'passport'
 import { Strategy as BearerStrategy } from 'passport-http-bearer'
-import { requirePermission, tokenAuth } from 'tokengate'
+import { randomBytes } from 'node:crypto'
+import { createGate, requirePermission, tokenAuth } from 'tokengate'
+import type { Gate } from 'tokengate'
 import {
   ACTION,
   ALTERNATIVE_PERMISSIONS,
@@ -29,6 +31,8 @@ import {
   SIGNING_SECRET,
   STATIC_TOKENS,
   type ScenarioName,
+  benchRateLimit,
+  benchRedisUrl,
   bodyFor,
   scenarioNamed,
 } from './scenarios.js'
@@ -66,9 +70,45 @@ const jwtErrors: ErrorRequestHandler = function jwtErrors(error: unknown, _req, 
   next(error)
 }
 
-/** The Express app of one scenario. */
-export function createApp(name: ScenarioName): Express {
+/** The static tokens' configuration, shared by the static scenarios. */
+const STATIC_CONFIG = {
+  databases: DATABASES,
+  tokens: [
+    { token: STATIC_TOKENS[READER], actor: { id: READER } },
+    { token: STATIC_TOKENS[OUTSIDER], actor: { id: OUTSIDER } },
+  ],
+}
+
+/**
+ * The gate of a rate-limited scenario. For Redis, a key prefix of its own (keys expire with the
+ * window), and a logger that remembers whether Redis could not be reached: a benchmark that
+ * quietly counted in memory would report the wrong scenario.
+ */
+function limitedGate(store: 'memory' | 'redis'): { gate: Gate; redisTrouble: () => string | null } {
+  let trouble: string | null = null
+  const gate = createGate(STATIC_CONFIG, {
+    rateLimit: benchRateLimit(),
+    ...(store === 'redis'
+      ? { rateLimitStore: benchRedisUrl(), rateLimitPrefix: `tokengate-bench-${randomBytes(4).toString('hex')}` }
+      : {}),
+    logger: {
+      warn: (message) => {
+        trouble ??= message
+        process.stderr.write(`${message}\n`)
+      },
+      error: (message) => {
+        trouble ??= message
+        process.stderr.write(`${message}\n`)
+      },
+    },
+  })
+  return { gate, redisTrouble: () => trouble }
+}
+
+/** The Express app of one scenario, and what must settle before it serves. */
+export function createApp(name: ScenarioName): { app: Express; ready: () => Promise<void> } {
   const app = express()
+  let ready = async (): Promise<void> => {}
   switch (name) {
     case 'express':
       app.get(ROUTE, listRows)
@@ -85,6 +125,18 @@ export function createApp(name: ScenarioName): Express {
       )
       app.get(ROUTE, requirePermission(ACTION, ':db', ':table'), listRows)
       break
+    case 'static-limited':
+    case 'static-redis': {
+      const { gate, redisTrouble } = limitedGate(name === 'static-redis' ? 'redis' : 'memory')
+      ready = async () => {
+        await gate.ready()
+        const trouble = redisTrouble()
+        if (trouble !== null) throw new Error(`the rate-limit store is not usable: ${trouble}`)
+      }
+      app.use(tokenAuth(gate))
+      app.get(ROUTE, requirePermission(ACTION, ':db', ':table'), listRows)
+      break
+    }
     case 'dstok':
       app.use(tokenAuth({ databases: DATABASES, secret: SIGNING_SECRET }))
       app.get(ROUTE, requirePermission(ACTION, ':db', ':table'), listRows)
@@ -123,7 +175,7 @@ export function createApp(name: ScenarioName): Express {
       break
     }
   }
-  return app
+  return { app, ready }
 }
 
 function report(message: { type: 'ready'; scenario: ScenarioName; port: number }): void {
@@ -138,8 +190,15 @@ function main(): void {
     process.exit(2)
   }
   const scenario = scenarioNamed(name)
-  const server = createApp(scenario.name).listen(0, '127.0.0.1', () => {
-    report({ type: 'ready', scenario: scenario.name, port: (server.address() as AddressInfo).port })
+  const { app, ready } = createApp(scenario.name)
+  const server = app.listen(0, '127.0.0.1', () => {
+    ready().then(
+      () => report({ type: 'ready', scenario: scenario.name, port: (server.address() as AddressInfo).port }),
+      (error: unknown) => {
+        process.stderr.write(`scenario server ${scenario.name}: ${error instanceof Error ? error.message : String(error)}\n`)
+        process.exit(1)
+      },
+    )
   })
   server.on('error', (error) => {
     process.stderr.write(`scenario server ${scenario.name}: ${String(error)}\n`)

@@ -20,7 +20,10 @@ import type { Actor, VerifiedToken } from '../types.js'
  * headers include them, and `Retry-After`). @internal
  */
 export interface LimitVerdict {
-  readonly headers: { readonly [name: string]: string }
+  /** The `RateLimit-Policy` header: `"default";q=<points>;w=<seconds>`. */
+  readonly policy: string
+  /** The `RateLimit` header: `"default";r=<remaining>;t=<seconds to reset>`. */
+  readonly state: string
   readonly error: RateLimitError | null
 }
 
@@ -53,10 +56,10 @@ export interface GateInternals {
   requireActor(actor: Actor | null | undefined, facts?: RequestFacts): AuthenticationRequiredError | null
   /**
    * Count a verified request against its rate limit (the token's own, else the gate's default):
-   * `null` when no limit applies, else the verdict. Never rejects: Redis trouble is counted in
-   * memory.
+   * `null` when no limit applies, else the verdict, at once when counted in memory. Never
+   * rejects: Redis trouble is counted in memory.
    */
-  limit(verified: VerifiedToken, facts?: RequestFacts): Promise<LimitVerdict> | null
+  limit(verified: VerifiedToken, facts?: RequestFacts): LimitVerdict | Promise<LimitVerdict> | null
   /**
    * Whether adapters should make {@link RequestFacts} for each request (with `observe`) and hand
    * them to every call above: true when the gate has an `onEvent` listener or a usage log.

@@ -66,10 +66,12 @@ export interface LimitOutcome {
   readonly reset: number
 }
 
-/** The two headers of a limited response, as `[name, value]` pairs. @internal */
-export function rateLimitHeaders(outcome: LimitOutcome): { readonly 'RateLimit-Policy': string; readonly RateLimit: string } {
-  return {
-    'RateLimit-Policy': `"default";q=${outcome.limit.points};w=${outcome.limit.duration}`,
-    RateLimit: `"default";r=${outcome.remaining};t=${outcome.reset}`,
-  }
+/** The `RateLimit-Policy` header of a limit. @internal */
+export function rateLimitPolicy(limit: RateLimit): string {
+  return `"default";q=${limit.points};w=${limit.duration}`
+}
+
+/** The `RateLimit` header of an outcome. @internal */
+export function rateLimitState(outcome: LimitOutcome): string {
+  return `"default";r=${outcome.remaining};t=${outcome.reset}`
 }

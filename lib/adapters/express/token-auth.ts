@@ -9,6 +9,7 @@ import type { TokengateConfigInput } from '../../config/config-types.js'
 import { isTokengateError } from '../../errors.js'
 import type { RequestFacts } from '../../events/observer.js'
 import type { Gate, GateOptions } from '../../gate.js'
+import type { LimitVerdict } from '../../internal/gate-internals.js'
 import type { VerifiedToken } from '../../types.js'
 import { type AdapterOptions, type AdapterState, type OnError, adapterState } from '../shared.js'
 import './augment.js'
@@ -64,18 +65,20 @@ function admit(req: Request, res: Response, next: NextFunction, state: AdapterSt
   req.actor = verified === null ? null : verified.actor
   if (facts?.recordUsage === true) res.once('finish', () => state.internals.finished(facts, res.statusCode))
   const limited = verified === null ? null : state.internals.limit(verified, facts)
-  if (limited === null) {
-    next()
+  if (limited === null) next()
+  else if (limited instanceof Promise) limited.then((verdict) => limitedBy(verdict, res, next, state), next)
+  else limitedBy(limited, res, next, state)
+}
+
+/** Answer 429, or set the rate-limit headers and go on. */
+function limitedBy(verdict: LimitVerdict, res: Response, next: NextFunction, state: AdapterState): void {
+  if (verdict.error !== null) {
+    fail(verdict.error, res, next, state.onError)
     return
   }
-  limited.then((verdict) => {
-    if (verdict.error !== null) {
-      fail(verdict.error, res, next, state.onError)
-      return
-    }
-    for (const name in verdict.headers) res.setHeader(name, verdict.headers[name] as string)
-    next()
-  }, next)
+  res.setHeader('RateLimit-Policy', verdict.policy)
+  res.setHeader('RateLimit', verdict.state)
+  next()
 }
 
 /**

@@ -98,12 +98,13 @@ export function tokenAuth(config?: TokengateConfigInput | string | Gate, options
     }
     const limited = verified === null ? null : internals.limit(verified, facts)
     if (limited !== null) {
-      const verdict = await limited
+      const verdict = limited instanceof Promise ? await limited : limited
       if (verdict.error !== null) {
         fail(verdict.error, ctx, onError)
         return
       }
-      ctx.set(verdict.headers)
+      ctx.set('RateLimit-Policy', verdict.policy)
+      ctx.set('RateLimit', verdict.state)
     }
     await next()
   }

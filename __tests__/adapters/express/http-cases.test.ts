@@ -16,7 +16,10 @@ import { permissionsDebug, requireActor, requirePermission, tokenAuth } from 'to
 import type { AdapterOptions, ExpressTarget, TokenAuthOptions } from 'tokengate/express'
 import {
   ALICE_STATIC,
+  BOT_LIST_FORM,
+  BOT_OBJECT_FORM,
   DEBUGGER_STATIC,
+  JWT_SECRET,
   HTTP_CASES,
   MAIN_CONFIG,
   NOW,
@@ -33,6 +36,7 @@ import {
   type HttpCase,
   type TargetForm,
 } from '../cases.js'
+import { EventScan } from '../../helpers/event-scan.js'
 
 // Compile-time: tokenAuth's augmentation types req.actor for every Express app.
 type Expect<T extends true> = T
@@ -47,6 +51,21 @@ function target(form: TargetForm | undefined): ExpressTarget | undefined {
   }
 }
 
+/**
+ * Every event of every app that setup() makes, scanned at the end for the tokens and secrets
+ * the suite used (SPEC section 11: never a token or a secret in an event).
+ */
+const scan = new EventScan()
+scan.remember(...Object.values(SETUPS).flatMap((s) => [s.config.secret as string | undefined, ...(s.config.tokens ?? []).map((t) => t.token as string)]))
+scan.remember(JWT_SECRET, BOT_OBJECT_FORM, BOT_LIST_FORM, SEED_BOT_TOKEN)
+afterAll(async () => {
+  await EventScan.delivered()
+  expect(scan.events.length).toBeGreaterThan(100)
+  expect(new Set(scan.events.map((e) => e.type))).toEqual(new Set(['authenticated', 'rejected', 'allowed', 'denied']))
+  expect(scan.secrets.length).toBeGreaterThan(40)
+  expect(scan.leaks()).toEqual([])
+})
+
 interface Setup {
   app: Express
   state: { handlerRan: boolean }
@@ -59,7 +78,7 @@ function setup(gateSetup: GateSetup = SETUPS.main, adapterOptions: AdapterOption
   const state = { handlerRan: false }
   const errors: unknown[] = []
   const app = express()
-  app.use(tokenAuth(gateSetup.config, { now: () => NOW, ...gateSetup.options, ...adapterOptions }))
+  app.use(tokenAuth(gateSetup.config, { now: () => NOW, onEvent: scan.listener, ...gateSetup.options, ...adapterOptions }))
   const handler: RequestHandler = (req, res) => {
     state.handlerRan = true
     res.json({ ok: true, actor: req.actor })
@@ -80,6 +99,7 @@ function setup(gateSetup: GateSetup = SETUPS.main, adapterOptions: AdapterOption
 }
 
 function send(app: Express, path: string, authorization?: string): request.Test {
+  scan.rememberRequest(path, authorization)
   const test = request(app).get(path)
   return authorization === undefined ? test : test.set('Authorization', authorization)
 }

@@ -59,6 +59,7 @@ const SERVERS = [
   { name: 'datasette-api (npm start)', script: 'dist/examples/datasette-api/server.js' },
   { name: 'koa-api', script: 'dist/examples/koa-api/server.js' },
   { name: 'influxdb-api', script: 'dist/examples/influxdb-api/server.js' },
+  { name: 'events-pino', script: 'dist/examples/events-pino/server.js' },
 ]
 
 describe.each(SERVERS)('$name', ({ script }) => {

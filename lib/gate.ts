@@ -212,13 +212,16 @@ export interface Gate {
   readonly tokens: TokenManager | null
   /**
    * Resolves when the gate is ready to serve: a configured `"token_store"` is opened and
-   * migrated (it is otherwise opened on first use). Rejects with the store's error, such as a
-   * `StoreUnavailableError` saying the file cannot be written.
+   * migrated (it is otherwise opened on first use), and a Redis `rateLimitStore` has answered or
+   * failed to (an unreachable Redis does not reject: requests are limited in memory meanwhile).
+   * Rejects with the store's error, such as a `StoreUnavailableError` saying the file cannot be
+   * written or that the `ioredis` package is not installed.
    */
   ready(): Promise<void>
   /**
-   * Write pending "last used" times and close the token store the gate opened from
-   * `"token_store"` (a `tokenStore` passed in is the caller's to close). Idempotent.
+   * Write pending "last used" times and usage entries, deliver pending events, close the token
+   * store the gate opened from `"token_store"` (a `tokenStore` passed in is the caller's to
+   * close) and disconnect from a Redis `rateLimitStore`. Idempotent.
    */
   close(): Promise<void>
 }

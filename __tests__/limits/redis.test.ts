@@ -187,7 +187,7 @@ describeRedis('rate limits in Redis', () => {
 })
 
 describe('the Redis limiter without ioredis', () => {
-  test('a missing package is logged once, and limits are counted in memory', async () => {
+  test('a missing package is logged once, limits are counted in memory, and ready() rejects saying what to install', async () => {
     const log = memoryLog()
     const limiter = createRedisLimiter({
       url: 'redis://127.0.0.1:6379',
@@ -197,6 +197,7 @@ describe('the Redis limiter without ioredis', () => {
     })
     const limit = { points: 1, duration: 60 }
     expect(await limiter.consume('k', limit)).toEqual({ allowed: true, limit, remaining: 0, reset: 60 })
+    await expect(limiter.ready()).rejects.toThrow(new StoreUnavailableError('rateLimitStore is a Redis URL, but the ioredis package is not installed: npm install ioredis@6'))
     expect(await limiter.consume('k', limit)).toEqual({ allowed: false, limit, remaining: 0, reset: 60 })
     expect(log.lines).toEqual([
       "error: tokengate: rateLimitStore is a Redis URL, but the ioredis package is not installed: npm install ioredis@6; rate limits are counted in this instance's memory",

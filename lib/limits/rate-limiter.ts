@@ -16,7 +16,8 @@
  * - the client reconnects by itself (every second at most), and counting goes back to Redis as
  *   soon as it is connected;
  * - each outage is logged once when it starts and once when it ends, through the gate's logger;
- * - a missing `ioredis` package is logged once, and limits are counted in memory.
+ * - a missing `ioredis` package is logged once, limits are counted in memory, and `gate.ready()`
+ *   rejects with a `StoreUnavailableError` saying what to install.
  *
  * @module
  * @internal
@@ -30,7 +31,11 @@ import type { LimitOutcome, RateLimit } from './rate-limit.js'
 export interface Limiter {
   /** Count one request of `key` against `limit`: at once in memory, a promise with Redis. Never rejects. */
   consume(key: string, limit: RateLimit): LimitOutcome | Promise<LimitOutcome>
-  /** Connect to Redis when there is one (waits for the first answer, never rejects for an outage). */
+  /**
+   * Connect to Redis when there is one: waits for its first answer, and never rejects because
+   * Redis is down (requests are limited in memory meanwhile); rejects when Redis can never be
+   * used (the `ioredis` package is not installed).
+   */
   ready(): Promise<void>
   /** Disconnect from Redis. Idempotent. */
   close(): Promise<void>
@@ -135,16 +140,23 @@ interface MemoryCounter {
  */
 export function createMemoryLimiter(): Limiter & { readonly synchronous: () => boolean } {
   const counters = new Map<string, MemoryCounter>()
+  // The same limit object comes back on every request (the gate's default, a cached token's own):
+  // found by identity first, without making its key.
+  const byObject = new WeakMap<RateLimit, MemoryCounter>()
   let synchronous = true
   return {
     consume(key, limit) {
-      const id = limitKey(limit)
-      let counter = counters.get(id)
+      let counter = byObject.get(limit)
       if (counter === undefined) {
-        const limiter = new RateLimiterMemory({ points: limit.points, duration: limit.duration, keyPrefix: id })
-        counter = { limiter, storage: syncStorageOf(limiter) }
-        if (counter.storage === null) synchronous = false
-        counters.set(id, counter)
+        const id = limitKey(limit)
+        counter = counters.get(id)
+        if (counter === undefined) {
+          const limiter = new RateLimiterMemory({ points: limit.points, duration: limit.duration, keyPrefix: id })
+          counter = { limiter, storage: syncStorageOf(limiter) }
+          if (counter.storage === null) synchronous = false
+          counters.set(id, counter)
+        }
+        byObject.set(limit, counter)
       }
       if (counter.storage === null) return count(counter.limiter, key, limit)
       // What RateLimiterMemory.consume does (without its block and execEvenly options, unused here).
@@ -209,6 +221,8 @@ export function createRedisLimiter(options: RedisLimiterOptions): Limiter {
   let closed = false
   let state: 'connecting' | 'up' | 'down' = 'connecting'
   let contact: Promise<void> | null = null
+  /** Why Redis can never be used (ioredis is not installed): `ready()` rejects with it. */
+  let failure: unknown = null
 
   const down = (error?: unknown): void => {
     if (closed || state === 'down') return
@@ -249,6 +263,7 @@ export function createRedisLimiter(options: RedisLimiterOptions): Limiter {
         },
         (error: unknown) => {
           unusable = true
+          failure = error
           logger.error(`tokengate: ${messageOf(error)}; rate limits are counted in this instance's memory`)
           resolve()
         },
@@ -288,6 +303,7 @@ export function createRedisLimiter(options: RedisLimiterOptions): Limiter {
     },
     async ready() {
       await start()
+      if (failure !== null) throw failure
     },
     async close() {
       if (closed) return

@@ -55,7 +55,7 @@ function answer(token: StoredToken | null, now: number): TokenSourceResult {
   const actor: Record<string, unknown> = { id: token.actorId, token: 'managed', token_id: token.id }
   if (token.restrictions !== null) actor['_r'] = structuredClone(token.restrictions)
   if (token.expiresAt !== null) actor['token_expires'] = token.expiresAt
-  return { actor, tokenId: token.id, expiresAt: token.expiresAt, ownerId: token.actorId }
+  return { actor, tokenId: token.id, expiresAt: token.expiresAt, ownerId: token.actorId, rateLimit: token.rateLimit }
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * `onEvent` (SPEC section 11) end to end, on Express and Koa alike: every event type with every
+ * `onEvent` (SPEC section 11) end to end, on Express, Koa and Fastify alike: every event type with every
  * field, from every path (tokenAuth, requirePermission, requireActor, permissionsDebug, a rate
  * limit, gate.check, gate.tokens), the request's method, path (never its query string) and
  * address; delivery after the request has moved on; a listener that throws or rejects never
@@ -8,13 +8,16 @@
  */
 import { Router } from '@koa/router'
 import express from 'express'
+import Fastify from 'fastify'
 import Koa from 'koa'
 import request from 'supertest'
 import { type Gate, type TokengateEvent, createGate, createMemoryTokenStore, createSignedToken } from 'tokengate'
 import * as expressAdapter from 'tokengate/express'
+import * as fastifyAdapter from 'tokengate/fastify'
 import * as koaAdapter from 'tokengate/koa'
 import { internalsOf } from '../../lib/internal/gate-internals.js'
 import { EventScan } from '../helpers/event-scan.js'
+import { fastifyListener } from '../helpers/fastify.js'
 import { thrown } from '../helpers/thrown.js'
 
 const NOW = 1_800_000_000
@@ -116,6 +119,25 @@ const ADAPTERS: readonly [string, (gate: Gate, delivered: () => number) => Send]
       router.get('/open', handler)
       app.use(router.routes())
       const server = app.callback()
+      return (method, path, authorization) => {
+        scan.rememberRequest(path, authorization)
+        const test = method === 'GET' ? request(server).get(path) : request(server).post(path)
+        return authorization === undefined ? test : test.set('Authorization', authorization)
+      }
+    },
+  ],
+  [
+    'Fastify',
+    (gate, delivered) => {
+      const { tokengate, requirePermission, requireActor, permissionsDebug } = fastifyAdapter
+      const app = Fastify()
+      app.register(tokengate, { gate })
+      const handler = async () => ({ deliveredBeforeAnswer: delivered() })
+      app.post('/docs/documents/insert', { preHandler: requirePermission('insert-row', 'docs', 'documents') }, handler)
+      app.get('/me', { preHandler: requireActor() }, handler)
+      app.get('/-/permissions', permissionsDebug())
+      app.get('/open', handler)
+      const server = fastifyListener(app)
       return (method, path, authorization) => {
         scan.rememberRequest(path, authorization)
         const test = method === 'GET' ? request(server).get(path) : request(server).post(path)

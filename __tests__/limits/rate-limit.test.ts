@@ -1,5 +1,5 @@
 /**
- * Rate limits counted in one instance's memory (SPEC section 11), on Express and Koa alike:
+ * Rate limits counted in one instance's memory (SPEC section 11), on Express, Koa and Fastify alike:
  * `{points: 5, duration: 60}` refuses the sixth request of a minute with 429 and exact headers;
  * the headers' values at the edges (the last allowed request, the first refused one, the reset)
  * under a clock the test moves; what a limit is keyed by (token id, else actor id; anonymous
@@ -8,13 +8,16 @@
  */
 import { Router } from '@koa/router'
 import express from 'express'
+import Fastify from 'fastify'
 import Koa from 'koa'
 import request from 'supertest'
 import { type Gate, type GateOptions, RateLimitError, createGate, createMemoryTokenStore, isTokengateError } from 'tokengate'
 import * as expressAdapter from 'tokengate/express'
+import * as fastifyAdapter from 'tokengate/fastify'
 import * as koaAdapter from 'tokengate/koa'
 import { createMemoryLimiter } from '../../lib/limits/rate-limiter.js'
 import { EventScan } from '../helpers/event-scan.js'
+import { fastifyListener } from '../helpers/fastify.js'
 import { thrown } from '../helpers/thrown.js'
 
 const ALICE = 'alice-static-token-for-limits-0c8e51'
@@ -67,6 +70,19 @@ const ADAPTERS: readonly [string, (gate: Gate) => Send][] = [
       })
       app.use(router.routes())
       const server = app.callback()
+      return (authorization) => {
+        scan.rememberRequest('/open', authorization)
+        return authorization === undefined ? request(server).get('/open') : request(server).get('/open').set('Authorization', authorization)
+      }
+    },
+  ],
+  [
+    'Fastify',
+    (gate) => {
+      const app = Fastify()
+      app.register(fastifyAdapter.tokengate, { gate })
+      app.get('/open', async () => ({ ok: true }))
+      const server = fastifyListener(app)
       return (authorization) => {
         scan.rememberRequest('/open', authorization)
         return authorization === undefined ? request(server).get('/open') : request(server).get('/open').set('Authorization', authorization)
@@ -229,6 +245,30 @@ describe("onError: 'next' hands the 429 to the framework, with its headers", () 
     await request(server).get('/open').set('Authorization', `Bearer ${BOB}`)
     const res = await request(server).get('/open').set('Authorization', `Bearer ${BOB}`)
     expect(limitOf(res)).toEqual({ status: 429, policy: '"default";q=1;w=60', state: '"default";r=0;t=60', retryAfter: '60' })
+  })
+
+  test("Fastify: the error reaches Fastify's error handler, which sends its headers", async () => {
+    const errors: unknown[] = []
+    const app = Fastify()
+    app.register(fastifyAdapter.tokengate, { gate: gateWith({ rateLimit: { points: 1, duration: 60 } }), onError: 'next' })
+    app.setErrorHandler((error, _request, reply) => {
+      errors.push(error)
+      if (!isTokengateError(error)) throw error
+      reply.code(error.status).headers(error.headers).send({ problem: error.code })
+    })
+    app.get('/open', async () => ({ ok: true }))
+    const first = await app.inject({ url: '/open', headers: { authorization: `Bearer ${BOB}` } })
+    expect([first.statusCode, first.headers['ratelimit']]).toEqual([200, '"default";r=0;t=60'])
+    const res = await app.inject({ url: '/open', headers: { authorization: `Bearer ${BOB}` } })
+    expect([res.statusCode, res.headers['ratelimit-policy'], res.headers['ratelimit'], res.headers['retry-after']]).toEqual([
+      429,
+      '"default";q=1;w=60',
+      '"default";r=0;t=60',
+      '60',
+    ])
+    expect(res.json()).toEqual({ problem: 'ERR_RATE_LIMITED' })
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toBeInstanceOf(RateLimitError)
   })
 })
 

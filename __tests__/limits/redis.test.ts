@@ -2,7 +2,8 @@
  * Rate limits shared through Redis (SPEC section 11), on the server `TOKENGATE_TEST_REDIS` names
  * (skipped, saying so, without it), each test under a key prefix of its own, deleted afterwards:
  * - two gates sharing one Redis enforce one combined limit, and `{points: 5, duration: 60}`
- *   refuses the sixth request across both with 429 and exact headers;
+ *   refuses the sixth request across both with 429 and exact headers (one gate behind Express,
+ *   the other behind Fastify, whose hook then waits for Redis's answer);
  * - the headers' values at the edges (the last allowed request, the first refused one, the
  *   reset), with a short window: Redis keeps its own time;
  * - concurrent requests on two gates never pass the limit (the margin is 0 while Redis answers),
@@ -13,12 +14,15 @@
  * - a Redis that cannot be reached from the start, and a missing ioredis package, count in memory.
  */
 import express from 'express'
+import Fastify from 'fastify'
 import request from 'supertest'
 import { type Gate, type GateOptions, type TokenStore, createGate, createMemoryTokenStore } from 'tokengate'
 import { tokenAuth } from 'tokengate/express'
+import { tokengate } from 'tokengate/fastify'
 import { StoreUnavailableError } from '../../lib/errors.js'
 import { createRedisLimiter } from '../../lib/limits/rate-limiter.js'
 import { EventScan } from '../helpers/event-scan.js'
+import { fastifyListener } from '../helpers/fastify.js'
 import { REDIS_URL, describeRedis, dropPrefixes, freshPrefix, keysUnder, redisClient, redisTarget } from '../helpers/redis.js'
 import { tcpProxy } from '../helpers/tcp-proxy.js'
 
@@ -67,6 +71,18 @@ function sender(gate: Gate): (authorization: string) => Promise<request.Response
   }
 }
 
+/** The same route behind the Fastify plugin. */
+function fastifySender(gate: Gate): (authorization: string) => Promise<request.Response> {
+  const app = Fastify()
+  app.register(tokengate, { gate })
+  app.get('/open', async () => ({ ok: true }))
+  const server = fastifyListener(app)
+  return (authorization) => {
+    scan.rememberRequest('/open', authorization)
+    return request(server).get('/open').set('Authorization', authorization)
+  }
+}
+
 function limitOf(res: request.Response): { status: number; policy?: string; state?: string; retryAfter?: string } {
   const out: { status: number; policy?: string; state?: string; retryAfter?: string } = { status: res.status }
   if (res.headers['ratelimit-policy'] !== undefined) out.policy = res.headers['ratelimit-policy'] as string
@@ -92,7 +108,7 @@ describeRedis('rate limits in Redis', () => {
     const b = await redisGate(prefix, { tokenStore: store })
     const { token, record } = await a.tokens!.create({ actorId: 'alice', name: 'shared', rateLimit: { points: 5, duration: 60 } })
     scan.remember(token)
-    const [sendA, sendB] = [sender(a), sender(b)]
+    const [sendA, sendB] = [sender(a), fastifySender(b)]
     const answers = []
     for (const send of [sendA, sendB, sendA, sendB, sendA, sendB]) answers.push(limitOf(await send(`Bearer ${token}`)))
     const policy = '"default";q=5;w=60'

@@ -1,5 +1,5 @@
 /**
- * Managed tokens' usage log (SPEC section 11) on the request path, on Express and Koa alike:
+ * Managed tokens' usage log (SPEC section 11) on the request path, on Express, Koa and Fastify alike:
  * each request made with a managed token is in its log (time, method, path without the query
  * string, the guard's action and place, outcome, status), newest first; written in batches after
  * the response, never delaying it; a store that cannot be written never fails a request and is
@@ -7,13 +7,16 @@
  */
 import { Router } from '@koa/router'
 import express from 'express'
+import Fastify from 'fastify'
 import Koa from 'koa'
 import request from 'supertest'
 import { type Gate, type GateOptions, type TokenStore, type UsageEntry, createGate, createMemoryTokenStore } from 'tokengate'
 import * as expressAdapter from 'tokengate/express'
+import * as fastifyAdapter from 'tokengate/fastify'
 import * as koaAdapter from 'tokengate/koa'
 import { internalsOf } from '../../lib/internal/gate-internals.js'
 import { EventScan } from '../helpers/event-scan.js'
+import { fastifyListener } from '../helpers/fastify.js'
 
 const NOW = 1_800_000_000
 const ALICE = 'alice-static-token-for-usage-9a0c2e'
@@ -82,6 +85,28 @@ const ADAPTERS: readonly [string, (gate: Gate) => Send][] = [
       })
       app.use(router.routes())
       const server = app.callback()
+      return (method, path, authorization) => {
+        scan.rememberRequest(path, authorization)
+        const test = method === 'GET' ? request(server).get(path) : request(server).post(path)
+        return authorization === undefined ? test : test.set('Authorization', authorization)
+      }
+    },
+  ],
+  [
+    'Fastify',
+    (gate) => {
+      const app = Fastify()
+      app.register(fastifyAdapter.tokengate, { gate })
+      app.post('/docs/documents/insert', { preHandler: fastifyAdapter.requirePermission('insert-row', 'docs', 'documents') }, async (_request, reply) => {
+        reply.code(201)
+        return { ok: true }
+      })
+      app.get('/docs/create', { preHandler: fastifyAdapter.requirePermission('create-table', 'docs') }, async () => ({ ok: true }))
+      app.get('/open', async () => ({ ok: true }))
+      app.get('/broken', { preHandler: fastifyAdapter.requireActor() }, async () => {
+        throw new Error('the handler failed')
+      })
+      const server = fastifyListener(app)
       return (method, path, authorization) => {
         scan.rememberRequest(path, authorization)
         const test = method === 'GET' ? request(server).get(path) : request(server).post(path)

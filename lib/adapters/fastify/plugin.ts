@@ -14,13 +14,14 @@
  */
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { TokengateConfigInput } from '../../config/config-types.js'
+import type { RequestFacts } from '../../events/observer.js'
 import { GATE_OPTION_NAMES, type Gate, type GateOptions } from '../../gate.js'
-import { GATE_INTERNALS } from '../../internal/gate-internals.js'
+import { GATE_INTERNALS, type LimitVerdict } from '../../internal/gate-internals.js'
 import { checkOptionNames } from '../../internal/options.js'
 import type { VerifiedToken } from '../../types.js'
 import { type AdapterOptions, type AdapterState, adapterState } from '../shared.js'
 import './augment.js'
-import { TOKENGATE_STATE, fail, stateOf } from './state.js'
+import { TOKENGATE_STATE, fail, keepFacts, stateOf } from './state.js'
 
 /**
  * Options of the {@link tokengate} plugin: either an existing `gate`, or a `config` and the
@@ -50,6 +51,40 @@ const PLUGIN_NAME = 'tokengate'
 
 /** How the gate reaches the query string, only when a query parameter is configured. */
 const queryOf = (request: FastifyRequest) => request.query as { readonly [key: string]: unknown }
+
+/**
+ * After authentication: set `request.actor`, note the usage entry for when the response is sent,
+ * count the request against its rate limit (429, or the `RateLimit` headers), and go on.
+ */
+function admit(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  next: HookHandlerDoneFunction,
+  state: AdapterState,
+  verified: VerifiedToken | null,
+  facts: RequestFacts | undefined,
+): void {
+  request.actor = verified === null ? null : verified.actor
+  if (facts?.recordUsage === true) {
+    const raw = reply.raw
+    raw.once('finish', () => state.internals.finished(facts, raw.statusCode))
+  }
+  const limited = verified === null ? null : state.internals.limit(verified, facts)
+  if (limited === null) next()
+  else if (limited instanceof Promise) limited.then((verdict) => limitedBy(verdict, reply, next, state), (error: unknown) => fail(error, reply, next, state.onError))
+  else limitedBy(limited, reply, next, state)
+}
+
+/** Answer 429, or set the rate-limit headers and go on. */
+function limitedBy(verdict: LimitVerdict, reply: FastifyReply, next: HookHandlerDoneFunction, state: AdapterState): void {
+  if (verdict.error !== null) {
+    fail(verdict.error, reply, next, state.onError)
+    return
+  }
+  reply.header('RateLimit-Policy', verdict.policy)
+  reply.header('RateLimit', verdict.state)
+  next()
+}
 
 /**
  * Check the plugin's options and make its state. Misuse throws a TypeError naming the option,
@@ -92,6 +127,11 @@ function pluginState(options: FastifyTokengateOptions): AdapterState {
  *   with `WWW-Authenticate` and SPEC's JSON body, and no handler runs; with `onError: 'next'` the
  *   coded error goes to Fastify's error handler instead (it carries `statusCode`, `code` and
  *   `headers`, which Fastify's default handler honours).
+ * - With a rate limit (the token's own, or the gate's `rateLimit`): the request is counted once,
+ *   after authentication; within the limit the reply gets the `RateLimit-Policy` and `RateLimit`
+ *   headers, over it the answer is 429 `Rate limit exceeded` with `Retry-After`.
+ * - With `onEvent` or a usage log: the request's method, path and `request.ip` go with its events,
+ *   and a managed token's request is written to its usage log once the response is sent.
  *
  * Authentication is synchronous while every token source is (all the built-in ones are), so the
  * hook finishes in the same tick; a custom async source makes it wait for that source.
@@ -133,25 +173,26 @@ export const tokengate: FastifyPluginCallback<FastifyTokengateOptions> = Object.
       // ahead of the plugin) fails loudly instead of taking the request for anonymous.
       fastify.decorateRequest('actor', undefined as unknown as null)
       fastify.addHook('onRequest', function tokengateAuthenticate(request: FastifyRequest, reply: FastifyReply, next: HookHandlerDoneFunction): void {
+        let facts: RequestFacts | undefined
+        if (internals.observing) {
+          facts = internals.observe(request.method, request.url, request.ip ?? null)
+          keepFacts(request, facts)
+        }
         let result: VerifiedToken | null | Promise<VerifiedToken | null>
         try {
-          result = internals.authenticate(request.headers.authorization, request, queryOf)
+          result = internals.authenticate(request.headers.authorization, request, queryOf, facts)
         } catch (error) {
           fail(error, reply, next, onError)
           return
         }
         if (result instanceof Promise) {
           result.then(
-            (verified) => {
-              request.actor = verified === null ? null : verified.actor
-              next()
-            },
+            (verified) => admit(request, reply, next, state, verified, facts),
             (error: unknown) => fail(error, reply, next, onError),
           )
           return
         }
-        request.actor = result === null ? null : result.actor
-        next()
+        admit(request, reply, next, state, result, facts)
       })
     } catch (error) {
       done(error as Error)

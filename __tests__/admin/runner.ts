@@ -21,6 +21,7 @@ import {
   credentials,
   errorBody,
   suiteGate,
+  suiteStore,
 } from './cases.js'
 
 const at = (seconds: number): string => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')
@@ -39,7 +40,7 @@ export async function snapshot(gate: Gate): Promise<string> {
 
 /** The fixtures' ids put into a path or message (`:aliceAll` → its id). */
 export function withIds(text: string, fixtures: Fixtures): string {
-  return text.replace(/:(aliceAll|aliceLimited|aliceInsertOnly|bobOwn|aliceRevoked)\b/g, (_m, name: keyof Fixtures) => fixtures[name].id)
+  return text.replace(/:(aliceAll|aliceLimited|aliceInsertOnly|bobOwn|aliceRevoked|aliceThrottled)\b/g, (_m, name: keyof Fixtures) => fixtures[name].id)
 }
 
 export function describeAdminCases(framework: string, makeServer: MakeServer): void {
@@ -253,6 +254,75 @@ export function describePageCases(framework: string, makeServer: MakeServer): vo
       expect(res.text).not.toContain('<img')
       expect(res.text).not.toContain('<script>alert')
       expect(res.text).toContain('&#60;img src=x onerror=alert(1)&#62;')
+    })
+
+    test("the list shows each token's rate limit and links to its usage; the form offers a rate limit", async () => {
+      const gate = suiteGate()
+      const fixtures = await buildFixtures(gate)
+      const res = await request(makeServer(gate, {}) as Server).get('/-/tokens').set('Authorization', `Bearer ${STATIC.alice}`)
+      expect(res.status).toBe(200)
+      const row = (id: string) => /<tr data-id="[^"]+"[\s\S]*?<\/tr>/g.exec(res.text.slice(res.text.indexOf(`<tr data-id="${id}"`)))?.[0] ?? ''
+      expect(row(fixtures.aliceThrottled.id)).toContain('<td>10 requests per minute</td>')
+      expect(row(fixtures.aliceAll.id)).toContain('<td><span class="none">—</span></td>')
+      expect(row(fixtures.aliceAll.id)).toContain(`<a href="/-/tokens?usage=${fixtures.aliceAll.id}#usage-heading">Usage<span class="visually-hidden"> of alice-all</span></a>`)
+      expect(res.text).toContain('<label for="t-rate-points">At most</label>')
+      expect(res.text).toContain('<select id="t-rate-window" name="rate_window" class="short"><option value="1">second</option><option value="60" selected>minute</option>')
+      expect(res.text).not.toContain('id="usage"') // no token asked for
+    })
+
+    test('?usage=<id>: the owner sees its usage log, newest first and escaped, and a form to change its limit', async () => {
+      const gate = suiteGate()
+      const fixtures = await buildFixtures(gate)
+      const server = makeServer(gate, {})
+      const res = await request(server as Server).get(`/-/tokens?usage=${fixtures.aliceAll.id}`).set('Cookie', `ds_actor=${gate.createActorCookie({ id: 'alice' })}`)
+      expect(res.status).toBe(200)
+      const section = res.text.slice(res.text.indexOf('<section id="usage"'), res.text.indexOf('</section>', res.text.indexOf('<section id="usage"')))
+      expect(section).toContain('<h2 id="usage-heading">Usage of <span class="name">alice-all</span></h2>')
+      expect(section).toContain('<p id="limit-current">No limit of its own (the server’s default limit, if any, applies).</p>')
+      expect(section).toContain(`<form id="limit-form" data-id="${fixtures.aliceAll.id}" novalidate>`)
+      const rows = [...section.matchAll(/<tr><td><time[^>]*>([^<]+)<\/time><\/td><td>([^<]+)<\/td><td><code>([^<]+)<\/code><\/td><td>([^<]+)<\/td><td>([^<]+)<\/td><td><span[^>]*>([^<]+)<\/span><\/td><td>(\d+)<\/td><\/tr>/g)].map((m) => m.slice(1))
+      expect(rows).toEqual([
+        ['2023-11-14 22:12 UTC', 'POST', '/docs/documents/-/insert', 'insert-row', 'docs/documents', 'allowed', '201'],
+        ['2023-11-14 22:11 UTC', 'GET', '/docs/documents', 'view-table', 'docs/documents', 'allowed', '200'],
+      ])
+    })
+
+    test('?usage=<id> escapes what a request put in the log, and pages with usage_cursor', async () => {
+      const gate = suiteGate()
+      const made = await gate.tokens!.create({ actorId: 'alice', name: 'busy' })
+      // A request's path is the client's to choose: the log keeps it, the page escapes it.
+      const entry = (i: number) => ({ tokenId: made.record.id, at: NOW - 100 + i, method: 'GET', path: `/p${i}/<img src=x onerror=alert(1)>`, action: null, database: null, resource: null, outcome: 'authenticated' as const, status: 404 })
+      await suiteStore(gate).appendUsage(Array.from({ length: 60 }, (_, i) => entry(i)), 1000)
+      const server = makeServer(gate, {})
+      const first = await request(server as Server).get(`/-/tokens?usage=${made.record.id}`).set('Authorization', `Bearer ${STATIC.alice}`)
+      expect(first.status).toBe(200)
+      expect(first.text).not.toContain('<img')
+      expect(first.text).toContain('<code>/p59/&#60;img src=x onerror=alert(1)&#62;</code>')
+      const paths = (html: string) => [...html.matchAll(/<code>\/p(\d+)\//g)].map((m) => Number(m[1]))
+      expect(paths(first.text)).toEqual(Array.from({ length: 50 }, (_, i) => 59 - i))
+      const older = /<a href="([^"]+)#usage-heading">Older requests<\/a>/.exec(first.text)?.[1]?.replace(/&amp;/g, '&')
+      expect(older).toMatch(new RegExp(`^/-/tokens\\?usage=${made.record.id}&usage_cursor=`))
+      const second = await request(server as Server).get(older ?? '').set('Authorization', `Bearer ${STATIC.alice}`)
+      expect(paths(second.text)).toEqual(Array.from({ length: 10 }, (_, i) => 9 - i))
+      expect(second.text).not.toContain('Older requests')
+    })
+
+    test("?usage=<id> of a token the caller may not see → the page's 404; a viewer sees it without the form", async () => {
+      const gate = suiteGate()
+      const fixtures = await buildFixtures(gate)
+      const server = makeServer(gate, {})
+      const hidden = await request(server as Server).get(`/-/tokens?usage=${fixtures.aliceAll.id}`).set('Authorization', `Bearer ${STATIC.bob}`)
+      expect(hidden.status).toBe(404)
+      expect(hidden.headers['content-type']).toBe('text/html; charset=utf-8')
+      expect(hidden.text).toContain(`No token has the id &#34;${fixtures.aliceAll.id}&#34;`)
+      const viewer = await request(server as Server).get(`/-/tokens?usage=${fixtures.aliceThrottled.id}`).set('Authorization', `Bearer ${STATIC.viewer}`)
+      expect(viewer.status).toBe(200)
+      expect(viewer.text).toContain('<p id="limit-current">10 requests per minute.</p>')
+      expect(viewer.text).not.toContain('id="limit-form"')
+      // near miss: admin (edit-all) gets the form, filled with the limit
+      const admin = await request(server as Server).get(`/-/tokens?usage=${fixtures.aliceThrottled.id}`).set('Authorization', `Bearer ${STATIC.admin}`)
+      expect(admin.text).toContain('id="limit-form"')
+      expect(admin.text).toContain('<input id="l-points" type="number" min="1" step="1" inputmode="numeric" class="short" value="10">')
     })
 
     test('a token caller gets 403 on the page; allowTokenCallers lets it in', async () => {

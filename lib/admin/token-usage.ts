@@ -1,97 +1,55 @@
 /**
- * `GET /-/api/tokens/:id/usage` (SPEC section 11), framework-neutral: a request (the caller's
- * actor, the `:id` parameter, the query) in, a response (status, headers, JSON body) out, so the
- * Express and Koa admin routers mount the same function.
- *
- * Who sees what: an anonymous caller gets 401; a caller who neither owns the token nor may
- * `auth-tokens-view-all` gets the same 404 as for an id no token has, so ids cannot be probed.
- * The admin router's own rules (tokens as callers, cross-origin checks) apply before it.
+ * `GET {basePath}/:id/usage` (SPEC section 11), a route of token administration like the others:
+ * the same caller rules apply first (401 anonymous, 403 `Tokens cannot manage tokens` for a token
+ * caller unless `allowTokenCallers`), then the token must be visible to the caller (its owner, or
+ * a holder of `auth-tokens-view-all`): anyone else gets the same 404 as for an id no token has, so
+ * ids cannot be probed. Cross-origin checks do not apply: it changes nothing.
  *
  * Body: `{"ok": true, "token_id": …, "entries": [{"at", "method", "path", "action", "database",
  * "resource", "outcome", "status"}, …], "next": <cursor or null>}`, newest first, times as
  * RFC 3339 UTC strings; `?limit=` (1 to 1000, default 100) and `?cursor=` (the previous page's
- * `next`) page through it. Errors use SPEC section 8's JSON body.
+ * `next`) page through it. Errors use SPEC section 8's JSON body; `Cache-Control: no-store`.
  *
  * @module
  * @internal
  */
-import { AuthenticationRequiredError, InvalidParameterError, isTokengateError } from '../errors.js'
-import type { Gate } from '../gate.js'
-import { notFound } from '../tokens/token-manager.js'
-import type { Actor } from '../types.js'
+import { InvalidParameterError } from '../errors.js'
+import { closest } from '../internal/closest.js'
+import type { TokenUsageEntry } from '../tokens/token-manager.js'
+import { type AdminContext, json, visibleTokenOf } from './handlers.js'
+import type { AdminRequest, AdminResponse } from './types.js'
+import { describe, singleParam } from './validate.js'
+import { rfc3339 } from './wire.js'
 
-/** What the endpoint reads of a request. @internal */
-export interface TokenUsageRequest {
-  /** The caller, as `tokenAuth` set it (`req.actor`, `ctx.state.actor`). */
-  readonly actor: Actor | null | undefined
-  /** The route's parameters: `id`. */
-  readonly params: { readonly [name: string]: unknown }
-  /** The parsed query string: `limit`, `cursor`. */
-  readonly query: { readonly [name: string]: unknown }
+const USAGE_PARAMS = ['limit', 'cursor'] as const
+
+/** The `?limit=` of a usage page: 1 to 1000, or `undefined` for the default. @internal */
+export function usageLimit(query: AdminRequest['query']): number | undefined {
+  const text = singleParam(query, 'limit')
+  if (text === undefined || text === '') return undefined
+  const limit = /^\d{1,4}$/.test(text) ? Number(text) : Number.NaN
+  if (!(limit >= 1 && limit <= 1000)) throw new InvalidParameterError('limit', `limit must be a whole number from 1 to 1000, got ${describe(text)}`)
+  return limit
 }
 
-/** What the endpoint answers: the adapter sends it as it is (the body as JSON). @internal */
-export interface EndpointResponse {
-  readonly status: number
-  readonly headers: { readonly [name: string]: string }
-  readonly body: unknown
+/** A usage entry over HTTP: its time as RFC 3339. @internal */
+export function usageJson(entry: TokenUsageEntry): Record<string, unknown> {
+  return { ...entry, at: rfc3339(entry.at) }
 }
 
-/** A query parameter given once as a string, or `undefined`; an array (given twice) is a 400. */
-function single(query: TokenUsageRequest['query'], name: string): string | undefined {
-  const value = query[name]
-  if (value === undefined || value === '') return undefined
-  if (typeof value !== 'string') throw new InvalidParameterError(name, `Send the ${name} query parameter once, as a plain string`)
-  return value
-}
-
-function parseLimit(raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined
-  if (!/^\d{1,7}$/.test(raw)) throw new InvalidParameterError('limit', 'limit must be a whole number from 1 to 1000')
-  return Number(raw)
-}
-
-const rfc3339 = (seconds: number): string => new Date(seconds * 1000).toISOString().replace(/\.000Z$/, 'Z')
-
-/**
- * The usage endpoint of a gate's managed tokens.
- * @throws TypeError when the gate has no token store.
- * @internal
- */
-export function tokenUsageEndpoint(gate: Gate): (request: TokenUsageRequest) => Promise<EndpointResponse> {
-  const tokens = gate.tokens
-  if (tokens === null) {
-    throw new TypeError('The token usage endpoint needs a gate with a token store (the tokenStore option or "token_store")')
+/** `GET {basePath}/:id/usage`: 200, a page of the token's usage log, newest first. */
+export async function tokenUsage(request: AdminRequest, context: AdminContext): Promise<AdminResponse> {
+  const { record } = await visibleTokenOf(request, context)
+  for (const key of Object.keys(request.query)) {
+    if ((USAGE_PARAMS as readonly string[]).includes(key)) continue
+    const guess = closest(key, USAGE_PARAMS)
+    throw new InvalidParameterError(key, `Unknown query parameter ${JSON.stringify(key.slice(0, 100))}${guess === undefined ? '' : `; did you mean ${JSON.stringify(guess)}?`}`)
   }
-  return async function tokenUsage(request: TokenUsageRequest): Promise<EndpointResponse> {
-    try {
-      const actor = request.actor ?? null
-      if (actor === null) {
-        const error = new AuthenticationRequiredError()
-        error.realm = gate.realm
-        throw error
-      }
-      const id = request.params['id']
-      if (typeof id !== 'string' || id === '') throw new InvalidParameterError('id', 'The path must name a token id: /-/api/tokens/:id/usage')
-      const limit = parseLimit(single(request.query, 'limit'))
-      const cursor = single(request.query, 'cursor')
-      const record = await tokens.get(id)
-      const visible = record !== null && (actor['id'] === record.actorId || gate.allowed(actor, 'auth-tokens-view-all'))
-      if (!visible) throw notFound(id)
-      const page = await tokens.usage(id, { limit, cursor })
-      return {
-        status: 200,
-        headers: { 'Cache-Control': 'no-store' },
-        body: {
-          ok: true,
-          token_id: id,
-          entries: page.entries.map((entry) => ({ ...entry, at: rfc3339(entry.at) })),
-          next: page.next,
-        },
-      }
-    } catch (error) {
-      if (isTokengateError(error) && error.expose) return { status: error.status, headers: { ...error.headers }, body: error.toJSON() }
-      throw error
-    }
-  }
+  const limit = usageLimit(request.query)
+  const cursor = singleParam(request.query, 'cursor')
+  const page = await context.tokens.usage(record.id, {
+    ...(limit === undefined ? {} : { limit }),
+    ...(cursor === undefined || cursor === '' ? {} : { cursor }),
+  })
+  return json(200, { ok: true, token_id: record.id, entries: page.entries.map(usageJson), next: page.next })
 }

@@ -1,16 +1,20 @@
 /**
- * `tokenAuth(gate, { actorCookie: true })` on both frameworks (SPEC section 10): the `ds_actor`
+ * `tokenAuth(gate, { actorCookie: true })` on Express and Koa, and the Fastify plugin's
+ * `actorCookie` (SPEC section 10): the `ds_actor`
  * cookie signs a request in when it has no Authorization header; a bad cookie is anonymous;
  * every change that carries a cookie is checked for cross-origin use before any route runs.
  */
 import Router from '@koa/router'
 import express from 'express'
+import Fastify from 'fastify'
 import Koa from 'koa'
 import request from 'supertest'
 import { createGate, readActorCookie } from 'tokengate'
 import type { Actor, Gate, TokengateEvent } from 'tokengate'
 import { tokenAuth as expressTokenAuth } from 'tokengate/express'
+import { tokengate as fastifyTokengate } from 'tokengate/fastify'
 import { tokenAuth as koaTokenAuth } from 'tokengate/koa'
+import { fastifyListener } from '../helpers/fastify.js'
 
 const NOW = 1_700_000_000
 const STATIC = 'bob-static-token-for-cookie-suite'
@@ -49,9 +53,21 @@ function koaApp(g: Gate, actorCookie: boolean): Built {
   return { server: app.callback(), ran }
 }
 
+function fastifyApp(g: Gate, actorCookie: boolean): Built {
+  const ran = { count: 0 }
+  const app = Fastify()
+  app.register(fastifyTokengate, { gate: g, actorCookie })
+  app.all('/whoami', async (request) => {
+    ran.count++
+    return { actor: request.actor }
+  })
+  return { server: fastifyListener(app), ran }
+}
+
 describe.each([
   ['Express', expressApp],
   ['Koa', koaApp],
+  ['Fastify', fastifyApp],
 ])('%s: tokenAuth with actorCookie', (_framework, make) => {
   const g = gate()
   const cookie = (actor: Actor, expiresAfter?: number) => `ds_actor=${g.createActorCookie(actor, expiresAfter === undefined ? {} : { expiresAfter })}`
@@ -116,6 +132,7 @@ describe.each([
 describe.each([
   ['Express', expressApp],
   ['Koa', koaApp],
+  ['Fastify', fastifyApp],
 ])('%s: a cookie session is an authenticated caller for events and rate limits (SPEC sections 10 and 11)', (_framework, make) => {
   function observed(): { g: Gate; events: TokengateEvent[]; cookie: (actor: Actor) => string } {
     const events: TokengateEvent[] = []

@@ -1,7 +1,7 @@
 /**
  * The framework-neutral core of `tokenAdmin` (SPEC section 10): options checked once, the route
- * table built from them, and one `handle(match, request)` the Express and Koa mounts call after
- * matching a route and reading its body.
+ * table built from them, and one `handle(match, request)` the Express, Koa and Fastify mounts
+ * call after matching a route (Fastify: declaring the routes in its router) and reading its body.
  *
  * API routes throw coded errors, which the mounts render as SPEC section 8's JSON (or hand to the
  * framework with `onError: 'next'`). Page routes render their own errors as HTML: an anonymous
@@ -48,6 +48,8 @@ const DEFAULT_BODY_LIMIT = 64 * 1024
 
 /** The core of one `tokenAdmin` mount. @internal */
 export interface TokenAdminCore {
+  /** Every route, for a framework that declares them in its own router (Fastify). */
+  readonly routes: readonly Route[]
   /** The route a request is for, or `null` (not ours: the app goes on). */
   match(method: string, path: string): RouteMatch | null
   /** The most body bytes read. */
@@ -208,6 +210,7 @@ export function createTokenAdminCore(gate: Gate, options: TokenAdminOptions = {}
 
   const match = routeMatcher(routes)
   return Object.freeze({
+    routes: Object.freeze([...routes]),
     match,
     bodyLimit,
     async handle({ route }: RouteMatch, request: AdminRequest): Promise<AdminResponse> {

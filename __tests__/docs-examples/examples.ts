@@ -197,6 +197,18 @@ if (!scaffoldIsTokengateError(scaffoldGone) || scaffoldGone.message !== 'Token o
 `,
 }
 
+/**
+ * For the token administration examples: the README's gate with managed tokens in memory, and an
+ * app of the framework (the fragment mounts tokenAuth and tokenAdmin on it).
+ */
+const ADMIN_GATE = `
+import { createGate as scaffoldCreateGate, createMemoryTokenStore as scaffoldMemoryStore } from 'tokengate'
+const gate = scaffoldCreateGate('metadata.json', { tokenStore: scaffoldMemoryStore() })
+`
+const EXPRESS_ADMIN = `${ADMIN_GATE}import scaffoldExpress from 'express'
+const app = scaffoldExpress()
+`
+
 /** Code put before (and after) a fragment. */
 export const SCAFFOLDS: { readonly [name: string]: { readonly before: string; readonly after?: string } } = {
   /** Handlers for a fragment that makes its own app. */
@@ -231,6 +243,33 @@ app.use(tokenAuth('metadata.json'))
   'koa-bare': {
     before: `${KOA_HANDLERS}\nimport Koa from 'koa'\nimport { Router } from '@koa/router'\nconst app = new Koa()\nconst router = new Router()\n`,
     after: 'app.use(router.routes())\n',
+  },
+  /** A gate with managed tokens in memory and an Express app; the fragment imports what it uses; the app listens after it. */
+  'express-admin': { before: EXPRESS_ADMIN, after: 'app.listen(8001)\n' },
+  /** The same, with tokenAuth, tokenAdmin and createLoginLink imported. */
+  'express-admin-app': {
+    before: `${EXPRESS_ADMIN}import { createLoginLink, tokenAdmin, tokenAuth } from 'tokengate'\n`,
+    after: 'app.listen(8001)\n',
+  },
+  /** The same, for a fragment that listens itself. */
+  'express-admin-listens': { before: `${EXPRESS_ADMIN}import { createLoginLink, tokenAdmin, tokenAuth } from 'tokengate'\n` },
+  /** A gate with managed tokens in memory and a Koa app; the fragment imports what it uses; the app listens after it. */
+  'koa-admin': { before: `${ADMIN_GATE}import ScaffoldKoa from 'koa'\nconst app = new ScaffoldKoa()\n`, after: 'app.listen(8001)\n' },
+  /**
+   * A gate with a pino logger whose lines the scaffold keeps (`log`, and `createGate` for the
+   * fragment); afterwards, a check is made and the gate closed, and its event must be in the log.
+   */
+  'pino-log': {
+    before: `import { Writable as ScaffoldWritable } from 'node:stream'
+import pino from 'pino'
+import { createGate } from 'tokengate'
+const scaffoldLines: string[] = []
+const log = pino(new ScaffoldWritable({ write(chunk, _encoding, done) { scaffoldLines.push(String(chunk)); done() } }))
+`,
+    after: `gate.check({ id: 'alice' }, 'view-table', { database: 'docs', resource: 'documents' })
+await gate.close()
+if (!scaffoldLines.some((line) => JSON.parse(line).type === 'allowed')) throw new Error(\`no allowed event in the log: \${scaffoldLines.join('')}\`)
+`,
   },
   /** A gate from the examples' metadata.json. */
   gate: { before: `import { createGate as scaffoldCreateGate } from 'tokengate'\nconst gate = scaffoldCreateGate('metadata.json')\n` },

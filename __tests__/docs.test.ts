@@ -260,10 +260,12 @@ describe('the adapter pages document every option', () => {
   })
 
   const fastifyOptions = fieldsOf('lib/adapters/fastify/plugin.ts', 'FastifyTokengateOptions')
-  test("docs/fastify.md's options table lists the plugin's own options (gate, config) and every gate and adapter option", () => {
+  const sessionOptions = fieldsOf('lib/adapters/shared.ts', 'SessionOptions')
+  test("docs/fastify.md's options table lists the plugin's own options (gate, config) and every gate, adapter and session option", () => {
     expect(fastifyOptions).toEqual(['gate', 'config'])
+    expect(sessionOptions).toEqual(['actorCookie'])
     const table = read('docs/fastify.md').split('### Options')[1]?.split('\n### ')[0] ?? ''
     const rows = [...table.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1])
-    expect(rows).toEqual([...fastifyOptions, ...gateOptions, ...adapterOptions])
+    expect(rows).toEqual([...fastifyOptions, ...gateOptions, ...adapterOptions, ...sessionOptions])
   })
 })

@@ -10,11 +10,18 @@ import { dirname, resolve } from 'node:path'
 import type { TokengateConfig, TokengateConfigInput } from './config/config-types.js'
 import { loadConfig } from './config/load-config.js'
 import { redactedView } from './config/redact.js'
-import { AuthError, AuthenticationRequiredError, ConfigError, ForbiddenError } from './errors.js'
-import { GATE_INTERNALS, type GateInternals } from './internal/gate-internals.js'
+import { AuthError, AuthenticationRequiredError, ConfigError, ForbiddenError, RateLimitError } from './errors.js'
+import { checkEventListener, createEventDispatcher } from './events/dispatcher.js'
+import type { EventListener } from './events/event.js'
+import { type Logger, checkLogger } from './events/logger.js'
+import { GateObserver, type RequestFacts } from './events/observer.js'
+import { GATE_INTERNALS, type GateInternals, type LimitVerdict } from './internal/gate-internals.js'
+import { tokenDigest } from './internal/token-digest.js'
 import { checkOptionNames } from './internal/options.js'
 import { type Action, ActionRegistry, actionsFromConfig } from './permissions/actions.js'
 import { type Place, createResolver, placeOf } from './permissions/resolver.js'
+import { type LimitOutcome, type RateLimit, checkRateLimitOption, rateLimitPolicy, rateLimitState } from './limits/rate-limit.js'
+import { type Limiter, checkRateLimitStore, createMemoryLimiter, createRedisLimiter } from './limits/rate-limiter.js'
 import { parseStoreUrl } from './store/open-token-store.js'
 import { type StoreHandle, storeHandle } from './store/store-handle.js'
 import type { TokenStore } from './store/token-store.js'
@@ -30,8 +37,9 @@ import { createSignedToken } from './tokens/signed.js'
 import { ACTOR_COOKIE_NAME, actorCookieReader, cookieValue, createActorCookie } from './sessions/actor-cookie.js'
 import { queryParamOf, tokenSourcesFromConfig } from './tokens/sources-from-config.js'
 import { type TokenManager, createTokenManager } from './tokens/token-manager.js'
+import { UsageRecorder, checkUsageLogSize } from './tokens/usage-log.js'
 import { checkCacheBytes, checkCacheSize } from './tokens/verified-cache.js'
-import type { Actor, CheckTarget, Decision, Restrictions, TokenSource } from './types.js'
+import type { Actor, CheckTarget, Decision, Restrictions, TokenSource, VerifiedToken } from './types.js'
 
 /** Options of {@link createGate}. */
 export interface GateOptions {
@@ -127,6 +135,47 @@ export interface GateOptions {
    * @defaultValue the setting, else 5
    */
   signedTokensClockSkew?: number
+  /**
+   * Told of every authentication (`authenticated`, `rejected` with its reason), every guard's
+   * decision (`allowed`, `denied`) and every change to a managed token (`token.created`, …),
+   * with who, which token, what and the request's method, path and address: never a token or a
+   * secret. Called after the request has moved on; what it throws is logged once, never
+   * reaching a request. See docs/events-and-limits.md.
+   */
+  onEvent?: EventListener
+  /**
+   * Where the gate logs what an operator should know but no request fails for: a listener that
+   * throws, Redis going away and coming back, usage-log writes that fail. Anything with
+   * `warn(message)` and `error(message)`: `console`, a pino or winston logger.
+   * @defaultValue `console`
+   */
+  logger?: Logger
+  /**
+   * A rate limit for every authenticated request: at most `points` requests per `duration`
+   * seconds, counted per token id, else per actor id. A managed token's own `rateLimit` takes its
+   * place for that token. Anonymous requests are not limited by it. Over the limit: 429 with
+   * `Retry-After`; every limited response carries the `RateLimit-Policy` and `RateLimit` headers.
+   */
+  rateLimit?: RateLimit
+  /**
+   * Where rate limits are counted: `'memory'` (this process), or a `redis://` / `rediss://` URL
+   * that many instances share (needs the `ioredis` package). When Redis cannot be reached, each
+   * instance counts in its own memory until it is back, and says so once in the log.
+   * @defaultValue `'memory'`
+   */
+  rateLimitStore?: string
+  /**
+   * What every Redis key of the rate limits starts with (several applications, or test runs, can
+   * share one Redis).
+   * @defaultValue `"tokengate"`
+   */
+  rateLimitPrefix?: string
+  /**
+   * How many requests each managed token's usage log keeps, newest first; 0 keeps none. Entries
+   * are written in batches, off the request path.
+   * @defaultValue 1000
+   */
+  usageLogSize?: number
 }
 
 /** What {@link Gate.createSignedToken} takes. */
@@ -210,13 +259,16 @@ export interface Gate {
   readonly tokens: TokenManager | null
   /**
    * Resolves when the gate is ready to serve: a configured `"token_store"` is opened and
-   * migrated (it is otherwise opened on first use). Rejects with the store's error, such as a
-   * `StoreUnavailableError` saying the file cannot be written.
+   * migrated (it is otherwise opened on first use), and a Redis `rateLimitStore` has answered or
+   * failed to (an unreachable Redis does not reject: requests are limited in memory meanwhile).
+   * Rejects with the store's error, such as a `StoreUnavailableError` saying the file cannot be
+   * written or that the `ioredis` package is not installed.
    */
   ready(): Promise<void>
   /**
-   * Write pending "last used" times and close the token store the gate opened from
-   * `"token_store"` (a `tokenStore` passed in is the caller's to close). Idempotent.
+   * Write pending "last used" times and usage entries, deliver pending events, close the token
+   * store the gate opened from `"token_store"` (a `tokenStore` passed in is the caller's to
+   * close) and disconnect from a Redis `rateLimitStore`. Idempotent.
    */
   close(): Promise<void>
 }
@@ -241,6 +293,12 @@ const GATE_OPTIONS: readonly (keyof GateOptions)[] = [
   'resolveActor',
   'tokenCacheBytes',
   'signedTokensClockSkew',
+  'onEvent',
+  'logger',
+  'rateLimit',
+  'rateLimitStore',
+  'rateLimitPrefix',
+  'usageLogSize',
 ]
 
 /** The names of {@link GateOptions}, for adapters that take them with their own. @internal */
@@ -265,6 +323,12 @@ function checkOptions(options: GateOptions): {
   resolveActor: ResolveActor | undefined
   tokenStore: TokenStore | undefined
   tokenCacheBytes: number
+  onEvent: EventListener | undefined
+  logger: Logger
+  rateLimit: RateLimit | null
+  rateLimitStore: ReturnType<typeof checkRateLimitStore>
+  rateLimitPrefix: string
+  usageLogSize: number
 } {
   checkOptionNames(options, GATE_OPTIONS, 'createGate')
   const now = options.now ?? (() => Date.now() / 1000)
@@ -306,7 +370,30 @@ function checkOptions(options: GateOptions): {
   if (skew !== undefined && (typeof skew !== 'number' || !Number.isSafeInteger(skew) || skew < 0)) {
     throw new TypeError(`"signedTokensClockSkew" option must be a non-negative integer number of seconds, got ${JSON.stringify(skew)}`)
   }
-  return { now, unknownTokens, realm, rootEnabled, schemes, tokenSources, tokenCacheSize, tokenPrefix, tokenCacheTtl, resolveActor, tokenStore, tokenCacheBytes }
+  const rateLimitPrefix = options.rateLimitPrefix ?? 'tokengate'
+  if (typeof rateLimitPrefix !== 'string' || !/^[\w.:-]{1,100}$/.test(rateLimitPrefix)) {
+    throw new TypeError('"rateLimitPrefix" option must be 1 to 100 letters, digits, "_", ".", ":" or "-"')
+  }
+  return {
+    now,
+    unknownTokens,
+    realm,
+    rootEnabled,
+    schemes,
+    tokenSources,
+    tokenCacheSize,
+    tokenPrefix,
+    tokenCacheTtl,
+    resolveActor,
+    tokenStore,
+    tokenCacheBytes,
+    onEvent: checkEventListener(options.onEvent),
+    logger: checkLogger(options.logger),
+    rateLimit: checkRateLimitOption(options.rateLimit),
+    rateLimitStore: checkRateLimitStore(options.rateLimitStore),
+    rateLimitPrefix,
+    usageLogSize: checkUsageLogSize(options.usageLogSize),
+  }
 }
 
 /** How long a managed token's lookup (and a resolved owner) is reused, in seconds. */
@@ -375,6 +462,7 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
             if (verified.source === MANAGED_SOURCE && verified.tokenId !== null) lastUsed?.seen(verified.tokenId, at)
           },
   })
+  let usage: UsageRecorder | null = null
   if (storeSource !== null) {
     // Changes made anywhere (this instance, or another sharing a PostgreSQL store) are forgotten
     // here; a `reset` (a LISTEN connection re-established) forgets everything.
@@ -382,7 +470,19 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
       opened.subscribe((event) => (event.type === 'reset' ? chain.clear() : chain.forget({ tokenId: event.tokenId }))),
     )
     lastUsed = new LastUsedRecorder(store)
+    if (checked.usageLogSize > 0) usage = new UsageRecorder(store, checked.usageLogSize, checked.logger)
   }
+  // Events and the usage log (`events/observer.ts`); rate limits (`limits/`).
+  const observer = new GateObserver(
+    checked.onEvent === undefined ? null : createEventDispatcher(checked.onEvent, checked.logger),
+    usage,
+    now,
+  )
+  const limiter: Limiter =
+    checked.rateLimitStore.kind === 'redis'
+      ? createRedisLimiter({ url: checked.rateLimitStore.url, prefix: checked.rateLimitPrefix, logger: checked.logger })
+      : createMemoryLimiter()
+  const defaultLimit = checked.rateLimit
   const tokens =
     store === null
       ? null
@@ -392,6 +492,8 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
           prefix: checked.tokenPrefix,
           now,
           changed: (tokenId) => chain.forget({ tokenId }),
+          announce: (type, record, by) => observer.tokenChanged(type, record, by),
+          beforeUsage: () => usage?.flush() ?? Promise.resolve(),
         })
   const readPresentedToken = compileTokenReader({
     schemes,
@@ -408,10 +510,55 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
   }
 
   /** The error for a denied check, with its explained decision. */
-  function denied(actor: Actor | null, action: string, place: Place): never {
+  function denied(actor: Actor | null, action: string, place: Place, facts: RequestFacts | undefined): never {
     const decision = resolver.explain(actor, action, place)
     const check = { action: decision.action, database: decision.database, resource: decision.resource }
+    observer.decided(false, actor, decision.action, place, facts)
     throw withRealm(actor === null ? new AuthenticationRequiredError(check, decision) : new ForbiddenError(check, decision))
+  }
+
+  /** Check an action at a place: returns when allowed (telling the observer), throws the 401/403 otherwise. */
+  function checkAt(actor: Actor | null, action: string, place: Place, facts: RequestFacts | undefined): void {
+    const resolved = registry.resolve(action)
+    if (!resolver.decide(actor, resolved, place)) denied(actor, action, place, facts)
+    if (observer.observing) observer.decided(true, actor, resolved.name, place, facts)
+  }
+
+  /** A verified token's answer, told to the observer; a refusal, told and rethrown with the realm. */
+  const verifiedFor = (facts: RequestFacts | undefined) => (verified: VerifiedToken | null) => {
+    if (verified !== null) observer.authenticated(verified, facts)
+    return verified
+  }
+  const refused = (facts: RequestFacts | undefined) => (error: unknown) => {
+    observer.rejected(error, facts)
+    return rethrowWithRealm(error)
+  }
+
+  /** Who a rate limit counts: the token, else the actor (computed once per verified token). */
+  const limitKeys = new WeakMap<VerifiedToken, string>()
+  function limitKeyOf(verified: VerifiedToken): string {
+    let key = limitKeys.get(verified)
+    if (key === undefined) {
+      const id = verified.actor['id']
+      key =
+        verified.tokenId !== null
+          ? `token:${verified.source}:${verified.tokenId}`
+          : typeof id === 'string' || typeof id === 'number'
+            ? `actor:${String(id)}`
+            : `actor#${tokenDigest(JSON.stringify(verified.actor))}`
+      limitKeys.set(verified, key)
+    }
+    return key
+  }
+  /** The `RateLimit-Policy` header of each limit, made once. */
+  const policies = new WeakMap<RateLimit, string>()
+  function verdictOf(outcome: LimitOutcome, verified: VerifiedToken, facts: RequestFacts | undefined): LimitVerdict {
+    let policy = policies.get(outcome.limit)
+    if (policy === undefined) policies.set(outcome.limit, (policy = rateLimitPolicy(outcome.limit)))
+    const state = rateLimitState(outcome)
+    if (outcome.allowed) return { policy, state, error: null }
+    observer.limited(verified, facts)
+    return { policy, state, error: new RateLimitError(outcome.reset, { headers: { 'RateLimit-Policy': policy, RateLimit: state } }) }
   }
 
   const readCookie = actorCookieReader(secrets)
@@ -420,28 +567,51 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
     now,
     resolveActor: checked.resolveActor ?? null,
     canReadActorCookie: secrets.length > 0,
-    actorFromCookie(header) {
+    sessionFromCookie(header, facts) {
       const value = cookieValue(header, ACTOR_COOKIE_NAME)
-      return value === undefined ? null : readCookie(value, now())
+      const actor = value === undefined ? null : readCookie(value, now())
+      if (actor === null) return null
+      const session: VerifiedToken = { actor, source: ACTOR_COOKIE_NAME, tokenId: null, expiresAt: null, rateLimit: null }
+      if (observer.observing) observer.authenticated(session, facts)
+      return session
     },
     settle: async () => {
       await lastUsed?.flush()
+      await observer.settle()
     },
-    authenticate(authorization, carrier, queryOf) {
+    authenticate(authorization, carrier, queryOf, facts) {
       try {
         const presented = readPresentedToken(authorization, carrier, queryOf)
         if (presented === null) return null
         const verified = chain.verify(presented.token, now())
-        return verified instanceof Promise ? verified.catch(rethrowWithRealm) : verified
+        if (!observer.observing) return verified instanceof Promise ? verified.catch(rethrowWithRealm) : verified
+        return verified instanceof Promise ? verified.then(verifiedFor(facts), refused(facts)) : verifiedFor(facts)(verified)
       } catch (error) {
+        observer.rejected(error, facts)
         throw withRealm(error)
       }
     },
-    check(actor, action, database, resource) {
-      const place = { database, resource }
-      if (!resolver.decide(actor, registry.resolve(action), place)) denied(actor, action, place)
+    check(actor, action, database, resource, facts) {
+      checkAt(actor, action, { database, resource }, facts)
     },
     ignoredCredentials: (authorization) => ignoredCredentialsNote(authorization, { schemes, unknownTokens }),
+    requireActor(actor, facts) {
+      const allowed = actor !== null && actor !== undefined
+      if (observer.observing) observer.decided(allowed, actor ?? null, null, NO_PLACE, facts)
+      if (allowed) return null
+      const error = new AuthenticationRequiredError()
+      error.realm = realm
+      return error
+    },
+    limit(verified, facts) {
+      const limit = verified.rateLimit ?? defaultLimit
+      if (limit === null) return null
+      const outcome = limiter.consume(limitKeyOf(verified), limit)
+      return outcome instanceof Promise ? outcome.then((counted) => verdictOf(counted, verified, facts)) : verdictOf(outcome, verified, facts)
+    },
+    observing: observer.observing,
+    observe: (method, url, ip) => observer.observe(method, url, ip),
+    finished: (facts, status) => observer.finished(facts, status),
   }
 
   const gate: Gate = {
@@ -451,8 +621,7 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
     allowed: (actor, action, target) => resolver.allowed(actor, action, target),
     explain: (actor, action, target) => resolver.explain(actor, action, target),
     check(actor, action, target) {
-      const place = placeOf(target)
-      if (!resolver.decide(actor, registry.resolve(action), place)) denied(actor, action, place)
+      checkAt(actor, action, placeOf(target), undefined)
       return true
     },
     async authenticate(input) {
@@ -483,11 +652,13 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
     },
     tokens,
     async ready() {
-      await store?.ready()
+      await Promise.all([store?.ready(), limiter.ready()])
     },
     async close() {
       await lastUsed?.flush()
+      await observer.settle()
       await store?.close()
+      await limiter.close()
     },
   }
   Object.defineProperty(gate, GATE_INTERNALS, { value: internals })
@@ -495,6 +666,9 @@ export function createGate(configOrPath: TokengateConfigInput | string = {}, opt
 }
 
 const queryOfInput = (input: CredentialsInput): CredentialsInput['query'] => input.query
+
+/** Where `requireActor` checks: nowhere in particular. */
+const NO_PLACE: Place = Object.freeze({ database: null, resource: null })
 
 /**
  * The configuration's `"token_store"`, checked: its URL, and the directory a relative `sqlite:`

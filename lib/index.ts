@@ -105,6 +105,9 @@ export type {
   TokenList,
   IssuedToken,
   TokenAuditEntry,
+  TokenUsageEntry,
+  TokenUsageQuery,
+  TokenUsage,
 } from './tokens/token-manager.js'
 export type { ResolveActor } from './tokens/owner.js'
 export { openTokenStore } from './store/open-token-store.js'
@@ -129,6 +132,10 @@ export type {
   TokenStoreListener,
   WriteDone,
   WriteRefused,
+  UsageEntry,
+  StoredUsageEntry,
+  UsageOutcome,
+  UsageQuery,
 } from './store/token-store.js'
 
 // The gate
@@ -142,6 +149,11 @@ export { checkCrossOrigin } from './sessions/cross-origin.js'
 export type { CrossOriginRequest } from './sessions/cross-origin.js'
 export { createLoginLink } from './sessions/login-link.js'
 export type { LoginLink, LoginLinkOptions, LoginLinkSession } from './sessions/login-link.js'
+
+// Events, logging and rate limits
+export type { TokengateEvent, TokengateEventType, TokengateEventReason, EventListener } from './events/event.js'
+export type { Logger } from './events/logger.js'
+export type { RateLimit } from './limits/rate-limit.js'
 
 // The Express adapter (also the `tokengate/express` entry point; Koa: `tokengate/koa`)
 export { tokenAuth, requirePermission, requireActor, permissionsDebug, tokenAdmin } from './adapters/express/index.js'

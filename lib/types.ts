@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { RateLimit } from './limits/rate-limit.js'
 
 /**
  * Who is calling: a JSON object such as `{ id: 'root' }` or `{ bot_id: 'my-bot' }`. `null` means
@@ -140,6 +141,11 @@ export interface TokenSourceResult {
    * whole configured actor. @defaultValue null
    */
   readonly ownerId?: string | number | null | undefined
+  /**
+   * The token's own rate limit, which takes the place of the gate's `rateLimit` for it (a managed
+   * token's `rateLimit`). @defaultValue null
+   */
+  readonly rateLimit?: RateLimit | null | undefined
 }
 
 /**
@@ -156,6 +162,8 @@ export interface VerifiedToken {
   readonly tokenId: string | null
   /** When the token stops being valid, in unix seconds, or `null` for never. */
   readonly expiresAt: number | null
+  /** The token's own rate limit, or `null` when the gate's default (if any) applies. */
+  readonly rateLimit: RateLimit | null
 }
 
 /**

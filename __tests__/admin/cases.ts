@@ -9,7 +9,7 @@
  * that made it fail is changed (the caller, a grant, an option).
  */
 import { createGate, createMemoryTokenStore, createSignedToken } from 'tokengate'
-import type { Actor, ErrorBody, Gate, TokenAdminOptions, TokengateConfig } from 'tokengate'
+import type { Actor, ErrorBody, Gate, TokenAdminOptions, TokenStore, TokengateConfig } from 'tokengate'
 
 /** The gate's clock in every case (unix seconds). */
 export const NOW = 1_700_000_000
@@ -54,7 +54,25 @@ export interface Fixtures {
   bobOwn: { id: string; token: string }
   /** alice's revoked token, named `old`. */
   aliceRevoked: { id: string; token: string }
+  /** alice's unrestricted token with a rate limit of its own, 10 requests a minute. */
+  aliceThrottled: { id: string; token: string }
 }
+
+/** The store behind each suite gate, so fixtures can write what only requests write (usage). */
+const STORES = new WeakMap<Gate, TokenStore>()
+
+/** The store behind a suite gate. */
+export function suiteStore(gate: Gate): TokenStore {
+  const store = STORES.get(gate)
+  if (store === undefined) throw new Error('not a suite gate')
+  return store
+}
+
+/** The usage log the fixtures give alice's `aliceAll` token: two requests, a minute apart. */
+export const FIXTURE_USAGE = [
+  { at: NOW - 120, method: 'GET', path: '/docs/documents', action: 'view-table', database: 'docs', resource: 'documents', outcome: 'allowed', status: 200 },
+  { at: NOW - 60, method: 'POST', path: '/docs/documents/-/insert', action: 'insert-row', database: 'docs', resource: 'documents', outcome: 'allowed', status: 201 },
+] as const
 
 export async function buildFixtures(gate: Gate): Promise<Fixtures> {
   const tokens = gate.tokens
@@ -75,7 +93,12 @@ export async function buildFixtures(gate: Gate): Promise<Fixtures> {
   const bobOwn = await make({ actorId: 'bob', name: 'bob-own', permissions: ['db:notes:read'], createdBy: 'setup' })
   const aliceRevoked = await make({ actorId: 'alice', name: 'old', createdBy: 'setup' })
   await tokens.revoke(aliceRevoked.id, { by: 'setup' })
-  return { aliceAll, aliceLimited, aliceInsertOnly, bobOwn, aliceRevoked }
+  const aliceThrottled = await make({ actorId: 'alice', name: 'alice-throttled', rateLimit: { points: 10, duration: 60 }, createdBy: 'setup' })
+  await STORES.get(gate)?.appendUsage(
+    FIXTURE_USAGE.map((entry) => ({ tokenId: aliceAll.id, ...entry })),
+    1000,
+  )
+  return { aliceAll, aliceLimited, aliceInsertOnly, bobOwn, aliceRevoked, aliceThrottled }
 }
 
 /** The option sets a case can mount `tokenAdmin` with. */
@@ -86,13 +109,17 @@ export const OPTION_SETS = {
   influx: { influx: true },
   smallBody: { bodyLimit: 200 },
   custom: { basePath: '/admin/tokens', pagePath: '/admin/page' },
+  influxTokenCallers: { influx: true, allowTokenCallers: true },
 } satisfies Record<string, TokenAdminOptions>
 
 export type OptionSet = keyof typeof OPTION_SETS
 
 /** A fresh gate over a fresh memory store. */
 export function suiteGate(): Gate {
-  return createGate(CONFIG, { now: () => NOW, tokenStore: createMemoryTokenStore() })
+  const store = createMemoryTokenStore()
+  const gate = createGate(CONFIG, { now: () => NOW, tokenStore: store })
+  STORES.set(gate, store)
+  return gate
 }
 
 /** Who sends a request. */
@@ -212,11 +239,62 @@ export const ADMIN_CASES: readonly AdminCase[] = [
   { name: '  twin: alice rotates her own → 201 with a new token', as: 'alice', method: 'POST', path: '/-/api/tokens/:aliceAll/rotate', status: 201, match: { token: TOKEN, status: 'active' } },
   { name: 'a second revoke changes nothing → 200', as: 'alice', method: 'POST', path: '/-/api/tokens/:aliceRevoked/revoke', status: 200, match: { status: 'revoked', revoked_by: 'setup' } },
   { name: 'bob lists → only his own', as: 'bob', method: 'GET', path: '/-/api/tokens', status: 200, check: (body) => expect((body['tokens'] as { name: string }[]).map((t) => t.name)).toEqual(['bob-own']) },
-  { name: 'viewer lists → everyone\'s', as: 'viewer', method: 'GET', path: '/-/api/tokens', status: 200, check: (body) => expect((body['tokens'] as unknown[]).length).toBe(5) },
+  { name: 'viewer lists → everyone\'s', as: 'viewer', method: 'GET', path: '/-/api/tokens', status: 200, check: (body) => expect((body['tokens'] as unknown[]).length).toBe(6) },
   { name: "alice lists bob's → 403", as: 'alice', method: 'GET', path: '/-/api/tokens?actor_id=bob', status: 403, error: 'Permission denied: auth-tokens-view-all' },
   { name: "  twin: viewer lists bob's → only bob's", as: 'viewer', method: 'GET', path: '/-/api/tokens?actor_id=bob', status: 200, check: (body) => expect((body['tokens'] as { actor_id: string }[]).map((t) => t.actor_id)).toEqual(['bob']) },
   { name: 'alice lists her revoked ones', as: 'alice', method: 'GET', path: '/-/api/tokens?status=revoked&limit=10', status: 200, check: (body) => expect(body).toEqual({ tokens: [expect.objectContaining({ name: 'old', status: 'revoked' })], next: null }) },
   { name: 'a list page and its cursor', as: 'alice', method: 'GET', path: '/-/api/tokens?limit=1', status: 200, check: (body) => expect(body['next']).toEqual(expect.any(String)) },
+
+  // --- The usage log (SPEC section 11): the owner's, or everyone's with view-all ----------------
+  { name: "anonymous reads a token's usage log → 401", as: 'anonymous', method: 'GET', path: '/-/api/tokens/:aliceAll/usage', status: 401, error: 'Authentication required' },
+  { name: "  twin: alice reads her token's usage log → 200, newest first, RFC 3339 times", as: 'alice', method: 'GET', path: '/-/api/tokens/:aliceAll/usage', status: 200, check: (body, f) => expect(body).toEqual({ ok: true, token_id: f.aliceAll.id, next: null, entries: [...FIXTURE_USAGE].reverse().map((e) => ({ ...e, at: at(e.at) })) }) },
+  { name: "bob reads alice's usage log → 404, as for a missing id", as: 'bob', method: 'GET', path: '/-/api/tokens/:aliceAll/usage', status: 404, error: 'No token has the id ":aliceAll"' },
+  { name: "a missing id's usage log → the same 404", as: 'alice', method: 'GET', path: '/-/api/tokens/0000000000000000/usage', status: 404, error: 'No token has the id "0000000000000000"' },
+  { name: '  twin: viewer (view-all) reads it → 200', as: 'viewer', method: 'GET', path: '/-/api/tokens/:aliceAll/usage', status: 200, check: (body) => expect(body['entries']).toHaveLength(2) },
+  { name: 'a token with no requests has an empty log; a revoked token keeps its log visible', as: 'alice', method: 'GET', path: '/-/api/tokens/:aliceRevoked/usage', status: 200, check: (body, f) => expect(body).toEqual({ ok: true, token_id: f.aliceRevoked.id, entries: [], next: null }) },
+  { name: 'a managed token reads a usage log → 403 Tokens cannot manage tokens', as: { managed: 'aliceAll' }, method: 'GET', path: '/-/api/tokens/:aliceAll/usage', status: 403, error: 'Tokens cannot manage tokens' },
+  { name: '  twin: the same with allowTokenCallers → 200', options: 'tokenCallers', as: { managed: 'aliceAll' }, method: 'GET', path: '/-/api/tokens/:aliceAll/usage', status: 200 },
+  { name: 'a usage page of one, then its cursor', as: 'alice', method: 'GET', path: '/-/api/tokens/:aliceAll/usage?limit=1', status: 200, check: (body) => expect([(body['entries'] as { path: string }[]).map((e) => e.path), typeof body['next']]).toEqual([['/docs/documents/-/insert'], 'string']) },
+  { name: 'a usage page with limit=0 → 400', as: 'alice', method: 'GET', path: '/-/api/tokens/:aliceAll/usage?limit=0', status: 400, error: 'limit must be a whole number from 1 to 1000, got the string "0"' },
+  { name: 'a usage page with limit given twice → 400', as: 'alice', method: 'GET', path: '/-/api/tokens/:aliceAll/usage?limit=1&limit=2', status: 400, error: 'Send the limit query parameter once' },
+  { name: 'a usage page with an unknown parameter → 400 naming it', as: 'alice', method: 'GET', path: '/-/api/tokens/:aliceAll/usage?limt=5', status: 400, error: 'Unknown query parameter "limt"; did you mean "limit"?' },
+  { name: 'a usage page with a cursor it never gave → 400', as: 'alice', method: 'GET', path: '/-/api/tokens/:aliceAll/usage?cursor=nonsense', status: 400, error: 'cursor is not one this server gave out: pass the "next" of the previous page as it is' },
+  { name: '  twin: a cookie session reads it cross-site (a GET changes nothing) → 200', as: { cookie: { id: 'alice' } }, method: 'GET', path: '/-/api/tokens/:aliceAll/usage', headers: { 'Sec-Fetch-Site': 'cross-site' }, status: 200 },
+  { name: 'the usage route is not served outside the basePath', options: 'custom', as: 'alice', method: 'GET', path: '/-/api/tokens/:aliceAll/usage', status: 404, match: { app: 'not found' } },
+  { name: '  twin: under the configured basePath → 200', options: 'custom', as: 'alice', method: 'GET', path: '/admin/tokens/:aliceAll/usage', status: 200 },
+
+  // --- Rate limits (SPEC section 11): rate_limit on create and PATCH ---------------------------
+  { name: 'create with a rate limit → 201, the record has it', as: 'alice', method: 'POST', path: '/-/api/tokens', body: { name: 'slow', rate_limit: { points: 5, duration: 60 } }, status: 201, match: { rate_limit: { points: 5, duration: 60 } } },
+  { name: '  twin: rate_limit null, or none → 201 without one', as: 'alice', method: 'POST', path: '/-/api/tokens', body: { name: 'free', rate_limit: null }, status: 201, match: { rate_limit: null } },
+  ...(
+    [
+      ['a number', 5, 'must be { points, duration }'],
+      ['a list', [5, 60], 'must be { points, duration }'],
+      ['0 points', { points: 0, duration: 60 }, 'points must be a whole number from 1 to 2147483647 (requests per window)'],
+      ['a fraction of a second', { points: 5, duration: 0.5 }, 'duration must be a whole number of seconds from 1 to 2147483647'],
+      ['points as a string', { points: '5', duration: 60 }, 'points must be a whole number from 1 to 2147483647 (requests per window)'],
+      ['no duration', { points: 5 }, 'duration must be a whole number of seconds from 1 to 2147483647'],
+      ['an unknown key', { points: 5, duration: 60, burst: 10 }, 'has an unknown key "burst"; it takes points and duration'],
+    ] as const
+  ).map(
+    ([label, value, problem]): AdminCase => ({ name: `rate_limit ${label} → 400 naming rate_limit`, as: 'alice', method: 'POST', path: '/-/api/tokens', body: { name: 'x', rate_limit: value }, status: 400, error: `rate_limit ${problem}, such as {"points": 100, "duration": 60} (100 requests a minute), or null for none` }),
+  ),
+  { name: 'PATCH a rate limit onto a token → 200', as: 'alice', method: 'PATCH', path: '/-/api/tokens/:aliceAll', body: { rate_limit: { points: 100, duration: 3600 } }, status: 200, match: { rate_limit: { points: 100, duration: 3600 }, name: 'alice-all' } },
+  { name: '  twin: PATCH rate_limit null takes it away → 200', as: 'alice', method: 'PATCH', path: '/-/api/tokens/:aliceThrottled', body: { rate_limit: null }, status: 200, match: { rate_limit: null } },
+  { name: 'PATCH a bad rate limit → 400, nothing changed', as: 'alice', method: 'PATCH', path: '/-/api/tokens/:aliceThrottled', body: { name: 'renamed', rate_limit: { points: -1, duration: 60 } }, status: 400, error: 'rate_limit points must be a whole number from 1 to 2147483647 (requests per window), such as {"points": 100, "duration": 60} (100 requests a minute), or null for none' },
+  { name: "viewer (view-all, not edit-all) changes alice's rate limit → 403", as: 'viewer', method: 'PATCH', path: '/-/api/tokens/:aliceThrottled', body: { rate_limit: null }, status: 403, error: 'Permission denied: auth-tokens-edit-all' },
+  { name: "  twin: admin (edit-all) changes it → 200", as: 'admin', method: 'PATCH', path: '/-/api/tokens/:aliceThrottled', body: { rate_limit: { points: 1, duration: 1 } }, status: 200, match: { rate_limit: { points: 1, duration: 1 } } },
+  { name: 'a rate-limited token creates one without a limit → 403', options: 'tokenCallers', as: { managed: 'aliceThrottled' }, method: 'POST', path: '/-/api/tokens', body: { name: 'n' }, status: 403, error: 'A token limited to 10 requests per 60 seconds can only give tokens a rate limit as strict: at most 10 requests per 60 seconds or more' },
+  { name: 'a rate-limited token creates one with more points → 403', options: 'tokenCallers', as: { managed: 'aliceThrottled' }, method: 'POST', path: '/-/api/tokens', body: { name: 'n', rate_limit: { points: 11, duration: 60 } }, status: 403, error: 'A token limited to 10 requests per 60 seconds can only give tokens a rate limit as strict: at most 10 requests per 60 seconds or more' },
+  { name: 'a rate-limited token creates one with a shorter window → 403', options: 'tokenCallers', as: { managed: 'aliceThrottled' }, method: 'POST', path: '/-/api/tokens', body: { name: 'n', rate_limit: { points: 10, duration: 59 } }, status: 403, error: 'A token limited to 10 requests per 60 seconds can only give tokens a rate limit as strict: at most 10 requests per 60 seconds or more' },
+  { name: '  twin: as strict (fewer points, a longer window) → 201', options: 'tokenCallers', as: { managed: 'aliceThrottled' }, method: 'POST', path: '/-/api/tokens', body: { name: 'n', rate_limit: { points: 5, duration: 120 } }, status: 201, match: { rate_limit: { points: 5, duration: 120 } } },
+  { name: '  twin: exactly its own → 201', options: 'tokenCallers', as: { managed: 'aliceThrottled' }, method: 'POST', path: '/-/api/tokens', body: { name: 'n', rate_limit: { points: 10, duration: 60 } }, status: 201 },
+  { name: "a rate-limited token lifts another token's limit → 403", options: 'tokenCallers', as: { managed: 'aliceThrottled' }, method: 'PATCH', path: '/-/api/tokens/:aliceAll', body: { rate_limit: null }, status: 403, error: 'A token limited to 10 requests per 60 seconds can only give tokens a rate limit as strict: at most 10 requests per 60 seconds or more' },
+  { name: "  twin: it renames that token, leaving limits alone → 200", options: 'tokenCallers', as: { managed: 'aliceThrottled' }, method: 'PATCH', path: '/-/api/tokens/:aliceAll', body: { name: 'renamed' }, status: 200 },
+  { name: 'a rate-limited token rotates a token without a limit → 403 (it would get a faster secret)', options: 'tokenCallers', as: { managed: 'aliceThrottled' }, method: 'POST', path: '/-/api/tokens/:aliceAll/rotate', status: 403, error: 'A token limited to 10 requests per 60 seconds can only give tokens a rate limit as strict: at most 10 requests per 60 seconds or more' },
+  { name: '  twin: an unlimited token rotates the limited one → 201', options: 'tokenCallers', as: { managed: 'aliceAll' }, method: 'POST', path: '/-/api/tokens/:aliceThrottled/rotate', status: 201, match: { rate_limit: { points: 10, duration: 60 } } },
+  { name: "a rate-limited token creates an InfluxDB token (which has no limit) → 403", options: 'influxTokenCallers', as: { managed: 'aliceThrottled' }, method: 'POST', path: '/api/v3/configure/token', body: { token_name: 'n', permissions: [{ resource_type: 'db', resource_names: ['docs'], actions: ['read'] }] }, status: 403, error: 'A token limited to 10 requests per 60 seconds can only give tokens a rate limit as strict: at most 10 requests per 60 seconds or more' },
+  { name: '  twin: an unlimited token creates it → 201', options: 'influxTokenCallers', as: { managed: 'aliceAll' }, method: 'POST', path: '/api/v3/configure/token', body: { token_name: 'n', permissions: [{ resource_type: 'db', resource_names: ['docs'], actions: ['read'] }] }, status: 201 },
 
   // --- 409s -----------------------------------------------------------------------------------
   { name: 'a name alice already has → 409', as: 'alice', method: 'POST', path: '/-/api/tokens', body: { name: 'alice-all' }, status: 409, error: 'alice already has a token named "alice-all" that is not revoked; choose another name' },

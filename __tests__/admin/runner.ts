@@ -4,8 +4,6 @@
  * their app, so both frameworks answer the same table.
  */
 import { createHash } from 'node:crypto'
-import type { Server } from 'node:http'
-import request from 'supertest'
 import { createGate, createLoginLink, createMemoryTokenStore } from 'tokengate'
 import type { Gate, TokenAdminOptions } from 'tokengate'
 import {
@@ -21,12 +19,14 @@ import {
   credentials,
   errorBody,
   suiteGate,
+  suiteStore,
 } from './cases.js'
+import { type Target, http } from './client.js'
 
 const at = (seconds: number): string => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')
 
-/** What a framework's test file gives the runner: an HTTP handler for supertest. */
-export type MakeServer = (gate: Gate, options: TokenAdminOptions) => Parameters<typeof request>[0]
+/** What a framework's test file gives the runner: an HTTP handler for supertest, or a client (Fastify's inject()). */
+export type MakeServer = (gate: Gate, options: TokenAdminOptions) => Target
 
 /** Every token and its audit entries, to prove a refused request wrote nothing. */
 export async function snapshot(gate: Gate): Promise<string> {
@@ -39,7 +39,7 @@ export async function snapshot(gate: Gate): Promise<string> {
 
 /** The fixtures' ids put into a path or message (`:aliceAll` → its id). */
 export function withIds(text: string, fixtures: Fixtures): string {
-  return text.replace(/:(aliceAll|aliceLimited|aliceInsertOnly|bobOwn|aliceRevoked)\b/g, (_m, name: keyof Fixtures) => fixtures[name].id)
+  return text.replace(/:(aliceAll|aliceLimited|aliceInsertOnly|bobOwn|aliceRevoked|aliceThrottled)\b/g, (_m, name: keyof Fixtures) => fixtures[name].id)
 }
 
 export function describeAdminCases(framework: string, makeServer: MakeServer): void {
@@ -50,7 +50,7 @@ export function describeAdminCases(framework: string, makeServer: MakeServer): v
       const server = makeServer(gate, OPTION_SETS[c.options ?? 'default'])
       const before = await snapshot(gate)
       const path = withIds(c.path, fixtures)
-      let req = request(server as Server)[c.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete'](path)
+      let req = http(server)[c.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete'](path)
       for (const [name, value] of Object.entries({ ...credentials(c.as, fixtures, gate), ...c.headers })) req = req.set(name, value)
       const body = typeof c.body === 'function' ? (c.body as (f: Fixtures) => unknown)(fixtures) : c.body
       if (c.raw !== undefined) req = req.send(c.raw)
@@ -64,7 +64,7 @@ export function describeAdminCases(framework: string, makeServer: MakeServer): v
       if (c.match !== undefined) expect(res.body).toMatchObject(typeof c.match === 'function' ? c.match(fixtures) : c.match)
       c.check?.(res.body as Record<string, unknown>, fixtures)
       if (c.status >= 400) expect(await snapshot(gate)).toBe(before)
-      if (res.status < 400 && res.headers['content-type']?.startsWith('application/json') === true) {
+      if (res.status < 400 && String(res.headers['content-type'] ?? '').startsWith('application/json')) {
         expect(res.headers['cache-control']).toBe('no-store')
       }
       if (c.status === 401) expect(res.headers['www-authenticate']).toBe('Bearer realm="tokengate"')
@@ -87,7 +87,7 @@ export function describeInfluxCases(framework: string, makeServer: MakeServer): 
     test.each(INFLUX_SEED_BODIES.map((c) => [c.name, c] as const))("the seed's curl body: %s → 201, a token that works", async (_name, seed) => {
       const gate = influxGate()
       const server = makeServer(gate, { influx: true })
-      const res = await request(server as Server)
+      const res = await http(server)
         .post('/api/v3/enterprise/configure/token')
         .set('Accept', 'application/json')
         .set('Content-Type', 'application/json')
@@ -108,7 +108,7 @@ export function describeInfluxCases(framework: string, makeServer: MakeServer): 
       expect(record).toMatchObject({ actorId: 'root', createdBy: 'root', permissions: seed.permissions })
       // The token works, within its permissions and nowhere else.
       const bearer = `Bearer ${String(res.body.token)}`
-      const send = (method: 'get' | 'post', path: string) => request(server as Server)[method](path).set('Authorization', bearer)
+      const send = (method: 'get' | 'post', path: string) => http(server)[method](path).set('Authorization', bearer)
       if (seed.permissions[0]?.startsWith('system:') === true) {
         expect((await send('get', '/-/health')).status).toBe(200)
         expect((await send('get', '/DATABASE_NAME')).status).toBe(403)
@@ -125,7 +125,7 @@ export function describeInfluxCases(framework: string, makeServer: MakeServer): 
     test('both paths, resource_names as well as resource_identifier', async () => {
       const gate = influxGate()
       const server = makeServer(gate, { influx: true })
-      const res = await request(server as Server)
+      const res = await http(server)
         .post('/api/v3/configure/token')
         .set('Authorization', ROOT_BEARER)
         .send({ token_name: 'n', permissions: [{ resource_type: 'db', resource_names: ['a'], actions: ['read'] }] })
@@ -136,14 +136,14 @@ export function describeInfluxCases(framework: string, makeServer: MakeServer): 
       const gate = influxGate()
       const server = makeServer(gate, { influx: true })
       const body = { token_name: 'ingest', permissions: [{ resource_type: 'db', resource_names: ['a'], actions: ['write'] }] }
-      const create = () => request(server as Server).post('/api/v3/configure/token').set('Authorization', ROOT_BEARER).send(body)
+      const create = () => http(server).post('/api/v3/configure/token').set('Authorization', ROOT_BEARER).send(body)
       expect((await create()).status).toBe(201)
       const before = await snapshot(gate)
       const taken = await create()
       expect(taken.status).toBe(409)
       expect(taken.body).toEqual(errorBody(409, 'token name already exists, ingest'))
       expect(await snapshot(gate)).toBe(before)
-      const del = () => request(server as Server).delete('/api/v3/configure/token?token_name=ingest').set('Authorization', ROOT_BEARER)
+      const del = () => http(server).delete('/api/v3/configure/token?token_name=ingest').set('Authorization', ROOT_BEARER)
       const deleted = await del()
       expect(deleted.status).toBe(200)
       expect(deleted.text).toBe('')
@@ -156,18 +156,18 @@ export function describeInfluxCases(framework: string, makeServer: MakeServer): 
     test("DELETE revokes only the caller's own token of that name: the token stops working", async () => {
       const gate = influxGate()
       const server = makeServer(gate, { influx: true })
-      const made = await request(server as Server)
+      const made = await http(server)
         .post('/api/v3/configure/token')
         .set('Authorization', `Bearer ${STATIC.bob}`)
         .send({ token_name: 'bobs', permissions: [{ resource_type: 'db', resource_names: ['a'], actions: ['read'] }] })
       expect(made.status).toBe(201)
-      const use = () => request(server as Server).get('/a').set('Authorization', `Bearer ${String(made.body.token)}`)
+      const use = () => http(server).get('/a').set('Authorization', `Bearer ${String(made.body.token)}`)
       expect((await use()).status).toBe(200)
       // root has no token named "bobs": 404, and bob's token still works
-      const other = await request(server as Server).delete('/api/v3/configure/token?token_name=bobs').set('Authorization', ROOT_BEARER)
+      const other = await http(server).delete('/api/v3/configure/token?token_name=bobs').set('Authorization', ROOT_BEARER)
       expect(other.status).toBe(404)
       expect((await use()).status).toBe(200)
-      const own = await request(server as Server).delete('/api/v3/configure/token?token_name=bobs').set('Authorization', `Bearer ${STATIC.bob}`)
+      const own = await http(server).delete('/api/v3/configure/token?token_name=bobs').set('Authorization', `Bearer ${STATIC.bob}`)
       expect(own.status).toBe(200)
       const refused = await use()
       expect(refused.status).toBe(401)
@@ -187,7 +187,7 @@ export function describeInfluxCases(framework: string, makeServer: MakeServer): 
       const gate = influxGate()
       const server = makeServer(gate, { influx: true })
       const before = await snapshot(gate)
-      const res = await request(server as Server).post('/api/v3/configure/token').set('Authorization', `Bearer ${STATIC.bob}`).send(body)
+      const res = await http(server).post('/api/v3/configure/token').set('Authorization', `Bearer ${STATIC.bob}`).send(body)
       expect(res.status).toBe(status)
       expect(res.body).toEqual(errorBody(status, message))
       expect(await snapshot(gate)).toBe(before)
@@ -195,7 +195,7 @@ export function describeInfluxCases(framework: string, makeServer: MakeServer): 
 
     test('  twin: bob grants read, which bob has → 201', async () => {
       const server = makeServer(influxGate(), { influx: true })
-      const res = await request(server as Server)
+      const res = await http(server)
         .post('/api/v3/configure/token')
         .set('Authorization', `Bearer ${STATIC.bob}`)
         .send({ token_name: 'r', permissions: [{ resource_type: 'db', resource_names: ['a'], actions: ['read'] }] })
@@ -204,7 +204,7 @@ export function describeInfluxCases(framework: string, makeServer: MakeServer): 
 
     test('without influx: true the endpoints are not served', async () => {
       const server = makeServer(influxGate(), {})
-      const res = await request(server as Server).post('/api/v3/configure/token').set('Authorization', ROOT_BEARER).send({ token_name: 'n', permissions: [] })
+      const res = await http(server).post('/api/v3/configure/token').set('Authorization', ROOT_BEARER).send({ token_name: 'n', permissions: [] })
       expect(res.status).toBe(404)
       expect(res.body).toEqual({ app: 'not found' })
     })
@@ -214,12 +214,12 @@ export function describeInfluxCases(framework: string, makeServer: MakeServer): 
 export function describePageCases(framework: string, makeServer: MakeServer): void {
   describe(`${framework}: the token page and the one-time login link`, () => {
     test('an anonymous visitor gets 401 with a pointer to how to sign in', async () => {
-      const res = await request(makeServer(suiteGate(), {}) as Server).get('/-/tokens')
+      const res = await http(makeServer(suiteGate(), {})).get('/-/tokens')
       expect(res.status).toBe(401)
       expect(res.headers['content-type']).toBe('text/html; charset=utf-8')
       expect(res.headers['www-authenticate']).toBe('Bearer realm="tokengate"')
       expect(res.text).toContain('Open the one-time login link the server printed')
-      const linked = await request(makeServer(suiteGate(), { signInUrl: '/login?next=/-/tokens' }) as Server).get('/-/tokens')
+      const linked = await http(makeServer(suiteGate(), { signInUrl: '/login?next=/-/tokens' })).get('/-/tokens')
       expect(linked.status).toBe(401)
       expect(linked.text).toContain('<a href="/login?next=/-/tokens">Sign in</a>')
     })
@@ -228,7 +228,7 @@ export function describePageCases(framework: string, makeServer: MakeServer): vo
       const gate = suiteGate()
       await buildFixtures(gate)
       const server = makeServer(gate, {})
-      const res = await request(server as Server).get('/-/tokens').set('Cookie', `ds_actor=${gate.createActorCookie({ id: 'alice' })}`)
+      const res = await http(server).get('/-/tokens').set('Cookie', `ds_actor=${gate.createActorCookie({ id: 'alice' })}`)
       expect(res.status).toBe(200)
       expect(res.headers['content-security-policy']).toMatch(/^default-src 'self';/)
       expect(res.headers['cache-control']).toBe('no-store')
@@ -237,10 +237,10 @@ export function describePageCases(framework: string, makeServer: MakeServer): vo
       expect(res.text).toContain('Signed in as <strong>alice</strong>')
       expect(res.text).toContain('alice-all')
       expect(res.text).not.toContain('bob-own')
-      const script = await request(server as Server).get('/-/tokens/page.js')
+      const script = await http(server).get('/-/tokens/page.js')
       expect(script.status).toBe(200)
       expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8')
-      const style = await request(server as Server).get('/-/tokens/page.css')
+      const style = await http(server).get('/-/tokens/page.css')
       expect(style.headers['content-type']).toBe('text/css; charset=utf-8')
     })
 
@@ -248,21 +248,90 @@ export function describePageCases(framework: string, makeServer: MakeServer): vo
       const gate = suiteGate()
       const evil = '<img src=x onerror=alert(1)>'
       await gate.tokens?.create({ actorId: 'alice', name: evil, description: '"><script>alert(2)</script>' })
-      const res = await request(makeServer(gate, {}) as Server).get('/-/tokens').set('Authorization', `Bearer ${STATIC.alice}`)
+      const res = await http(makeServer(gate, {})).get('/-/tokens').set('Authorization', `Bearer ${STATIC.alice}`)
       expect(res.status).toBe(200)
       expect(res.text).not.toContain('<img')
       expect(res.text).not.toContain('<script>alert')
       expect(res.text).toContain('&#60;img src=x onerror=alert(1)&#62;')
     })
 
+    test("the list shows each token's rate limit and links to its usage; the form offers a rate limit", async () => {
+      const gate = suiteGate()
+      const fixtures = await buildFixtures(gate)
+      const res = await http(makeServer(gate, {})).get('/-/tokens').set('Authorization', `Bearer ${STATIC.alice}`)
+      expect(res.status).toBe(200)
+      const row = (id: string) => /<tr data-id="[^"]+"[\s\S]*?<\/tr>/g.exec(res.text.slice(res.text.indexOf(`<tr data-id="${id}"`)))?.[0] ?? ''
+      expect(row(fixtures.aliceThrottled.id)).toContain('<td>10 requests per minute</td>')
+      expect(row(fixtures.aliceAll.id)).toContain('<td><span class="none">—</span></td>')
+      expect(row(fixtures.aliceAll.id)).toContain(`<a href="/-/tokens?usage=${fixtures.aliceAll.id}#usage-heading">Usage<span class="visually-hidden"> of alice-all</span></a>`)
+      expect(res.text).toContain('<label for="t-rate-points">At most</label>')
+      expect(res.text).toContain('<select id="t-rate-window" name="rate_window" class="short"><option value="1">second</option><option value="60" selected>minute</option>')
+      expect(res.text).not.toContain('id="usage"') // no token asked for
+    })
+
+    test('?usage=<id>: the owner sees its usage log, newest first and escaped, and a form to change its limit', async () => {
+      const gate = suiteGate()
+      const fixtures = await buildFixtures(gate)
+      const server = makeServer(gate, {})
+      const res = await http(server).get(`/-/tokens?usage=${fixtures.aliceAll.id}`).set('Cookie', `ds_actor=${gate.createActorCookie({ id: 'alice' })}`)
+      expect(res.status).toBe(200)
+      const section = res.text.slice(res.text.indexOf('<section id="usage"'), res.text.indexOf('</section>', res.text.indexOf('<section id="usage"')))
+      expect(section).toContain('<h2 id="usage-heading">Usage of <span class="name">alice-all</span></h2>')
+      expect(section).toContain('<p id="limit-current">No limit of its own (the server’s default limit, if any, applies).</p>')
+      expect(section).toContain(`<form id="limit-form" data-id="${fixtures.aliceAll.id}" novalidate>`)
+      const rows = [...section.matchAll(/<tr><td><time[^>]*>([^<]+)<\/time><\/td><td>([^<]+)<\/td><td><code>([^<]+)<\/code><\/td><td>([^<]+)<\/td><td>([^<]+)<\/td><td><span[^>]*>([^<]+)<\/span><\/td><td>(\d+)<\/td><\/tr>/g)].map((m) => m.slice(1))
+      expect(rows).toEqual([
+        ['2023-11-14 22:12 UTC', 'POST', '/docs/documents/-/insert', 'insert-row', 'docs/documents', 'allowed', '201'],
+        ['2023-11-14 22:11 UTC', 'GET', '/docs/documents', 'view-table', 'docs/documents', 'allowed', '200'],
+      ])
+    })
+
+    test('?usage=<id> escapes what a request put in the log, and pages with usage_cursor', async () => {
+      const gate = suiteGate()
+      const made = await gate.tokens!.create({ actorId: 'alice', name: 'busy' })
+      // A request's path is the client's to choose: the log keeps it, the page escapes it.
+      const entry = (i: number) => ({ tokenId: made.record.id, at: NOW - 100 + i, method: 'GET', path: `/p${i}/<img src=x onerror=alert(1)>`, action: null, database: null, resource: null, outcome: 'authenticated' as const, status: 404 })
+      await suiteStore(gate).appendUsage(Array.from({ length: 60 }, (_, i) => entry(i)), 1000)
+      const server = makeServer(gate, {})
+      const first = await http(server).get(`/-/tokens?usage=${made.record.id}`).set('Authorization', `Bearer ${STATIC.alice}`)
+      expect(first.status).toBe(200)
+      expect(first.text).not.toContain('<img')
+      expect(first.text).toContain('<code>/p59/&#60;img src=x onerror=alert(1)&#62;</code>')
+      const paths = (html: string) => [...html.matchAll(/<code>\/p(\d+)\//g)].map((m) => Number(m[1]))
+      expect(paths(first.text)).toEqual(Array.from({ length: 50 }, (_, i) => 59 - i))
+      const older = /<a href="([^"]+)#usage-heading">Older requests<\/a>/.exec(first.text)?.[1]?.replace(/&amp;/g, '&')
+      expect(older).toMatch(new RegExp(`^/-/tokens\\?usage=${made.record.id}&usage_cursor=`))
+      const second = await http(server).get(older ?? '').set('Authorization', `Bearer ${STATIC.alice}`)
+      expect(paths(second.text)).toEqual(Array.from({ length: 10 }, (_, i) => 9 - i))
+      expect(second.text).not.toContain('Older requests')
+    })
+
+    test("?usage=<id> of a token the caller may not see → the page's 404; a viewer sees it without the form", async () => {
+      const gate = suiteGate()
+      const fixtures = await buildFixtures(gate)
+      const server = makeServer(gate, {})
+      const hidden = await http(server).get(`/-/tokens?usage=${fixtures.aliceAll.id}`).set('Authorization', `Bearer ${STATIC.bob}`)
+      expect(hidden.status).toBe(404)
+      expect(hidden.headers['content-type']).toBe('text/html; charset=utf-8')
+      expect(hidden.text).toContain(`No token has the id &#34;${fixtures.aliceAll.id}&#34;`)
+      const viewer = await http(server).get(`/-/tokens?usage=${fixtures.aliceThrottled.id}`).set('Authorization', `Bearer ${STATIC.viewer}`)
+      expect(viewer.status).toBe(200)
+      expect(viewer.text).toContain('<p id="limit-current">10 requests per minute.</p>')
+      expect(viewer.text).not.toContain('id="limit-form"')
+      // near miss: admin (edit-all) gets the form, filled with the limit
+      const admin = await http(server).get(`/-/tokens?usage=${fixtures.aliceThrottled.id}`).set('Authorization', `Bearer ${STATIC.admin}`)
+      expect(admin.text).toContain('id="limit-form"')
+      expect(admin.text).toContain('<input id="l-points" type="number" min="1" step="1" inputmode="numeric" class="short" value="10">')
+    })
+
     test('a token caller gets 403 on the page; allowTokenCallers lets it in', async () => {
       const gate = suiteGate()
       const fixtures = await buildFixtures(gate)
       const bearer = `Bearer ${fixtures.aliceAll.token}`
-      const refused = await request(makeServer(gate, {}) as Server).get('/-/tokens').set('Authorization', bearer)
+      const refused = await http(makeServer(gate, {})).get('/-/tokens').set('Authorization', bearer)
       expect(refused.status).toBe(403)
       expect(refused.text).toContain('Tokens cannot manage tokens')
-      expect((await request(makeServer(gate, { allowTokenCallers: true }) as Server).get('/-/tokens').set('Authorization', bearer)).status).toBe(200)
+      expect((await http(makeServer(gate, { allowTokenCallers: true })).get('/-/tokens').set('Authorization', bearer)).status).toBe(200)
     })
 
     test('the login link signs in once, then refuses; the cookie opens the page', async () => {
@@ -272,24 +341,24 @@ export function describePageCases(framework: string, makeServer: MakeServer): vo
       const server = makeServer(gate, { loginLink: link })
       const url = link.issue()
       expect(url).toMatch(/^\/-\/login\?token=[A-Za-z0-9_-]{43}$/)
-      const first = await request(server as Server).get(url)
+      const first = await http(server).get(url)
       expect(first.status).toBe(302)
       expect(first.headers['location']).toBe('/-/tokens')
       const setCookie = (first.headers['set-cookie'] as unknown as string[])[0] ?? ''
       expect(setCookie).toMatch(/^ds_actor=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=86400$/)
       const cookie = setCookie.split(';')[0] ?? ''
-      const page = await request(server as Server).get('/-/tokens').set('Cookie', cookie)
+      const page = await http(server).get('/-/tokens').set('Cookie', cookie)
       expect(page.status).toBe(200)
       expect(page.text).toContain('Signed in as <strong>admin</strong>')
-      const second = await request(server as Server).get(url)
+      const second = await http(server).get(url)
       expect(second.status).toBe(403)
       expect(second.headers['set-cookie']).toBeUndefined()
       // an expired link
       const late = link.issue()
       clock += 300
-      expect((await request(server as Server).get(late)).status).toBe(403)
+      expect((await http(server).get(late)).status).toBe(403)
       // a guessed link
-      expect((await request(server as Server).get('/-/login?token=guess')).status).toBe(403)
+      expect((await http(server).get('/-/login?token=guess')).status).toBe(403)
     })
   })
 }

@@ -3,8 +3,9 @@
  * playwright-core, against a real Express app listening on 127.0.0.1.
  *
  * The main test signs in through a one-time login URL, creates a token with Write on one
- * database, uses it in real HTTP requests (allowed there, 403 on another database), revokes it
- * in the page and sees the next request refused. Others check escaping and keyboard use.
+ * database and a rate limit, uses it in real HTTP requests (allowed there, 403 on another
+ * database), sees both requests in its usage log on the page and changes its limit there,
+ * revokes it in the page and sees the next request refused. Others check escaping and keyboard use.
  *
  * Needs `CHROMIUM_PATH` (CI sets it); skipped with a printed reason otherwise. Screenshots go to
  * a temporary folder, or to docs/images/ with `TOKENGATE_SCREENSHOTS=docs` (how the committed
@@ -113,6 +114,7 @@ maybe('the token page in Chromium', () => {
     await page.getByLabel('Expires after').selectOption({ label: '1 day' })
     await page.getByLabel('Read, Write or None per database').check()
     await page.getByLabel('Write on docs').check()
+    await page.getByLabel('At most').fill('100')
     await page.getByRole('button', { name: 'Create token' }).click()
     const value = page.getByLabel('Token for ingest-docs')
     await value.waitFor()
@@ -123,11 +125,31 @@ maybe('the token page in Chromium', () => {
     const row = page.locator('#token-rows tr', { hasText: 'ingest-docs' })
     await row.waitFor()
     expect(await row.innerText()).toContain('docs: read, write')
+    expect(await row.innerText()).toContain('100 requests per minute')
     await page.screenshot({ path: join(SHOTS, 'token-page-created.png'), fullPage: true })
 
     // The token in real requests: Write on docs, nothing on notes.
     expect((await insert('docs', token)).status).toBe(200)
     expect((await insert('notes', token)).status).toBe(403)
+
+    // Its usage log on the page: both requests, newest first; then a stricter limit, saved there.
+    await row.getByRole('link', { name: 'Usage of ingest-docs' }).click()
+    await page.getByRole('heading', { name: 'Usage of ingest-docs' }).waitFor()
+    const cells = await page.locator('#usage-log tbody tr').evaluateAll((rows) =>
+      rows.map((r) => [...r.querySelectorAll('td')].slice(1).map((td) => (td.textContent ?? '').trim())),
+    )
+    expect(cells).toEqual([
+      ['POST', '/notes/items/-/insert', 'insert-row', 'notes/items', 'denied', '403'],
+      ['POST', '/docs/items/-/insert', 'insert-row', 'docs/items', 'allowed', '200'],
+    ])
+    expect(await page.locator('#limit-current').innerText()).toBe('100 requests per minute.')
+    await page.screenshot({ path: join(SHOTS, 'token-page-usage.png'), fullPage: true })
+    await page.locator('#l-points').fill('5')
+    await page.locator('#l-window').selectOption({ label: 'hour' })
+    await page.getByRole('button', { name: 'Save limit' }).click()
+    await page.getByRole('status').filter({ hasText: 'Limit saved.' }).waitFor()
+    expect(await page.locator('#limit-current').innerText()).toBe('5 requests per hour.')
+    expect(await row.innerText()).toContain('5 requests per hour')
 
     // Revoke in the page, after confirming.
     await row.getByRole('button', { name: 'Revoke ingest-docs' }).click()

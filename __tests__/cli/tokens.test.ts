@@ -83,6 +83,13 @@ describe('create', () => {
     [['create', 'alice', '--name', 'x', '--store', 'mysql://x'], 'unknown scheme "mysql:"'],
     [['create', 'alice', '--name', 'x'], 'no token store'],
     [['frobnicate'], 'the 2nd argument is not a subcommand: use one of create, list, show, revoke, rotate'],
+    [['create', 'alice', '--name', 'x', '--rate-limit', '100', '--store', 'STORE'], '--rate-limit must be POINTS/WINDOW, such as 100/1m (100 requests a minute) or 5/60 (5 requests per 60 seconds); got "100"'],
+    [['create', 'alice', '--name', 'x', '--rate-limit', '0/60', '--store', 'STORE'], '--rate-limit: the number of requests must be a whole number from 1 to 2147483647, got "0"'],
+    [['create', 'alice', '--name', 'x', '--rate-limit', 'five/60', '--store', 'STORE'], '--rate-limit must be POINTS/WINDOW'],
+    [['create', 'alice', '--name', 'x', '--rate-limit', '5/0', '--store', 'STORE'], '--rate-limit: the window must be from 1 second to 2147483647 seconds, got "0"'],
+    [['create', 'alice', '--name', 'x', '--rate-limit', '5/0s', '--store', 'STORE'], '--rate-limit: the window must be from 1 second to 2147483647 seconds, got "0s"'],
+    [['create', 'alice', '--name', 'x', '--rate-limit', '5/fortnight', '--store', 'STORE'], '--rate-limit: the window "fortnight": '],
+    [['create', 'alice', '--name', 'x', '--rate-limit', '3000000000/1m', '--store', 'STORE'], '--rate-limit: the number of requests must be a whole number from 1 to 2147483647, got "3000000000"'],
     [['list', '--status', 'live', '--store', 'STORE'], '--status: status must be one of'],
     [['list', '--limit', 'many', '--store', 'STORE'], '--limit must be a whole number'],
   ])('%j exits 2, writes nothing', async (args, message) => {
@@ -93,6 +100,24 @@ describe('create', () => {
     expect(lines(result.stderr)).toHaveLength(1)
     expect(result.stderr).toContain(message)
     expect(await rowsIn()).toBe(1)
+  })
+
+  test.each([
+    ['100/1m', { points: 100, duration: 60 }, '100 requests per 60 s'],
+    ['5/60', { points: 5, duration: 60 }, '5 requests per 60 s'],
+    ['1000/1d', { points: 1000, duration: 86400 }, '1000 requests per 86400 s'],
+    ['2/1h 30m', { points: 2, duration: 5400 }, '2 requests per 5400 s'],
+  ])('--rate-limit %s gives the token its own limit, shown and stored', async (value, limit, shown) => {
+    const result = await cli(['create', 'alice', '--name', 'limited', '--rate-limit', value, '--store', store()])
+    expect(result.status).toBe(0)
+    expect(result.stdout).toContain(`Rate limit    ${shown}`)
+    const listed = JSON.parse((await cli(['list', '--store', store(), '--format', 'json'])).stdout) as { tokens: { rate_limit: unknown }[] }
+    expect(listed.tokens.map((t) => t.rate_limit)).toEqual([limit])
+  })
+
+  test('  near miss: without --rate-limit the token has none of its own', async () => {
+    const result = await cli(['create', 'alice', '--name', 'free', '--store', store(), '--format', 'json'])
+    expect(JSON.parse(result.stdout)).toMatchObject({ rate_limit: null })
   })
 
   test('a name taken among the owner\'s live tokens exits 1; another owner may use it', async () => {

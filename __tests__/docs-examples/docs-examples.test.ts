@@ -16,8 +16,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path'
 import { Client } from 'pg'
 import ts from 'typescript'
-import { createSignedToken } from 'tokengate'
-import { type Example, SCAFFOLDS, examplesOf, markdownFiles, signatureProgram } from './examples.js'
+import { createActorCookie, createSignedToken } from 'tokengate'
+import { type Example, SCAFFOLDS, examplesOf, markdownFiles, probeText, signatureProgram } from './examples.js'
 
 const ROOT = join(__dirname, '..', '..')
 const PRELOAD = join(__dirname, 'listen-on-a-free-port.mjs')
@@ -186,18 +186,25 @@ function run(example: Example): Promise<Ran> {
   })
 }
 
-/** Send an example's requests: `METHOD PATH [as who] → status`, one line each. */
+/** Send an example's requests: `METHOD PATH [as who] [body] → status`, one line each. */
 async function probe(example: Example, port: number): Promise<string[]> {
   const out: string[] = []
-  for (const { method, path, as, status: _status } of example.probes) {
+  for (const request of example.probes) {
+    const { method, path, as } = request
     const token =
       as === 'alice' ? createSignedToken({ actorId: 'alice', secret: ENV.TOKENGATE_SECRET }) : as === 'bot' ? ENV.BOT_TOKEN : null
+    const cookie = as === 'alice-cookie' ? `ds_actor=${createActorCookie({ actor: { id: 'alice' }, secret: ENV.TOKENGATE_SECRET })}` : null
+    const body = request.body ?? (method === 'POST' ? JSON.stringify({ row: { title: 'Hello' } }) : null)
     const res = await fetch(`http://127.0.0.1:${port}${path}`, {
       method,
-      headers: { ...(token === null ? {} : { Authorization: `Bearer ${token}` }), ...(method === 'POST' ? { 'Content-Type': 'application/json' } : {}) },
-      ...(method === 'POST' ? { body: JSON.stringify({ row: { title: 'Hello' } }) } : {}),
+      headers: {
+        ...(token === null ? {} : { Authorization: `Bearer ${token}` }),
+        ...(cookie === null ? {} : { Cookie: cookie }),
+        ...(body === null ? {} : { 'Content-Type': 'application/json' }),
+      },
+      ...(body === null ? {} : { body }),
     })
-    out.push(`${method} ${path}${as === null ? '' : ` as ${as}`} ${res.status}`)
+    out.push(probeText(request, res.status))
   }
   return out
 }
@@ -214,7 +221,7 @@ describe('every program and fragment runs', () => {
     const ran = await run(example)
     const stderr = ran.stderr.replace(/^DOCS-EXAMPLE-LISTENING \d+\n/m, '')
     expect({ code: ran.code, stderr }).toEqual({ code: 0, stderr: '' })
-    const expected = example.probes.map((p) => `${p.method} ${p.path}${p.as === null ? '' : ` as ${p.as}`} ${p.status}`)
+    const expected = example.probes.map((p) => probeText(p, p.status))
     expect(ran.responses).toEqual(expected)
   })
 })

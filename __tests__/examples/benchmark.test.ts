@@ -7,6 +7,8 @@
  * token and a missing one 401. @fastify/bearer-auth checks no permission, so it has no near miss.
  * The managed-token servers seed their own store (the forgery is a well-formed token that was
  * never stored, so it reaches the store); the PostgreSQL ones need `TOKENGATE_TEST_POSTGRES`.
+ * The rate-limited servers must also really limit: with a quota of 3, the fourth request in the
+ * window is refused 429 with its headers; the Redis one needs `TOKENGATE_TEST_REDIS`.
  *
  * The Fastify servers are also checked for what they load: bare Fastify and @fastify/bearer-auth
  * nothing of tokengate, tokengate's scenarios `tokengate/fastify` and not the Express adapter.
@@ -30,6 +32,7 @@ import {
   PATH,
   SCENARIOS,
   SCENARIO_NAMES,
+  type Scenario,
   type ScenarioName,
   runnableScenarios,
 } from '../../examples/benchmark/scenarios.js'
@@ -37,6 +40,8 @@ import { inPackage, loadedModules } from '../helpers/module-probe.js'
 
 const TOKENGATE_SCENARIOS: readonly ScenarioName[] = [
   'static',
+  'static-limited',
+  'static-redis',
   'dstok',
   'jwt',
   'managed-sqlite',
@@ -47,6 +52,12 @@ const TOKENGATE_SCENARIOS: readonly ScenarioName[] = [
   'fastify-dstok',
 ]
 const BARE: readonly ScenarioName[] = ['express', 'fastify', 'fastify-root-entry']
+
+/** The Redis the Redis scenario needs; without it, that scenario is skipped, saying so. */
+const REDIS = process.env['TOKENGATE_TEST_REDIS'] || undefined
+/** The scenarios this run checks: those the machine can run, less the Redis one without a Redis. */
+const checked = (): readonly Scenario[] => runnableScenarios().filter((s) => REDIS !== undefined || s.rateLimit !== 'redis')
+const serverEnv = { TOKENGATE_BENCH_REDIS: REDIS ?? '' }
 
 afterAll(async () => {
   await stopAllServers()
@@ -65,6 +76,8 @@ describe('the scenario table', () => {
     expect(targets).toEqual({
       express: null,
       static: 0.93,
+      'static-limited': 0.9,
+      'static-redis': null,
       dstok: 0.85,
       jwt: 0.78,
       'managed-sqlite': 0.9,
@@ -99,6 +112,13 @@ describe('the scenario table', () => {
     expect(runnableScenarios({ BENCH_POSTGRES: 'postgres://127.0.0.1/x' }).map((s) => s.name)).toEqual([...SCENARIO_NAMES])
   })
 
+  test('puts the rate-limited scenarios (issue 11) in the Express group, counted in memory and in Redis', () => {
+    expect(SCENARIOS.filter((s) => s.rateLimit !== null).map((s) => [s.name, s.framework, s.rateLimit])).toEqual([
+      ['static-limited', 'express', 'memory'],
+      ['static-redis', 'express', 'redis'],
+    ])
+  })
+
   test('the managed fixtures are well-formed tgk_ tokens, so the forged one reaches the store', () => {
     for (const token of Object.values(MANAGED_TOKENS)) expect(checkManagedTokenShape(token, 'tgk')).toBe('ok')
   })
@@ -125,17 +145,19 @@ describe('each scenario server, started as the benchmark starts it', () => {
     }
   })
 
-  const skipped = SCENARIOS.filter((s) => !runnableScenarios().includes(s))
+  const skipped = SCENARIOS.filter((s) => !checked().includes(s))
   if (skipped.length > 0) {
     // eslint-disable-next-line no-console
-    console.log(`Skipping ${skipped.map((s) => s.name).join(', ')}: set TOKENGATE_TEST_POSTGRES to a PostgreSQL URL to check them`)
+    console.log(
+      `Skipping ${skipped.map((s) => s.name).join(', ')}: set TOKENGATE_TEST_POSTGRES to a PostgreSQL URL and TOKENGATE_TEST_REDIS to a Redis URL to check them`,
+    )
   }
 
-  test.each(runnableScenarios().map((s) => [s.label, s.name] as const))(
+  test.each(checked().map((s) => [s.label, s.name] as const))(
     '%s answers the measured request and denies the near misses',
     async (_label, name) => {
       const credentials = credentialsFor(name)
-      const server = await startScenarioServer(name)
+      const server = await startScenarioServer(name, { env: serverEnv })
       try {
         const measured = await probe(server.port, PATH, credentials.token)
         expect(measured.status).toBe(200)
@@ -275,5 +297,44 @@ describe('the built-in load generator', () => {
     await expect(generateLoad({ port: freePort, path: PATH, headers: {}, connections: 2, seconds: 1, expectBody: '' })).rejects.toThrow(
       `Cannot connect to 127.0.0.1:${freePort}`,
     )
+  })
+})
+
+describe('the rate-limited scenarios really limit', () => {
+  test.each(checked().filter((s) => s.rateLimit !== null).map((s) => [s.label, s.name] as const))(
+    '%s: with a quota of 3, the fourth request in the window is refused 429 with its headers',
+    async (_label, name) => {
+      const { token } = credentialsFor(name)
+      const server = await startScenarioServer(name, { env: { ...serverEnv, TOKENGATE_BENCH_RATE_POINTS: '3' } })
+      try {
+        const answers = []
+        for (let i = 0; i < 4; i++) answers.push(await probe(server.port, PATH, token))
+        expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429])
+        expect(answers.map((a) => a.headers['ratelimit-policy'])).toEqual(Array.from({ length: 4 }, () => '"default";q=3;w=60'))
+        expect(answers.map((a) => String(a.headers['ratelimit']).replace(/t=\d+$/, 't=…'))).toEqual([
+          '"default";r=2;t=…',
+          '"default";r=1;t=…',
+          '"default";r=0;t=…',
+          '"default";r=0;t=…',
+        ])
+        const refused = answers[3]!
+        expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(59)
+        expect(JSON.parse(refused.body)).toEqual({ ok: false, error: 'Rate limit exceeded', errors: ['Rate limit exceeded'], status: 429 })
+      } finally {
+        await server.stop()
+      }
+    },
+    30_000,
+  )
+
+  test('the unlimited static scenario sends no RateLimit headers (the limit is what the limited ones add)', async () => {
+    const server = await startScenarioServer('static', { env: { ...serverEnv, TOKENGATE_BENCH_RATE_POINTS: '3' } })
+    try {
+      const answer = await probe(server.port, PATH, credentialsFor('static').token)
+      expect(answer.status).toBe(200)
+      expect(answer.headers['ratelimit']).toBeUndefined()
+    } finally {
+      await server.stop()
+    }
   })
 })

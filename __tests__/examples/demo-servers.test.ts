@@ -60,6 +60,7 @@ const SERVERS = [
   { name: 'koa-api', script: 'dist/examples/koa-api/server.js' },
   { name: 'fastify-api', script: 'dist/examples/fastify-api/server.js' },
   { name: 'influxdb-api', script: 'dist/examples/influxdb-api/server.js' },
+  { name: 'events-pino', script: 'dist/examples/events-pino/server.js' },
 ]
 
 describe.each(SERVERS)('$name', ({ script }) => {

@@ -7,9 +7,10 @@
  * come back as written; a live name is unique per owner and a revoked token frees it; a revoked
  * token cannot be updated or rotated; every write appends its audit entry, and a refused one
  * writes nothing; revoke is idempotent; list filters, orders and pages; touch keeps the latest
- * time; listeners hear of every change.
+ * time; listeners hear of every change; the usage log keeps each token's newest entries, newest
+ * first, pages with before, and writes no audit entry and no event.
  */
-import type { AuditEntry, Restrictions, StoredToken, TokenStore, TokenStoreEvent } from 'tokengate'
+import type { AuditEntry, Restrictions, StoredToken, TokenStore, TokenStoreEvent, UsageEntry } from 'tokengate'
 
 const T = 1_800_000_000
 
@@ -222,6 +223,71 @@ export function tokenStoreContract(name: string, subject: StoreUnderTest): void 
       await store.insert(token, entry(token, 'create'))
       await new Promise((r) => setTimeout(r, 100))
       expect(events).toEqual([])
+    })
+
+    /** A usage entry of `tokenId`, numbered `n` in its path. */
+    function use(tokenId: string, n: number, overrides: Partial<UsageEntry> = {}): UsageEntry {
+      return {
+        tokenId,
+        at: T + n,
+        method: 'GET',
+        path: `/docs/documents/${n}`,
+        action: 'view-table',
+        database: 'docs',
+        resource: 'documents',
+        outcome: 'allowed',
+        status: 200,
+        ...overrides,
+      }
+    }
+    const withoutSeq = <E extends { seq: number }>(entries: E[]): Omit<E, 'seq'>[] => entries.map(({ seq: _seq, ...rest }) => rest)
+
+    test('the usage log gives entries back as written, newest first, with increasing seq', async () => {
+      const token = storedToken()
+      await store.insert(token, entry(token, 'create'))
+      const written = [
+        use(token.id, 1),
+        use(token.id, 2, { method: 'POST', action: 'insert-row', outcome: 'denied', status: 403 }),
+        use(token.id, 3, { action: null, database: null, resource: null, outcome: 'authenticated', status: 204 }),
+        use(token.id, 4, { action: 'view-instance', database: null, resource: null, outcome: 'limited', status: 429, path: '/ünïcode/✓' }),
+      ]
+      await store.appendUsage(written.slice(0, 2), 1000)
+      await store.appendUsage(written.slice(2), 1000)
+      const read = await store.usage(token.id, { limit: 10 })
+      expect(withoutSeq(read)).toEqual([...written].reverse())
+      const seqs = read.map((e) => e.seq)
+      expect([...seqs].sort((a, b) => b - a)).toEqual(seqs)
+      expect(new Set(seqs).size).toBe(4)
+      // No audit entry and no event for usage: the insert's change is the only one heard.
+      expect((await store.audit(token.id)).map((e) => e.action)).toEqual(['create'])
+      await heard(1)
+      await new Promise((r) => setTimeout(r, 50))
+      expect(events).toEqual([{ type: 'changed', tokenId: token.id }])
+    })
+
+    test("the usage log keeps each token's newest entries only, and other tokens' apart", async () => {
+      const a = storedToken()
+      const b = storedToken()
+      await store.appendUsage([use(a.id, 1), use(b.id, 1), use(a.id, 2), use(a.id, 3)], 2)
+      await store.appendUsage([use(a.id, 4), use(b.id, 2)], 2)
+      expect((await store.usage(a.id, { limit: 10 })).map((e) => e.at)).toEqual([T + 4, T + 3])
+      expect((await store.usage(b.id, { limit: 10 })).map((e) => e.at)).toEqual([T + 2, T + 1])
+      // Near miss: a larger bound keeps what there is.
+      await store.appendUsage([use(b.id, 3)], 5)
+      expect((await store.usage(b.id, { limit: 10 })).map((e) => e.at)).toEqual([T + 3, T + 2, T + 1])
+      await store.appendUsage([], 1)
+      expect(await store.usage('ffffffffffffffff', { limit: 10 })).toEqual([])
+    })
+
+    test('the usage log pages with limit and before', async () => {
+      const token = storedToken()
+      await store.appendUsage(Array.from({ length: 5 }, (_, i) => use(token.id, i + 1)), 1000)
+      const first = await store.usage(token.id, { limit: 2 })
+      expect(first.map((e) => e.at)).toEqual([T + 5, T + 4])
+      const second = await store.usage(token.id, { limit: 2, before: first.at(-1)!.seq })
+      expect(second.map((e) => e.at)).toEqual([T + 3, T + 2])
+      const third = await store.usage(token.id, { limit: 2, before: second.at(-1)!.seq })
+      expect(third.map((e) => e.at)).toEqual([T + 1])
     })
 
     test('close is idempotent', async () => {

@@ -40,8 +40,8 @@ describePostgres('postgres', () => {
   test('ten stores opening together migrate once, under the advisory lock', async () => {
     const name = schema()
     const stores = await Promise.all(Array.from({ length: 10 }, () => openTokenStore(`${POSTGRES_URL!}?schema=${name}`)))
-    const { rows } = await sql(`SELECT version FROM "${name}".tokengate_migrations`)
-    expect(rows).toEqual([{ version: 1 }])
+    const { rows } = await sql(`SELECT version FROM "${name}".tokengate_migrations ORDER BY version`)
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }])
     await Promise.all(stores.map((s) => s.close()))
   })
 
@@ -51,8 +51,23 @@ describePostgres('postgres', () => {
     await (await openPostgresTokenStore({ connectionString: POSTGRES_URL!, schema: name, migrations: future })).close()
     const error = await openError(() => openPostgresTokenStore({ connectionString: POSTGRES_URL!, schema: name }))
     expect(error.message).toMatch(
-      new RegExp(`^The token store postgres://.* schema ${name} has schema version 7, newer than this version of tokengate knows \\(1\\): upgrade tokengate`),
+      new RegExp(
+        `^The token store postgres://.* schema ${name} has schema version 7, newer than this version of tokengate knows \\(${POSTGRES_MIGRATIONS.length}\\): upgrade tokengate`,
+      ),
     )
+  })
+
+  test('a store of schema version 1 is migrated to version 2 on open, keeping its tokens, and gets a usage log', async () => {
+    const name = schema()
+    const v1 = await openPostgresTokenStore({ connectionString: POSTGRES_URL!, schema: name, migrations: POSTGRES_MIGRATIONS.filter((m) => m.version === 1) })
+    const token = storedToken()
+    await v1.insert(token, { tokenId: token.id, action: 'create', at: 1, by: null, changes: {} })
+    await v1.close()
+    const v2 = await openPostgresTokenStore({ connectionString: POSTGRES_URL!, schema: name })
+    expect(await v2.get(token.id)).toEqual(token)
+    await v2.appendUsage([{ tokenId: token.id, at: 5, method: 'GET', path: '/', action: null, database: null, resource: null, outcome: 'authenticated', status: 200 }], 10)
+    expect((await v2.usage(token.id, { limit: 10 })).map((e) => e.path)).toEqual(['/'])
+    await v2.close()
   })
 
   test('an unreachable server is refused at open, and the message has no password', async () => {

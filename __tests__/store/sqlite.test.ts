@@ -1,7 +1,8 @@
 /**
  * The SQLite store: the contract on a temporary file, then what only SQLite has: WAL and the
- * busy timeout, tokens that survive reopening, a file that cannot be written and a schema from
- * the future (each a clear error at open), and another process's writes seen on reopening.
+ * busy timeout, tokens that survive reopening, a version 1 store migrated to version 2, a file
+ * that cannot be written and a schema from the future (each a clear error at open), and another
+ * process's writes seen on reopening.
  */
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -43,13 +44,27 @@ describe('the SQLite file', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
     expect(db.prepare('SELECT version, name FROM tokengate_migrations').all()).toEqual([
       { version: 1, name: 'managed tokens and their audit log' },
+      { version: 2, name: 'usage log of managed tokens' },
     ])
     db.close()
     // Opening again applies nothing twice.
     await (await openSqliteTokenStore(file)).close()
     const again = new Database(file)
-    expect(again.prepare('SELECT count(*) AS n FROM tokengate_migrations').get()).toEqual({ n: 1 })
+    expect(again.prepare('SELECT count(*) AS n FROM tokengate_migrations').get()).toEqual({ n: 2 })
     again.close()
+  })
+
+  test('a store of schema version 1 is migrated to version 2 on open, keeping its tokens, and gets a usage log', async () => {
+    const file = join(tempDir(), 'tokens.db')
+    const v1 = await openSqliteTokenStore(file, { migrations: SQLITE_MIGRATIONS.filter((m) => m.version === 1) })
+    const token = storedToken()
+    await v1.insert(token, { tokenId: token.id, action: 'create', at: 1, by: null, changes: {} })
+    await v1.close()
+    const v2 = await openSqliteTokenStore(file)
+    expect(await v2.get(token.id)).toEqual(token)
+    await v2.appendUsage([{ tokenId: token.id, at: 5, method: 'GET', path: '/', action: null, database: null, resource: null, outcome: 'authenticated', status: 200 }], 10)
+    expect((await v2.usage(token.id, { limit: 10 })).map((e) => e.path)).toEqual(['/'])
+    await v2.close()
   })
 
   test('keeps tokens across reopening, and another connection sees them', async () => {
@@ -107,14 +122,14 @@ describe('the SQLite file', () => {
 
   test('a schema from the future is refused with a clear error, and left as it was', async () => {
     const file = join(tempDir(), 'tokens.db')
-    const future = [...SQLITE_MIGRATIONS, { version: 2, name: 'from the future', sql: 'CREATE TABLE tokengate_future (x INTEGER)' }]
+    const future = [...SQLITE_MIGRATIONS, { version: 9, name: 'from the future', sql: 'CREATE TABLE tokengate_future (x INTEGER)' }]
     await (await openSqliteTokenStore(file, { migrations: future })).close()
     const error = await openError(() => openSqliteTokenStore(file))
     expect(error.message).toBe(
-      `The token store sqlite:${file} has schema version 2, newer than this version of tokengate knows (1): upgrade tokengate, or point it at a store it created`,
+      `The token store sqlite:${file} has schema version 9, newer than this version of tokengate knows (${SQLITE_MIGRATIONS.length}): upgrade tokengate, or point it at a store it created`,
     )
     const db = new Database(file)
-    expect(db.prepare('SELECT max(version) AS v FROM tokengate_migrations').get()).toEqual({ v: 2 })
+    expect(db.prepare('SELECT max(version) AS v FROM tokengate_migrations').get()).toEqual({ v: 9 })
     db.close()
   })
 

@@ -41,7 +41,7 @@ describe('signed dstok_ tokens through the chain', () => {
     const first = verify(token)
     clock.now = T + 10
     expect(verify(token)).toBe(first)
-    expect(first).toEqual({ actor: { id: 'alice', token: 'dstok', _r: { a: ['vt'] } }, source: 'dstok', tokenId: null, expiresAt: null })
+    expect(first).toEqual({ actor: { id: 'alice', token: 'dstok', _r: { a: ['vt'] } }, source: 'dstok', tokenId: null, expiresAt: null, rateLimit: null })
     expect(Object.isFrozen(first?.actor)).toBe(true)
     expect(Object.isFrozen(first?.actor['_r'])).toBe(true)
   })
@@ -276,7 +276,7 @@ describe('forgetting verified tokens', () => {
 })
 
 describe('VerifiedTokenCache', () => {
-  const verified = (id: string, tokenId: string | null = null) => ({ actor: { id }, source: 's', tokenId, expiresAt: null })
+  const verified = (id: string, tokenId: string | null = null) => ({ actor: { id }, source: 's', tokenId, expiresAt: null, rateLimit: null })
 
   test('keeps at most size entries, dropping the least recently used', () => {
     const cache = new VerifiedTokenCache(2)
@@ -348,7 +348,7 @@ describe('the size of _r is capped (security review, issue 9)', () => {
 })
 
 describe('the verified-token cache is bounded by memory too (security review, issue 9)', () => {
-  const withActor = (actor: Record<string, unknown>) => ({ actor, source: 's', tokenId: null, expiresAt: null })
+  const withActor = (actor: Record<string, unknown>) => ({ actor, source: 's', tokenId: null, expiresAt: null, rateLimit: null })
   /** An actor whose JSON is exactly `length` characters long. */
   const sized = (length: number) => ({ pad: 'x'.repeat(length - '{"pad":""}'.length) })
 

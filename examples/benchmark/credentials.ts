@@ -45,6 +45,8 @@ export function credentialsFor(name: ScenarioName, now: number = Math.floor(Date
     case 'fastify-root-entry':
       return { token: null, nearMiss: null, forged: null }
     case 'static':
+    case 'static-limited':
+    case 'static-redis':
     case 'passport':
     case 'fastify-static':
       return { token: STATIC_TOKENS[READER], nearMiss: STATIC_TOKENS[OUTSIDER], forged: forge(STATIC_TOKENS[READER]) }

@@ -1,5 +1,5 @@
 /**
- * The benchmark driver (issues 3, 8 and 13): `npm run bench`.
+ * The benchmark driver (issues 3, 8, 11 and 13): `npm run bench`.
  *
  * Scenarios come in two groups, Express and Fastify (`scenarios.ts`), and every ratio is to the
  * bare framework of the scenario's own group, measured in the same round. The Express group's
@@ -7,7 +7,10 @@
  * of their own that is dropped afterwards); the PostgreSQL ones need `BENCH_POSTGRES` or
  * `TOKENGATE_TEST_POSTGRES` and are skipped, and named as not run, without either. The Express
  * group also reports what a store lookup adds: each `-nocache` scenario's server CPU per request
- * less its cached twin's, against the ≤ 25 µs target for SQLite. For each scenario, one
+ * less its cached twin's, against the ≤ 25 µs target for SQLite. Its two rate-limited scenarios
+ * (issue 11) count every request in memory or in a Redis (`TOKENGATE_BENCH_REDIS`, else
+ * `TOKENGATE_TEST_REDIS`, else the local one; skipped, and named as not run, when it cannot be
+ * reached), and are checked to answer with the `RateLimit` headers. For each scenario, one
  * at a time, the driver starts the scenario server in its own child process on 127.0.0.1, checks
  * that it really authenticates and authorizes (the measured request answers 200 with the expected
  * body, a near-miss token is denied 403, a forged token 401), loads it from this process (a
@@ -44,6 +47,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs'
+import { connect } from 'node:net'
 import { cpus, loadavg, platform } from 'node:os'
 import autocannon from 'autocannon'
 import { type Credentials, credentialsFor } from './credentials.js'
@@ -58,6 +62,7 @@ import {
   type Framework,
   type Scenario,
   type ScenarioName,
+  benchRedisUrl,
   runnableScenarios,
   scenarioNamed,
 } from './scenarios.js'
@@ -312,6 +317,15 @@ async function checkServer(server: RunningServer, credentials: Credentials): Pro
     }
   }
   await expect(credentials.token, 200, 'the measured request', EXPECTED_BODY)
+  if (scenarioNamed(server.scenario).rateLimit !== null) {
+    // A limited scenario counts every request: its answers carry the policy and what remains.
+    const answer = await probe(server.port, PATH, credentials.token)
+    const policy = answer.headers['ratelimit-policy']
+    const remaining = /^"default";r=(\d+);t=\d+$/.exec(String(answer.headers['ratelimit']))?.[1]
+    if (typeof policy !== 'string' || !policy.startsWith('"default";q=') || remaining === undefined) {
+      throw new Error(`Scenario ${server.scenario}: the measured request has no RateLimit headers: ${JSON.stringify(answer.headers)}`)
+    }
+  }
   if (credentials.nearMiss !== null) await expect(credentials.nearMiss, 403, 'a near-miss token (an actor without the permission)')
   if (credentials.forged !== null) await expect(credentials.forged, 401, 'a forged token')
   if (credentials.token !== null) await expect(null, 401, 'a request without a token')
@@ -481,7 +495,11 @@ function reportGroup(framework: Framework, allRuns: readonly Run[]): { text: str
     }
   }
   const skipped = SCENARIOS.filter((s) => s.framework === framework && !runs.some((r) => r.scenario === s.name))
-  if (skipped.length > 0) out.push('', `Not run: ${skipped.map((s) => s.label).join(', ')} (set BENCH_POSTGRES or TOKENGATE_TEST_POSTGRES to a PostgreSQL URL).`)
+  if (skipped.length > 0) {
+    const why = (s: Scenario): string =>
+      s.store === 'postgres' ? 'set BENCH_POSTGRES or TOKENGATE_TEST_POSTGRES to a PostgreSQL URL' : s.rateLimit === 'redis' ? 'no Redis: set TOKENGATE_BENCH_REDIS' : 'not selected'
+    out.push('', `Not run: ${skipped.map((s) => `${s.label} (${why(s)})`).join(', ')}.`)
+  }
   const references = middle.filter((s) => s.target === null && s.lookup === null)
   if (references.length > 0) {
     out.push('', 'For reference:')
@@ -515,10 +533,36 @@ function report(runs: readonly Run[], settings: Settings): string {
   return out.join('\n')
 }
 
+/** Whether a TCP connection to a Redis URL's host and port opens within a second. */
+function reachable(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    let parsed: URL
+    try {
+      parsed = new URL(url)
+    } catch {
+      resolve(false)
+      return
+    }
+    const socket = connect({ host: parsed.hostname || '127.0.0.1', port: Number(parsed.port || 6379), timeout: 1000 })
+    const done = (ok: boolean): void => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.once('connect', () => done(true))
+    socket.once('error', () => done(false))
+    socket.once('timeout', () => done(false))
+  })
+}
+
 async function main(): Promise<void> {
   const settings = readSettings()
   retriesLeft = settings.retries
-  const runnable = runnableScenarios()
+  const redis = benchRedisUrl()
+  const withRedis = await reachable(redis)
+  if (!withRedis && settings.frameworks.includes('express')) {
+    process.stdout.write(`No Redis at ${redis.replace(/\/\/[^@/]*@/, '//')}: skipping the Redis rate-limit scenario (set TOKENGATE_BENCH_REDIS)\n`)
+  }
+  const runnable = runnableScenarios().filter((s) => withRedis || s.rateLimit !== 'redis')
   const groups = settings.frameworks.map((framework) => ({
     baseline: scenarioNamed(FRAMEWORK_GROUPS[framework].baseline),
     middle: runnable.filter((s) => s.framework === framework && s.name !== FRAMEWORK_GROUPS[framework].baseline),

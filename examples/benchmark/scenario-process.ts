@@ -38,6 +38,8 @@ export interface StartOptions {
    * @defaultValue 10000
    */
   timeoutMs?: number
+  /** More environment variables for the server (the test sets `TOKENGATE_BENCH_RATE_POINTS`). */
+  env?: NodeJS.ProcessEnv
 }
 
 /** What a probe got back. */
@@ -91,7 +93,7 @@ export function startScenarioServer(scenario: ScenarioName, options: StartOption
   const timeoutMs = options.timeoutMs ?? 10_000
   const child = spawn(process.execPath, [script, scenario], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, NODE_ENV: 'production' },
+    env: { ...process.env, ...options.env, NODE_ENV: 'production' },
   })
   live.add(child)
   return new Promise<RunningServer>((resolve, reject) => {

@@ -4,7 +4,8 @@
  *
  * - Express (issue 3): bare Express, tokengate with each kind of token, and the two usual
  *   alternatives (express-jwt, passport-http-bearer), each doing the same job: authenticate the
- *   bearer token, then check that its actor may `view-table` on `docs/documents`. With them, the
+ *   bearer token, then check that its actor may `view-table` on `docs/documents`. The static
+ *   token also runs with a rate limit (issue 11), counted in memory and in a Redis. With them, the
  *   managed-token scenarios (issue 8): a `tgk_` token in a SQLite or a PostgreSQL store, with the
  *   gate's cache and without it (`-nocache`, whose difference to the cached twin is the server
  *   CPU a store lookup adds); the PostgreSQL ones run only when a server is configured
@@ -30,6 +31,8 @@
 export const SCENARIO_NAMES = [
   'express',
   'static',
+  'static-limited',
+  'static-redis',
   'dstok',
   'jwt',
   'managed-sqlite',
@@ -56,7 +59,7 @@ export type Framework = (typeof FRAMEWORKS)[number]
 
 /** What the driver needs to know about each framework's group. */
 export const FRAMEWORK_GROUPS: { readonly [F in Framework]: { readonly baseline: ScenarioName; readonly label: string; readonly targetsFrom: string } } = {
-  express: { baseline: 'express', label: 'bare Express', targetsFrom: 'issues 3 and 8' },
+  express: { baseline: 'express', label: 'bare Express', targetsFrom: 'issues 3, 8 and 11' },
   fastify: { baseline: 'fastify', label: 'bare Fastify', targetsFrom: 'issue 13' },
 }
 
@@ -85,6 +88,12 @@ export interface Scenario {
    * target).
    */
   readonly lookup: { readonly cachedScenario: ScenarioName; readonly targetMicros: number | null } | null
+  /**
+   * Where the scenario counts a rate limit: `null` for none, `'memory'`, or `'redis'` (the
+   * Redis of {@link benchRedisUrl}; the driver skips the scenario, saying so, when it cannot
+   * reach it). Every answer of a limited scenario carries the `RateLimit` headers.
+   */
+  readonly rateLimit: 'memory' | 'redis' | null
 }
 
 /** The scenario table. */
@@ -98,6 +107,7 @@ export const SCENARIOS: readonly Scenario[] = [
     issueRatio: null,
     store: null,
     lookup: null,
+    rateLimit: null,
   },
   {
     name: 'static',
@@ -108,6 +118,29 @@ export const SCENARIOS: readonly Scenario[] = [
     issueRatio: null,
     store: null,
     lookup: null,
+    rateLimit: null,
+  },
+  {
+    name: 'static-limited',
+    framework: 'express',
+    label: 'static token, memory limit',
+    description: 'the static scenario with a gate rateLimit counted in memory (rate-limiter-flexible), RateLimit headers on every answer',
+    target: 0.9,
+    issueRatio: null,
+    store: null,
+    lookup: null,
+    rateLimit: 'memory',
+  },
+  {
+    name: 'static-redis',
+    framework: 'express',
+    label: 'static token, Redis limit',
+    description: 'the static scenario with a gate rateLimit counted in a local Redis (ioredis, one Lua call per request)',
+    target: null,
+    issueRatio: null,
+    store: null,
+    lookup: null,
+    rateLimit: 'redis',
   },
   {
     name: 'dstok',
@@ -118,6 +151,7 @@ export const SCENARIOS: readonly Scenario[] = [
     issueRatio: null,
     store: null,
     lookup: null,
+    rateLimit: null,
   },
   {
     name: 'jwt',
@@ -128,6 +162,7 @@ export const SCENARIOS: readonly Scenario[] = [
     issueRatio: null,
     store: null,
     lookup: null,
+    rateLimit: null,
   },
   {
     name: 'managed-sqlite',
@@ -138,6 +173,7 @@ export const SCENARIOS: readonly Scenario[] = [
     issueRatio: null,
     store: 'sqlite',
     lookup: null,
+    rateLimit: null,
   },
   {
     name: 'managed-postgres',
@@ -148,6 +184,7 @@ export const SCENARIOS: readonly Scenario[] = [
     issueRatio: null,
     store: 'postgres',
     lookup: null,
+    rateLimit: null,
   },
   {
     name: 'managed-sqlite-nocache',
@@ -158,6 +195,7 @@ export const SCENARIOS: readonly Scenario[] = [
     issueRatio: null,
     store: 'sqlite',
     lookup: { cachedScenario: 'managed-sqlite', targetMicros: 25 },
+    rateLimit: null,
   },
   {
     name: 'managed-postgres-nocache',
@@ -168,6 +206,7 @@ export const SCENARIOS: readonly Scenario[] = [
     issueRatio: null,
     store: 'postgres',
     lookup: { cachedScenario: 'managed-postgres', targetMicros: null },
+    rateLimit: null,
   },
   {
     name: 'express-jwt',
@@ -178,6 +217,7 @@ export const SCENARIOS: readonly Scenario[] = [
     issueRatio: 0.23,
     store: null,
     lookup: null,
+    rateLimit: null,
   },
   {
     name: 'passport',
@@ -188,6 +228,7 @@ export const SCENARIOS: readonly Scenario[] = [
     issueRatio: 0.74,
     store: null,
     lookup: null,
+    rateLimit: null,
   },
   {
     name: 'fastify',
@@ -198,6 +239,7 @@ export const SCENARIOS: readonly Scenario[] = [
     issueRatio: null,
     store: null,
     lookup: null,
+    rateLimit: null,
   },
   {
     name: 'fastify-bearer-auth',
@@ -208,6 +250,7 @@ export const SCENARIOS: readonly Scenario[] = [
     issueRatio: 0.87,
     store: null,
     lookup: null,
+    rateLimit: null,
   },
   {
     name: 'fastify-static',
@@ -218,6 +261,7 @@ export const SCENARIOS: readonly Scenario[] = [
     issueRatio: null,
     store: null,
     lookup: null,
+    rateLimit: null,
   },
   {
     name: 'fastify-dstok',
@@ -228,6 +272,7 @@ export const SCENARIOS: readonly Scenario[] = [
     issueRatio: null,
     store: null,
     lookup: null,
+    rateLimit: null,
   },
   {
     name: 'fastify-root-entry',
@@ -238,8 +283,26 @@ export const SCENARIOS: readonly Scenario[] = [
     issueRatio: null,
     store: null,
     lookup: null,
+    rateLimit: null,
   },
 ]
+
+/**
+ * The rate limit of the limited scenarios: a quota no run reaches (so every measured answer is a
+ * 200 that was counted), unless `TOKENGATE_BENCH_RATE_POINTS` sets a small one, as the
+ * benchmark's test does to see the limit refuse.
+ */
+export function benchRateLimit(env: NodeJS.ProcessEnv = process.env): { points: number; duration: number } {
+  const raw = env['TOKENGATE_BENCH_RATE_POINTS']
+  const points = raw === undefined || raw === '' ? 1_000_000_000 : Number(raw)
+  if (!Number.isSafeInteger(points) || points < 1) throw new TypeError(`TOKENGATE_BENCH_RATE_POINTS must be a positive whole number, got ${JSON.stringify(raw)}`)
+  return { points, duration: 60 }
+}
+
+/** The Redis the `static-redis` scenario counts in: `TOKENGATE_BENCH_REDIS`, else `TOKENGATE_TEST_REDIS`, else the local one. */
+export function benchRedisUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return env['TOKENGATE_BENCH_REDIS'] || env['TOKENGATE_TEST_REDIS'] || 'redis://127.0.0.1:6379'
+}
 
 /** The scenario called `name`. @throws TypeError for an unknown name. */
 export function scenarioNamed(name: string): Scenario {

@@ -21,7 +21,7 @@ import { expressjwt } from 'express-jwt'
 import passport from 'passport'
 import { Strategy as BearerStrategy } from 'passport-http-bearer'
 import pg from 'pg'
-import { type TokenStore, openTokenStore, requirePermission, tokenAuth } from 'tokengate'
+import { type Gate, type TokenStore, createGate, openTokenStore, requirePermission, tokenAuth } from 'tokengate'
 import {
   ACTION,
   ALTERNATIVE_PERMISSIONS,
@@ -36,6 +36,8 @@ import {
   STATIC_TOKENS,
   type ScenarioName,
   benchPostgresUrl,
+  benchRateLimit,
+  benchRedisUrl,
   bodyFor,
   scenarioNamed,
 } from './scenarios.js'
@@ -131,6 +133,39 @@ async function managedStore(kind: 'sqlite' | 'postgres'): Promise<TokenStore> {
   return store
 }
 
+/** The static tokens' configuration, shared by the static scenarios. */
+const STATIC_CONFIG = {
+  databases: DATABASES,
+  tokens: [
+    { token: STATIC_TOKENS[READER], actor: { id: READER } },
+    { token: STATIC_TOKENS[OUTSIDER], actor: { id: OUTSIDER } },
+  ],
+}
+
+/**
+ * The gate of a rate-limited scenario, ready. For Redis, a key prefix of its own (keys expire with
+ * the window), and a logger that remembers whether Redis could not be reached: a benchmark that
+ * quietly counted in memory would report the wrong scenario, so the server refuses to start.
+ */
+async function limitedGate(store: 'memory' | 'redis'): Promise<Gate> {
+  let trouble: string | null = null
+  const log = (message: string): void => {
+    trouble ??= message
+    process.stderr.write(`${message}\n`)
+  }
+  const gate = createGate(STATIC_CONFIG, {
+    rateLimit: benchRateLimit(),
+    ...(store === 'redis'
+      ? { rateLimitStore: benchRedisUrl(), rateLimitPrefix: `tokengate-bench-${randomBytes(4).toString('hex')}` }
+      : {}),
+    logger: { warn: log, error: log },
+  })
+  cleanups.push(() => gate.close())
+  await gate.ready()
+  if (trouble !== null) throw new Error(`the rate-limit store is not usable: ${trouble}`)
+  return gate
+}
+
 /** The Express app of one scenario. */
 export async function createApp(name: ScenarioName): Promise<Express> {
   const app = express()
@@ -139,15 +174,12 @@ export async function createApp(name: ScenarioName): Promise<Express> {
       app.get(ROUTE, listRows)
       break
     case 'static':
-      app.use(
-        tokenAuth({
-          databases: DATABASES,
-          tokens: [
-            { token: STATIC_TOKENS[READER], actor: { id: READER } },
-            { token: STATIC_TOKENS[OUTSIDER], actor: { id: OUTSIDER } },
-          ],
-        }),
-      )
+      app.use(tokenAuth(STATIC_CONFIG))
+      app.get(ROUTE, requirePermission(ACTION, ':db', ':table'), listRows)
+      break
+    case 'static-limited':
+    case 'static-redis':
+      app.use(tokenAuth(await limitedGate(name === 'static-redis' ? 'redis' : 'memory')))
       app.get(ROUTE, requirePermission(ACTION, ':db', ':table'), listRows)
       break
     case 'dstok':

@@ -7,8 +7,9 @@
  * @internal
  */
 import type { TokengateConfigInput } from '../config/config-types.js'
-import { AuthenticationRequiredError, InvalidParameterError, InvalidRequestError } from '../errors.js'
+import { type AuthenticationRequiredError, InvalidParameterError, InvalidRequestError } from '../errors.js'
 import { GATE_OPTION_NAMES, type Gate, type GateOptions, createGate } from '../gate.js'
+import type { RequestFacts } from '../events/observer.js'
 import { GATE_INTERNALS, type GateInternals, internalsOf } from '../internal/gate-internals.js'
 import { checkOptionNames } from '../internal/options.js'
 import type { Actor, Decision } from '../types.js'
@@ -179,8 +180,9 @@ export function explainForDebug(
   gate: Gate,
   actor: Actor | null,
   param: (name: string) => unknown,
+  facts?: RequestFacts,
 ): { ok: true; actor: Actor | null; decision: Decision } {
-  gate.check(actor, 'permissions-debug')
+  internalsOf(gate, 'permissionsDebug').check(actor, 'permissions-debug', null, null, facts)
   const single = (name: string): string | null => {
     const value = param(name)
     if (value === undefined || value === '') return null
@@ -201,9 +203,6 @@ export function explainForDebug(
  * 401 to answer, with the gate's realm.
  * @internal
  */
-export function actorRequired(state: AdapterState, actor: Actor | null | undefined): AuthenticationRequiredError | null {
-  if (actor !== null && actor !== undefined) return null
-  const error = new AuthenticationRequiredError()
-  error.realm = state.gate.realm
-  return error
+export function actorRequired(state: AdapterState, actor: Actor | null | undefined, facts?: RequestFacts): AuthenticationRequiredError | null {
+  return state.internals.requireActor(actor, facts)
 }

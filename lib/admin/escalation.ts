@@ -4,8 +4,8 @@
  *
  * - **Token callers**: a caller authenticated by a token (its actor has `token` or `_r`) is
  *   refused, 403 `Tokens cannot manage tokens`, unless `allowTokenCallers`. With it, what the
- *   token asks for must lie within its own restrictions and expiry, and it never changes or
- *   rotates itself. Actors of configured static tokens carry neither key: they are configured
+ *   token asks for must lie within its own restrictions and expiry (and, for a managed token with
+ *   a rate limit of its own, within that limit), and it never changes or rotates itself. Actors of configured static tokens carry neither key: they are configured
  *   identities and may manage tokens.
  * - **The owner's grants**: every action a token would be granted (in `restrictions` or
  *   `permissions`) must be allowed to the owner at that place (`gate.allowed(owner, action,
@@ -25,10 +25,12 @@ import { ForbiddenError, NotFoundError } from '../errors.js'
 import type { Gate } from '../gate.js'
 import type { GateInternals } from '../internal/gate-internals.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
+import type { RateLimit } from '../limits/rate-limit.js'
 import type { ActionRegistry } from '../permissions/actions.js'
 import { restrictionsAllow } from '../permissions/restrictions.js'
+import { MANAGED_SOURCE } from '../tokens/managed.js'
 import { builtOwnerActor } from '../tokens/owner.js'
-import { type TokenRecord, noTokenWithId } from '../tokens/token-manager.js'
+import { type TokenManager, type TokenRecord, noTokenWithId } from '../tokens/token-manager.js'
 import type { Actor, Restrictions } from '../types.js'
 import { rfc3339 } from './wire.js'
 
@@ -187,6 +189,25 @@ export function checkWithinCaller(gate: Gate, caller: Actor, grants: readonly Re
       gate.realm,
     )
   }
+}
+
+/**
+ * For a caller authenticated by a managed token that has a rate limit of its own: 403 unless the
+ * limit a token would get (`null`: none, only the gate's default) is as strict as the caller's:
+ * no more points, a window no shorter. A limited token could otherwise hand out, or take a new
+ * secret for, a token that goes faster than itself.
+ * @internal
+ */
+export async function checkLimitWithinCaller(tokens: TokenManager, caller: Actor, limit: RateLimit | null, realm: string): Promise<void> {
+  const tokenId = caller['token_id']
+  if (caller['token'] !== MANAGED_SOURCE || typeof tokenId !== 'string') return
+  const own = (await tokens.get(tokenId))?.rateLimit ?? null
+  if (own === null || (limit !== null && limit.points <= own.points && limit.duration >= own.duration)) return
+  throw forbidden(
+    { action: 'auth-tokens-create', database: null, resource: null },
+    `A token limited to ${own.points} requests per ${own.duration} seconds can only give tokens a rate limit as strict: at most ${own.points} requests per ${own.duration} seconds or more`,
+    realm,
+  )
 }
 
 /** 403 when a token caller names itself. @internal */

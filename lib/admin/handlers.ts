@@ -17,6 +17,7 @@ import type { GateInternals } from '../internal/gate-internals.js'
 import type { TokenManager, TokenRecord } from '../tokens/token-manager.js'
 import type { Actor } from '../types.js'
 import {
+  checkLimitWithinCaller,
   checkOwnerGrants,
   checkWithinCaller,
   idOf,
@@ -72,6 +73,12 @@ async function visibleToken(request: AdminRequest, context: AdminContext, caller
   return record
 }
 
+/** The token the request names, when the caller may see it; else 404, the same as for a missing id. @internal */
+export async function visibleTokenOf(request: AdminRequest, context: AdminContext): Promise<{ caller: Actor; record: TokenRecord }> {
+  const caller = callerOf(request, context)
+  return { caller, record: await visibleToken(request, context, caller) }
+}
+
 /** A record's scope as grants: `null` for an unrestricted token. */
 const grantsOfRecord = (record: TokenRecord) => (record.restrictions === null ? null : [record.restrictions])
 
@@ -108,6 +115,7 @@ export async function createToken(request: AdminRequest, context: AdminContext):
   const owner = await ownerOf(context, caller, body.actorId)
   const now = Math.floor(context.internals.now())
   checkGrants(context, caller, owner, body.scope, body.expiresAfter === null ? null : now + body.expiresAfter)
+  await checkLimitWithinCaller(context.tokens, caller, body.rateLimit, context.gate.realm)
   const { token, record } = await context.tokens.create({
     actorId: owner.id,
     name: body.name,
@@ -115,6 +123,7 @@ export async function createToken(request: AdminRequest, context: AdminContext):
     expiresAfter: body.expiresAfter,
     restrictions: body.scope.restrictions,
     permissions: body.scope.permissions,
+    rateLimit: body.rateLimit,
     createdBy: labelOf(caller),
   })
   return json(201, { ...recordJson(record), token })
@@ -155,11 +164,13 @@ export async function updateToken(request: AdminRequest, context: AdminContext):
     if (patch.scope !== undefined) checkOwnerGrants(context.gate, owner.actor, owner.id, scope.grants)
     checkWithinCaller(context.gate, caller, scope.grants, patch.expiresAt === undefined ? record.expiresAt : patch.expiresAt)
   }
+  if (patch.rateLimit !== undefined) await checkLimitWithinCaller(context.tokens, caller, patch.rateLimit, context.gate.realm)
   const updated = await context.tokens.update(record.id, {
     ...(patch.name === undefined ? {} : { name: patch.name }),
     ...(patch.description === undefined ? {} : { description: patch.description }),
     ...(patch.scope === undefined ? {} : { restrictions: patch.scope.restrictions, permissions: patch.scope.permissions }),
     ...(patch.expiresAt === undefined ? {} : { expiresAt: patch.expiresAt }),
+    ...(patch.rateLimit === undefined ? {} : { rateLimit: patch.rateLimit }),
     by: labelOf(caller),
   })
   return json(200, recordJson(updated))
@@ -184,6 +195,7 @@ export async function rotateToken(request: AdminRequest, context: AdminContext):
   checkNoFields(request.body)
   // A token caller may only take a new secret for a token that lies within itself.
   checkWithinCaller(context.gate, caller, grantsOfRecord(record), record.expiresAt)
+  await checkLimitWithinCaller(context.tokens, caller, record.rateLimit, context.gate.realm)
   const { token, record: rotated } = await context.tokens.rotate(record.id, { by: labelOf(caller) })
   return json(201, { ...recordJson(rotated), token })
 }

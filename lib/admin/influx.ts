@@ -19,7 +19,7 @@ import { ConflictError, InvalidParameterError, NotFoundError } from '../errors.j
 import { tokenDigest } from '../internal/token-digest.js'
 import type { TokenRecord } from '../tokens/token-manager.js'
 import { type AdminContext, callerOf, checkGrants, json, ownerOf } from './handlers.js'
-import { idOf, labelOf } from './escalation.js'
+import { checkLimitWithinCaller, idOf, labelOf } from './escalation.js'
 import type { AdminRequest, AdminResponse } from './types.js'
 import { parseInfluxCreateBody, singleParam } from './validate.js'
 import { rfc3339 } from './wire.js'
@@ -32,6 +32,8 @@ export async function influxCreateToken(request: AdminRequest, context: AdminCon
   const owner = await ownerOf(context, caller, null)
   const now = Math.floor(context.internals.now())
   checkGrants(context, caller, owner, body.scope, body.expiresAfter === null ? null : now + body.expiresAfter)
+  // InfluxDB's tokens have no rate limit of their own: a token caller limited itself cannot make one.
+  await checkLimitWithinCaller(context.tokens, caller, null, context.gate.realm)
   let issued
   try {
     issued = await context.tokens.create({

@@ -1,5 +1,5 @@
 /**
- * What the Express and Koa mounts of `tokenAdmin` share: the query string as name → values, and
+ * What the mounts of `tokenAdmin` share: the query string as name → values, and
  * the error for a mount with no `tokenAuth` in front of it.
  *
  * @module

@@ -52,6 +52,48 @@ export const PAGE_SCRIPT = String.raw`'use strict'
     $('new-token-heading').focus()
   }
 
+  // A rate limit from its two fields: null when the number is empty.
+  function rateLimitOf(points, windowSelect) {
+    var text = points.value.trim()
+    if (text === '') return null
+    if (!/^[1-9][0-9]{0,9}$/.test(text)) throw new Error('The rate limit must be a whole number of requests, 1 or more')
+    return { points: Number(text), duration: Number(windowSelect.value) }
+  }
+
+  function limitWords(limit) {
+    var units = { 1: 'second', 60: 'minute', 3600: 'hour', 86400: 'day' }
+    var unit = units[limit.duration] || limit.duration + ' seconds'
+    return limit.points + (limit.points === 1 ? ' request' : ' requests') + ' per ' + unit
+  }
+
+  // One token's rate limit, changed from its usage section.
+  var limitForm = $('limit-form')
+  if (limitForm) {
+    var id = limitForm.getAttribute('data-id')
+    var saveLimit = function (limit) {
+      var status = $('limit-status')
+      show(status, '')
+      return call('PATCH', '/' + encodeURIComponent(id), { rate_limit: limit }).then(function (record) {
+        $('limit-current').textContent = record.rate_limit === null
+          ? 'No limit of its own (the server’s default limit, if any, applies).'
+          : limitWords(record.rate_limit) + '.'
+        show(status, record.rate_limit === null ? 'Limit removed.' : 'Limit saved.')
+        var remove = $('limit-remove')
+        if (remove) remove.hidden = record.rate_limit === null
+        return refresh()
+      }).catch(function (e) { show(status, e.message) })
+    }
+    limitForm.addEventListener('submit', function (event) {
+      event.preventDefault()
+      var limit
+      try { limit = rateLimitOf($('l-points'), $('l-window')) } catch (e) { show($('limit-status'), e.message); return }
+      if (limit === null) { show($('limit-status'), 'Give a number of requests, or remove the limit'); $('l-points').focus(); return }
+      saveLimit(limit)
+    })
+    var remove = $('limit-remove')
+    if (remove) remove.addEventListener('click', function () { saveLimit(null).then(function () { $('l-points').value = '' }) })
+  }
+
   // The scope picker: only the chosen part is usable.
   var form = $('create-form')
   function syncScope() {
@@ -109,6 +151,9 @@ export const PAGE_SCRIPT = String.raw`'use strict'
       if (description !== '') payload.description = description
       var expiry = $('t-expiry').value
       if (expiry !== '') payload.expires_after = Number(expiry)
+      var limit
+      try { limit = rateLimitOf($('t-rate-points'), $('t-rate-window')) } catch (e) { show(error, e.message); $('t-rate-points').focus(); return }
+      if (limit !== null) payload.rate_limit = limit
       if (owner && owner.value !== '') payload.actor_id = owner.value
       var button = $('create-button')
       button.disabled = true
@@ -179,7 +224,14 @@ fieldset { border: 1px solid var(--line); border-radius: 6px; margin: .5rem 0; }
 fieldset label { font-weight: normal; }
 button { font: inherit; padding: .35rem .9rem; border-radius: 4px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; }
 button.danger { background: var(--danger); border-color: var(--danger); }
-#confirm-cancel, #copy-button { background: transparent; color: inherit; border-color: var(--line); }
+#confirm-cancel, #copy-button, button.secondary { background: transparent; color: inherit; border-color: var(--line); }
+input.short, select.short { min-width: 0; width: 7rem; }
+select.short { width: auto; }
+fieldset.limit p { margin: .4rem 0; }
+.usage code { word-break: break-all; }
+.outcome { font-size: .85em; }
+.outcome-denied, .outcome-limited { color: var(--danger); }
+h3 { font-size: 1rem; margin: 1rem 0 .4rem; }
 button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible, a:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 button:disabled { opacity: .6; cursor: wait; }
 table { border-collapse: collapse; width: 100%; }

@@ -1,6 +1,7 @@
 /**
  * The token page (SPEC section 10, "The page"), rendered on the server: the caller's tokens
- * (everyone's with `auth-tokens-view-all`) and a form to create one. One small script of its own
+ * (everyone's with `auth-tokens-view-all`) and a form to create one; with `?usage=<id>`, one
+ * token's usage log and rate limit (SPEC section 11). One small script of its own
  * (`page-assets.ts`, served below the page's path) sends the form to the JSON API, shows a new
  * token once with a copy button, and asks before revoking or rotating. No framework, no build
  * step, no external asset; `Content-Security-Policy: default-src 'self'`, so no inline script
@@ -13,8 +14,9 @@
  * @internal
  */
 import type { Gate } from '../gate.js'
+import type { RateLimit } from '../limits/rate-limit.js'
 import { parsePermissions } from '../permissions/permission-strings.js'
-import type { TokenRecord } from '../tokens/token-manager.js'
+import type { TokenRecord, TokenUsageEntry } from '../tokens/token-manager.js'
 import type { Actor, Restrictions } from '../types.js'
 import { idOf, labelOf } from './escalation.js'
 import type { AdminResponse } from './types.js'
@@ -77,6 +79,36 @@ export function describeScope(restrictions: Restrictions | null, owner: string, 
   return parts.length === 0 ? 'nothing' : parts.join('; ')
 }
 
+/** The windows the page offers for a rate limit, in seconds. */
+const WINDOWS: readonly (readonly [string, number])[] = [
+  ['second', 1],
+  ['minute', 60],
+  ['hour', 3600],
+  ['day', 86400],
+]
+
+/** A rate limit in words: `10 requests per minute`, `5 requests per 90 seconds`. @internal */
+export function limitWords(limit: RateLimit): string {
+  const unit = WINDOWS.find(([, seconds]) => seconds === limit.duration)?.[0] ?? `${limit.duration} seconds`
+  return `${limit.points} ${limit.points === 1 ? 'request' : 'requests'} per ${unit}`
+}
+
+/** The window choices of a rate-limit form, `selected` chosen (a window not offered is added). */
+function windowOptions(selected: number): string {
+  const windows = WINDOWS.some(([, seconds]) => seconds === selected) ? WINDOWS : [...WINDOWS, [`${selected} seconds`, selected] as const]
+  return windows.map(([label, seconds]) => `<option value="${seconds}"${seconds === selected ? ' selected' : ''}>${escapeHtml(label)}</option>`).join('')
+}
+
+/** One token's usage log and rate limit, shown above the list (`?usage=<id>`). @internal */
+export interface TokenDetail {
+  readonly record: TokenRecord
+  /** A page of its usage log, newest first, and the cursor of the next one. */
+  readonly entries: readonly TokenUsageEntry[]
+  readonly next: string | null
+  /** Whether the caller may change the token (its owner, or `auth-tokens-edit-all`). */
+  readonly mayEdit: boolean
+}
+
 /** What the page shows a caller. @internal */
 export interface PageModel {
   readonly gate: Gate
@@ -88,6 +120,8 @@ export interface PageModel {
   readonly apiPath: string
   readonly pagePath: string
   readonly maxExpiresAfter: number | null
+  /** The token whose usage is shown, when the page was asked for one. */
+  readonly detail?: TokenDetail | undefined
 }
 
 function rowOf(record: TokenRecord, model: PageModel, may: { edit: boolean; revoke: boolean }): string {
@@ -110,9 +144,10 @@ function rowOf(record: TokenRecord, model: PageModel, may: { edit: boolean; revo
 <td>${time(record.createdAt)}</td>
 <td>${time(record.lastUsedAt)}</td>
 <td>${record.expiresAt === null ? 'never' : time(record.expiresAt)}</td>
+<td>${record.rateLimit === null ? '<span class="none">—</span>' : escapeHtml(limitWords(record.rateLimit))}</td>
 <td><span class="status status-${record.status}">${record.status}</span></td>
 <td>${escapeHtml(describeScope(record.restrictions, record.actorId, model.gate))}</td>
-<td class="actions">${buttons.join(' ')}</td>
+<td class="actions"><a href="${escapeHtml(model.pagePath)}?usage=${encodeURIComponent(record.id)}#usage-heading">Usage<span class="visually-hidden"> of ${name}</span></a> ${buttons.join(' ')}</td>
 </tr>`
 }
 
@@ -155,6 +190,11 @@ function createForm(model: PageModel, editAll: boolean): string {
 <p><label for="t-description">Description <span class="hint">(optional)</span></label> <input id="t-description" name="description" maxlength="2000" autocomplete="off"></p>
 ${ownerField}
 <p><label for="t-expiry">Expires after</label> <select id="t-expiry" name="expires_after">${options.join('')}</select></p>
+<fieldset class="limit">
+<legend>Rate limit <span class="hint">(optional)</span></legend>
+<p><label for="t-rate-points">At most</label> <input id="t-rate-points" name="rate_points" type="number" min="1" step="1" inputmode="numeric" class="short" aria-describedby="rate-help"> <label for="t-rate-window">requests per</label> <select id="t-rate-window" name="rate_window" class="short">${windowOptions(60)}</select></p>
+<p class="hint" id="rate-help">Leave it empty for no limit of its own (the server's default limit, if any, applies). Over its limit, a request is answered 429.</p>
+</fieldset>
 <fieldset class="scope">
 <legend>What the token may do</legend>
 <p><input type="radio" name="scope" id="scope-all" value="all" checked> <label for="scope-all">Everything <span id="owner-name">${owner}</span> may do</label></p>
@@ -170,6 +210,48 @@ ${ownerField}
 <p><button type="submit" id="create-button">Create token</button></p>
 <p id="create-error" class="error" role="alert" hidden></p>
 </form>
+</section>`
+}
+
+/** A usage entry's place: `docs/documents`, `docs`, or a dash. */
+function placeOf(entry: TokenUsageEntry): string {
+  if (entry.database === null) return '—'
+  return entry.resource === null ? entry.database : `${entry.database}/${entry.resource}`
+}
+
+/** The section of one token: its rate limit (a form when the caller may change it) and its usage log. */
+function detailSection(detail: TokenDetail, model: PageModel): string {
+  const { record, entries } = detail
+  const name = escapeHtml(record.name)
+  const current = record.rateLimit === null ? 'No limit of its own (the server’s default limit, if any, applies).' : `${limitWords(record.rateLimit)}.`
+  const editable = detail.mayEdit && record.status !== 'revoked'
+  const limitForm = editable
+    ? `<form id="limit-form" data-id="${escapeHtml(record.id)}" novalidate>
+<p><label for="l-points">At most</label> <input id="l-points" type="number" min="1" step="1" inputmode="numeric" class="short" value="${record.rateLimit === null ? '' : record.rateLimit.points}"> <label for="l-window">requests per</label> <select id="l-window" class="short">${windowOptions(record.rateLimit?.duration ?? 60)}</select>
+<button type="submit" id="limit-save">Save limit</button> <button type="button" id="limit-remove" class="secondary"${record.rateLimit === null ? ' hidden' : ''}>Remove limit</button></p>
+<p id="limit-status" role="status"></p>
+</form>`
+    : ''
+  const rows = entries.map(
+    (entry) => `<tr><td>${time(entry.at)}</td><td>${escapeHtml(entry.method)}</td><td><code>${escapeHtml(entry.path)}</code></td><td>${entry.action === null ? '<span class="none">—</span>' : escapeHtml(entry.action)}</td><td>${escapeHtml(placeOf(entry))}</td><td><span class="outcome outcome-${entry.outcome}">${entry.outcome}</span></td><td>${entry.status}</td></tr>`,
+  )
+  const older =
+    detail.next === null
+      ? ''
+      : `<p><a href="${escapeHtml(model.pagePath)}?usage=${encodeURIComponent(record.id)}&amp;usage_cursor=${encodeURIComponent(detail.next)}#usage-heading">Older requests</a></p>`
+  return `<section id="usage" class="card" aria-labelledby="usage-heading">
+<h2 id="usage-heading">Usage of <span class="name">${name}</span></h2>
+<p><a href="${escapeHtml(model.pagePath)}">Back to all tokens</a></p>
+<h3>Rate limit</h3>
+<p id="limit-current">${escapeHtml(current)}</p>
+${limitForm}
+<h3>Requests made with it</h3>
+<table class="usage" id="usage-log">
+<caption class="visually-hidden">Requests made with ${name}, newest first</caption>
+<thead><tr><th scope="col">Time</th><th scope="col">Method</th><th scope="col">Path</th><th scope="col">Action</th><th scope="col">Place</th><th scope="col">Outcome</th><th scope="col">Status</th></tr></thead>
+<tbody>${rows.length === 0 ? '<tr><td colspan="7" class="none">No requests yet.</td></tr>' : rows.join('\n')}</tbody>
+</table>
+${older}
 </section>`
 }
 
@@ -192,6 +274,7 @@ export function renderPage(model: PageModel): AdminResponse {
     may.viewAll ? 'You see everyone’s tokens.' : 'You see your own tokens.'
   }</p></header>
 <main>
+${model.detail === undefined ? '' : detailSection(model.detail, model)}
 ${create}
 <section id="new-token" class="card new-token" hidden aria-labelledby="new-token-heading">
 <h2 id="new-token-heading" tabindex="-1">Your new token</h2>
@@ -202,8 +285,8 @@ ${create}
 <h2 id="list-heading">Tokens</h2>
 <p id="list-status" class="error" role="alert" hidden></p>
 <table class="tokens" id="tokens">
-<thead><tr><th scope="col">Name</th><th scope="col">Start</th><th scope="col">Owner</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Expires</th><th scope="col">Status</th><th scope="col">May do</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
-<tbody id="token-rows">${rows.length === 0 ? '<tr><td colspan="9" class="none">No tokens yet.</td></tr>' : rows.join('\n')}</tbody>
+<thead><tr><th scope="col">Name</th><th scope="col">Start</th><th scope="col">Owner</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Expires</th><th scope="col">Rate limit</th><th scope="col">Status</th><th scope="col">May do</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+<tbody id="token-rows">${rows.length === 0 ? '<tr><td colspan="10" class="none">No tokens yet.</td></tr>' : rows.join('\n')}</tbody>
 </table>
 ${next}
 </section>

@@ -11,6 +11,7 @@
  * | `PATCH {base}/:id` | change |
  * | `POST {base}/:id/revoke`, `DELETE {base}/:id` | revoke |
  * | `POST {base}/:id/rotate` | rotate |
+ * | `GET {base}/:id/usage` | the usage log (SPEC section 11) |
  * | `POST /api/v3/configure/token`, `POST /api/v3/enterprise/configure/token` | InfluxDB 3 create (`influx`) |
  * | `DELETE /api/v3/configure/token`, `DELETE /api/v3/enterprise/configure/token` | InfluxDB 3 revoke by name (`influx`) |
  * | `GET {page}`, `GET {page}/page.js`, `GET {page}/page.css` | the page (`pagePath`) |

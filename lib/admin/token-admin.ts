@@ -1,7 +1,7 @@
 /**
  * The framework-neutral core of `tokenAdmin` (SPEC section 10): options checked once, the route
- * table built from them, and one `handle(match, request)` the Express and Koa mounts call after
- * matching a route and reading its body.
+ * table built from them, and one `handle(match, request)` the Express, Koa and Fastify mounts
+ * call after matching a route (Fastify: declaring the routes in its router) and reading its body.
  *
  * API routes throw coded errors, which the mounts render as SPEC section 8's JSON (or hand to the
  * framework with `onError: 'next'`). Page routes render their own errors as HTML: an anonymous
@@ -16,13 +16,15 @@ import { internalsOf } from '../internal/gate-internals.js'
 import { checkOptionNames } from '../internal/options.js'
 import { actorCookieHeader } from '../sessions/actor-cookie.js'
 import type { LoginLink } from '../sessions/login-link.js'
-import { idOf } from './escalation.js'
+import { idOf, maySee, notFound } from './escalation.js'
 import { type AdminContext, callerOf, createToken, getToken, listTokens, revokeToken, rotateToken, updateToken } from './handlers.js'
 import { influxCreateToken, influxDeleteToken } from './influx.js'
 import { PAGE_SCRIPT, PAGE_STYLE } from './page-assets.js'
-import { PAGE_HEADERS, errorPage, escapeHtml, renderPage } from './page.js'
+import { PAGE_HEADERS, type TokenDetail, errorPage, escapeHtml, renderPage } from './page.js'
 import { type Route, type RouteMatch, routeMatcher } from './routes.js'
+import type { Actor } from '../types.js'
 import type { AdminRequest, AdminResponse, TokenAdminOptions } from './types.js'
+import { tokenUsage } from './token-usage.js'
 import { singleParam } from './validate.js'
 
 /** Every option of `tokenAdmin`, for the strict check. @internal */
@@ -38,11 +40,16 @@ export const TOKEN_ADMIN_OPTIONS: readonly string[] = [
   'onError',
 ]
 
+/** How many usage entries the page shows at a time. */
+const USAGE_PAGE = 50
+
 const PATH = /^(\/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$/
 const DEFAULT_BODY_LIMIT = 64 * 1024
 
 /** The core of one `tokenAdmin` mount. @internal */
 export interface TokenAdminCore {
+  /** Every route, for a framework that declares them in its own router (Fastify). */
+  readonly routes: readonly Route[]
   /** The route a request is for, or `null` (not ours: the app goes on). */
   match(method: string, path: string): RouteMatch | null
   /** The most body bytes read. */
@@ -114,6 +121,7 @@ export function createTokenAdminCore(gate: Gate, options: TokenAdminOptions = {}
     { method: 'DELETE', pattern: `${basePath}/:id`, kind: 'api', body: true, handler: revokeToken },
     { method: 'POST', pattern: `${basePath}/:id/revoke`, kind: 'api', body: true, handler: revokeToken },
     { method: 'POST', pattern: `${basePath}/:id/rotate`, kind: 'api', body: true, handler: rotateToken },
+    { method: 'GET', pattern: `${basePath}/:id/usage`, kind: 'api', body: false, handler: tokenUsage },
   ]
   if (influx) {
     for (const path of ['/api/v3/configure/token', '/api/v3/enterprise/configure/token']) {
@@ -143,7 +151,19 @@ export function createTokenAdminCore(gate: Gate, options: TokenAdminOptions = {}
         ? { tokens: [], next: null }
         : await context.tokens.list({ ...(viewAll ? {} : { actorId: own ?? undefined }), limit: 100, cursor: cursor === '' ? undefined : cursor })
     const { api, page } = paths(request)
-    return renderPage({ gate, caller, tokens: list.tokens, next: list.next, apiPath: api, pagePath: page, maxExpiresAfter })
+    const usageOf = singleParam(request.query, 'usage')
+    const detail = usageOf === undefined || usageOf === '' ? undefined : await tokenDetail(caller, usageOf, singleParam(request.query, 'usage_cursor'))
+    return renderPage({ gate, caller, tokens: list.tokens, next: list.next, apiPath: api, pagePath: page, maxExpiresAfter, detail })
+  }
+
+  /** `?usage=<id>`: a token the caller may see, with a page of its usage log; else the 404 of a missing id. */
+  async function tokenDetail(caller: Actor, id: string, cursor: string | undefined): Promise<TokenDetail> {
+    const record = await context.tokens.get(id)
+    if (record === null || !maySee(gate, caller, record)) throw notFound(id)
+    const usage = await context.tokens.usage(record.id, { limit: USAGE_PAGE, ...(cursor === undefined || cursor === '' ? {} : { cursor }) })
+    // A token caller never changes itself (escalation.ts), so it gets no form for its own token.
+    const mayEdit = caller['token_id'] !== record.id && (idOf(caller) === record.actorId || gate.allowed(caller, 'auth-tokens-edit-all'))
+    return { record, entries: usage.entries, next: usage.next, mayEdit }
   }
 
   /** A page route's error, as a page: 401 says how to sign in. */
@@ -190,6 +210,7 @@ export function createTokenAdminCore(gate: Gate, options: TokenAdminOptions = {}
 
   const match = routeMatcher(routes)
   return Object.freeze({
+    routes: Object.freeze([...routes]),
     match,
     bodyLimit,
     async handle({ route }: RouteMatch, request: AdminRequest): Promise<AdminResponse> {

@@ -1,7 +1,7 @@
 /**
  * The framework-neutral shapes of token administration (SPEC section 10): a plain request in,
- * a plain response out, and the options every mount takes. The Express and Koa mounts only
- * translate their framework's request and response into these.
+ * a plain response out, and the options every mount takes. The Express, Koa and Fastify mounts
+ * only translate their framework's request and response into these.
  *
  * @module
  */
@@ -38,7 +38,7 @@ export interface AdminResponse {
   readonly body: object | string | null
 }
 
-/** Options of `tokenAdmin`, the same for Express and Koa. */
+/** Options of `tokenAdmin`, the same for Express, Koa and Fastify. */
 export interface TokenAdminOptions {
   /** Where the JSON API is mounted. @defaultValue `'/-/api/tokens'` */
   basePath?: string

@@ -1,8 +1,8 @@
 /**
  * Validation of token-administration bodies and queries (SPEC section 10, "Bad input"): every
  * unknown field is a 400 naming it, every wrong type a 400 naming the field, restrictions that
- * name unknown actions and `expires_after` that is 0, negative or beyond `maxExpiresAfter` are
- * 400s. All of it runs before anything is written, so a refused request changes nothing.
+ * name unknown actions, `expires_after` that is 0, negative or beyond `maxExpiresAfter`, and a
+ * `rate_limit` that is not `{points, duration}` (SPEC section 11) are 400s. All of it runs before anything is written, so a refused request changes nothing.
  *
  * Field names in messages are the HTTP ones (`expires_after`, `actor_id`).
  *
@@ -12,6 +12,7 @@
 import { InvalidParameterError, PermissionStringError } from '../errors.js'
 import { closest } from '../internal/closest.js'
 import { isPlainObject } from '../internal/is-plain-object.js'
+import { type RateLimit, rateLimitProblem } from '../limits/rate-limit.js'
 import type { ActionRegistry } from '../permissions/actions.js'
 import { parsePermissions } from '../permissions/permission-strings.js'
 import { restrictionsProblem } from '../permissions/restrictions.js'
@@ -142,6 +143,21 @@ function checkScopeSize(parts: readonly Restrictions[], withRestrictions: boolea
   if (problem !== null) throw bad('permissions', `${withRestrictions ? 'restrictions and permissions' : 'permissions'}: ${problem}`)
 }
 
+/**
+ * A token's `rate_limit`: `null` (none: the gate's default applies), or `{points, duration}`,
+ * two whole numbers from 1 (requests per window of `duration` seconds).
+ * @internal
+ */
+export function checkRateLimit(value: unknown, field = 'rate_limit'): RateLimit | null {
+  if (value === null) return null
+  const problem = rateLimitProblem(value)
+  if (problem !== null) {
+    throw bad(field, `${field} ${problem}, such as {"points": 100, "duration": 60} (100 requests a minute), or null for none`)
+  }
+  const { points, duration } = value as RateLimit
+  return { points, duration }
+}
+
 /** The scope given by `restrictions` and `permissions`. @internal */
 export function checkScope(restrictions: unknown, permissions: unknown, registry: ActionRegistry): Scope {
   const r = checkRestrictions(restrictions, registry)
@@ -158,9 +174,11 @@ export interface CreateRequest {
   readonly actorId: string | null
   readonly expiresAfter: number | null
   readonly scope: Scope
+  /** The token's own rate limit, or `null` (the gate's default applies). */
+  readonly rateLimit: RateLimit | null
 }
 
-const CREATE_FIELDS = ['name', 'description', 'actor_id', 'expires_after', 'restrictions', 'permissions'] as const
+const CREATE_FIELDS = ['name', 'description', 'actor_id', 'expires_after', 'restrictions', 'permissions', 'rate_limit'] as const
 
 /** Validate a create body. @internal */
 export function parseCreateBody(body: unknown, context: ValidationContext): CreateRequest {
@@ -173,7 +191,8 @@ export function parseCreateBody(body: unknown, context: ValidationContext): Crea
   }
   const expiresAfter = checkExpiresAfter(fields.expires_after, 'expires_after', context)
   const scope = checkScope(fields.restrictions, fields.permissions, context.registry)
-  return { name, description, actorId, expiresAfter, scope }
+  const rateLimit = fields.rate_limit === undefined ? null : checkRateLimit(fields.rate_limit)
+  return { name, description, actorId, expiresAfter, scope, rateLimit }
 }
 
 /** What `PATCH /-/api/tokens/:id` asks to change. @internal */
@@ -183,9 +202,11 @@ export interface PatchRequest {
   /** Present when `restrictions` or `permissions` is given: the new scope replaces the old. */
   readonly scope?: Scope
   readonly expiresAt?: number | null
+  /** Present when `rate_limit` is given: the new limit, or `null` to remove it. */
+  readonly rateLimit?: RateLimit | null
 }
 
-const PATCH_FIELDS = ['name', 'description', 'restrictions', 'permissions', 'expires_at'] as const
+const PATCH_FIELDS = ['name', 'description', 'restrictions', 'permissions', 'expires_at', 'rate_limit'] as const
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i
 
 /** Validate a change body at `now` (unix seconds). @internal */
@@ -212,6 +233,7 @@ export function parsePatchBody(body: unknown, context: ValidationContext, now: n
       out.expiresAt = at
     }
   }
+  if (fields.rate_limit !== undefined) out.rateLimit = checkRateLimit(fields.rate_limit)
   return out
 }
 

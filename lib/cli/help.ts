@@ -192,6 +192,8 @@ create:
                                    (repeatable)
   --expiry DURATION                Expire after 30m, 12h, 7d, 1y, "1h 30m"
   -e, --expires-after SECONDS      Expire after this many seconds (0: never)
+  --rate-limit POINTS/WINDOW       Its own rate limit: 100/1m, 5/60, 1000/1d
+                                   (WINDOW in seconds or 30s, 1m, 1h, 1d)
   --by ID                          Who creates it, for the audit log
                                    [default: cli]
   --prefix PREFIX                  The token prefix your app's gate uses

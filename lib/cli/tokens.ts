@@ -4,8 +4,8 @@
  * the `TOKENGATE_STORE` environment variable, in that order.
  *
  * `create` takes InfluxDB's options (`--name`, `--permission`, `--expiry`, `--description`,
- * `--format`) and Datasette's (`-a/--all`, `-d/--database`, `-r/--resource`,
- * `-e/--expires-after`). The token is printed once, with a line saying it will not be shown
+ * `--format`), Datasette's (`-a/--all`, `-d/--database`, `-r/--resource`,
+ * `-e/--expires-after`), and the token's own rate limit (`--rate-limit POINTS/WINDOW`). The token is printed once, with a line saying it will not be shown
  * again: only its SHA-256 is stored.
  *
  * Exit statuses as for `create-token`: 0 done; 1 refused or failed (no such token, a name
@@ -52,6 +52,7 @@ const OPTIONS: { readonly [name in Subcommand]: readonly OptionSpec[] } = {
     { long: 'resource', short: 'r', values: ['DB', 'RESOURCE', 'ACTION'], repeatable: true },
     { long: 'expiry', values: ['DURATION'] },
     { long: 'expires-after', short: 'e', values: ['SECONDS'] },
+    { long: 'rate-limit', values: ['POINTS/WINDOW'] },
     { long: 'by', values: ['ID'] },
     { long: 'prefix', values: ['PREFIX'] },
   ],
@@ -149,6 +150,38 @@ function lifetimeOf(scanned: ScannedArgs): number | undefined {
   return parsed.seconds
 }
 
+/** The largest points or window a rate limit takes (as the gate's `rateLimit` option). */
+const MAX_LIMIT_VALUE = 2 ** 31 - 1
+
+/**
+ * `--rate-limit POINTS/WINDOW` as a rate limit, or `undefined` when not given: POINTS a whole
+ * number of requests, WINDOW whole seconds (`60`) or a duration (`1m`, `1h`, `1d`), such as
+ * `100/1m` or `5/60`.
+ */
+function rateLimitOf(scanned: ScannedArgs): { points: number; duration: number } | undefined {
+  const text = single(scanned, 'rate-limit')
+  if (text === undefined) return undefined
+  const example = 'such as 100/1m (100 requests a minute) or 5/60 (5 requests per 60 seconds)'
+  const match = /^(\d+)\/(.+)$/.exec(text)
+  if (match === null) throw new UsageError(`--rate-limit must be POINTS/WINDOW, ${example}; got ${JSON.stringify(text)}`)
+  const points = Number(match[1])
+  if (!Number.isSafeInteger(points) || points < 1 || points > MAX_LIMIT_VALUE) {
+    throw new UsageError(`--rate-limit: the number of requests must be a whole number from 1 to ${MAX_LIMIT_VALUE}, got ${JSON.stringify(match[1])}`)
+  }
+  const window = match[2] as string
+  let duration: number
+  if (/^\d+$/.test(window)) duration = Number(window)
+  else {
+    const parsed = parseDuration(window)
+    if (!parsed.ok) throw new UsageError(`--rate-limit: the window ${JSON.stringify(window)}: ${parsed.problem}`)
+    duration = parsed.seconds
+  }
+  if (!Number.isSafeInteger(duration) || duration < 1 || duration > MAX_LIMIT_VALUE) {
+    throw new UsageError(`--rate-limit: the window must be from 1 second to ${MAX_LIMIT_VALUE} seconds, got ${JSON.stringify(window)}`)
+  }
+  return { points, duration }
+}
+
 /** Datasette's -a/-d/-r options as restrictions, or `undefined` when none was given. */
 function restrictionsOf(scanned: ScannedArgs): Restrictions | undefined {
   const builder = new RestrictionsBuilder()
@@ -171,7 +204,7 @@ function restrictionsOf(scanned: ScannedArgs): Restrictions | undefined {
 /** Bad input the token manager refused: the command line is wrong, nothing was written (exit 2). */
 function asUsage(error: unknown): unknown {
   if (error instanceof InvalidParameterError || error instanceof PermissionStringError) {
-    const option: { [field: string]: string } = { name: '--name', description: '--description', restrictions: '-a/-d/-r', permissions: '--permission', expiresAfter: '--expiry', actorId: 'ACTOR_ID', by: '--by', status: '--status', limit: '--limit', cursor: '--cursor', id: 'ID' }
+    const option: { [field: string]: string } = { name: '--name', description: '--description', restrictions: '-a/-d/-r', permissions: '--permission', expiresAfter: '--expiry', rateLimit: '--rate-limit', actorId: 'ACTOR_ID', by: '--by', status: '--status', limit: '--limit', cursor: '--cursor', id: 'ID' }
     const where = error instanceof PermissionStringError ? '--permission' : (option[error.parameter] ?? error.parameter)
     return new UsageError(`${where}: ${error.message}`, { cause: error })
   }
@@ -231,12 +264,14 @@ async function run(subcommand: Subcommand, scanned: ScannedArgs, io: CliIo): Pro
       const restrictions = restrictionsOf(scanned)
       const permissions = occurrences(scanned, 'permission').map(([p = '']) => p)
       const description = single(scanned, 'description')
+      const rateLimit = rateLimitOf(scanned)
       const by = single(scanned, 'by') ?? DEFAULT_BY
       work = async (tokens) => {
         const { token, record } = await tokens.create({
           actorId,
           name,
           createdBy: by,
+          ...(rateLimit === undefined ? {} : { rateLimit }),
           ...(description === undefined ? {} : { description }),
           ...(lifetime === undefined ? {} : { expiresAfter: lifetime }),
           ...(restrictions === undefined ? {} : { restrictions }),

@@ -10,6 +10,7 @@ import {
   type AuditEntry,
   type StoredAuditEntry,
   type StoredToken,
+  type StoredUsageEntry,
   type TokenPatch,
   type TokenStore,
   type TokenStoreListener,
@@ -36,6 +37,9 @@ export function createMemoryTokenStore(): TokenStore {
   const byId = new Map<string, StoredToken>()
   const idByHash = new Map<string, string>()
   const log: StoredAuditEntry[] = []
+  /** Token id → its usage entries, oldest first. */
+  const usage = new Map<string, StoredUsageEntry[]>()
+  let usageSeq = 0
   const listeners = new Set<TokenStoreListener>()
   let closed = false
 
@@ -130,6 +134,30 @@ export function createMemoryTokenStore(): TokenStore {
     async audit(tokenId) {
       live()
       return log.filter((entry) => entry.tokenId === tokenId)
+    },
+    async appendUsage(entries, keep) {
+      live()
+      const touched = new Set<string>()
+      for (const entry of entries) {
+        let list = usage.get(entry.tokenId)
+        if (list === undefined) usage.set(entry.tokenId, (list = []))
+        list.push(Object.freeze({ ...entry, seq: ++usageSeq }))
+        touched.add(entry.tokenId)
+      }
+      for (const tokenId of touched) {
+        const list = usage.get(tokenId) ?? []
+        if (list.length > keep) list.splice(0, list.length - keep)
+      }
+    },
+    async usage(tokenId, query) {
+      live()
+      const list = usage.get(tokenId) ?? []
+      const out: StoredUsageEntry[] = []
+      for (let i = list.length - 1; i >= 0 && out.length < query.limit; i--) {
+        const entry = list[i] as StoredUsageEntry
+        if (query.before === undefined || entry.seq < query.before) out.push(entry)
+      }
+      return out
     },
     subscribe(listener) {
       listeners.add(listener)

@@ -23,7 +23,18 @@ import { checkOptionNames } from '../internal/options.js'
 import { defaultExport, loadDriver } from './load-driver.js'
 import { type Migration, pendingMigrations } from './migrations/migration.js'
 import { POSTGRES_MIGRATIONS } from './migrations/postgres.js'
-import { TOKEN_COLUMNS, type TokenRow, auditFromRow, patchColumns, rowValues, statusCondition, tokenFromRow } from './rows.js'
+import {
+  TOKEN_COLUMNS,
+  type TokenRow,
+  USAGE_COLUMNS,
+  auditFromRow,
+  patchColumns,
+  rowValues,
+  statusCondition,
+  tokenFromRow,
+  usageFromRow,
+  usageValues,
+} from './rows.js'
 import { type AuditEntry, type TokenStore, type TokenStoreListener, emit } from './token-store.js'
 
 /**
@@ -215,6 +226,7 @@ async function migrate(pool: Pool, schema: string, migrations: readonly Migratio
 async function postgresStore(pool: Pool, schema: string, description: string, ownPool: boolean): Promise<TokenStore> {
   const tokens = `"${schema}".tokengate_tokens`
   const auditLog = `"${schema}".tokengate_audit`
+  const usageLog = `"${schema}".tokengate_usage`
   const channel = `tokengate:${schema}`
   const listeners = new Set<TokenStoreListener>()
   const findStatement = `SELECT ${COLUMNS} FROM ${tokens} WHERE hash = $1`
@@ -380,6 +392,38 @@ async function postgresStore(pool: Pool, schema: string, description: string, ow
         [tokenId],
       )
       return rows.map(auditFromRow)
+    },
+    async appendUsage(entries, keep) {
+      if (entries.length === 0) return
+      // One insert of every entry (a column of values each, in the order given, so `seq` follows
+      // it), then one delete of each token's entries past its newest `keep`, in one transaction.
+      const types = ['text', 'bigint', 'text', 'text', 'text', 'text', 'text', 'text', 'integer']
+      const columns = USAGE_COLUMNS.map((_, i) => entries.map((entry) => usageValues(entry)[i]))
+      await transaction(pool, async (client) => {
+        await client.query(
+          `INSERT INTO ${usageLog} (${USAGE_COLUMNS.join(', ')}) ` +
+            `SELECT ${USAGE_COLUMNS.join(', ')} FROM unnest(${types.map((type, i) => `$${i + 1}::${type}[]`).join(', ')}) ` +
+            `WITH ORDINALITY AS given (${USAGE_COLUMNS.join(', ')}, n) ORDER BY n`,
+          columns,
+        )
+        await client.query(
+          `DELETE FROM ${usageLog} AS u USING (` +
+            `SELECT seq, row_number() OVER (PARTITION BY token_id ORDER BY seq DESC) AS n FROM ${usageLog} WHERE token_id = ANY($1::text[])` +
+            ') AS old WHERE u.seq = old.seq AND old.n > $2',
+          [[...new Set(entries.map((e) => e.tokenId))], keep],
+        )
+        return { commit: true, value: undefined }
+      })
+    },
+    async usage(tokenId, query) {
+      const values: unknown[] = [tokenId, query.limit]
+      if (query.before !== undefined) values.push(query.before)
+      const { rows } = await pool.query<{ [column: string]: unknown }>(
+        `SELECT seq, ${USAGE_COLUMNS.join(', ')} FROM ${usageLog} WHERE token_id = $1` +
+          `${query.before === undefined ? '' : ' AND seq < $3'} ORDER BY seq DESC LIMIT $2`,
+        values,
+      )
+      return rows.map(usageFromRow)
     },
     subscribe(listen) {
       listeners.add(listen)

@@ -7,7 +7,7 @@
  * @internal
  */
 import type { Restrictions } from '../types.js'
-import type { StoredAuditEntry, StoredToken, TokenPatch } from './token-store.js'
+import type { StoredAuditEntry, StoredToken, StoredUsageEntry, TokenPatch, UsageEntry } from './token-store.js'
 
 /** The token table's columns, in the order rows are written. @internal */
 export const TOKEN_COLUMNS = [
@@ -136,5 +136,29 @@ export function statusCondition(status: 'active' | 'revoked' | 'expired', now: (
       return `revoked_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ${now()}`
     case 'active':
       return `revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ${now()})`
+  }
+}
+
+/** The usage table's columns, in the order entries are written (after `seq`). @internal */
+export const USAGE_COLUMNS = ['token_id', 'at', 'method', 'path', 'action', 'database_name', 'resource', 'outcome', 'status'] as const
+
+/** A usage entry as column values, in {@link USAGE_COLUMNS} order. @internal */
+export function usageValues(entry: UsageEntry): unknown[] {
+  return [entry.tokenId, entry.at, entry.method, entry.path, entry.action, entry.database, entry.resource, entry.outcome, entry.status]
+}
+
+/** A usage row as an entry. @internal */
+export function usageFromRow(row: { readonly [column: string]: unknown }): StoredUsageEntry {
+  return {
+    seq: int(row['seq']) ?? 0,
+    tokenId: String(row['token_id']),
+    at: int(row['at']) ?? 0,
+    method: String(row['method']),
+    path: String(row['path']),
+    action: text(row['action']),
+    database: text(row['database_name']),
+    resource: text(row['resource']),
+    outcome: String(row['outcome']) as StoredUsageEntry['outcome'],
+    status: int(row['status']) ?? 0,
   }
 }

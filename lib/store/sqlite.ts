@@ -21,7 +21,18 @@ import { checkOptionNames } from '../internal/options.js'
 import { defaultExport, loadDriver } from './load-driver.js'
 import { type Migration, pendingMigrations } from './migrations/migration.js'
 import { SQLITE_MIGRATIONS } from './migrations/sqlite.js'
-import { TOKEN_COLUMNS, type TokenRow, auditFromRow, patchColumns, rowValues, statusCondition, tokenFromRow } from './rows.js'
+import {
+  TOKEN_COLUMNS,
+  type TokenRow,
+  USAGE_COLUMNS,
+  auditFromRow,
+  patchColumns,
+  rowValues,
+  statusCondition,
+  tokenFromRow,
+  usageFromRow,
+  usageValues,
+} from './rows.js'
 import { type AuditEntry, type TokenStore, type TokenStoreListener, emit } from './token-store.js'
 
 /** Options of {@link openSqliteTokenStore}. */
@@ -147,6 +158,21 @@ function sqliteStore(db: BetterSqlite3.Database, description: string): TokenStor
   const rotateToken = db.prepare('UPDATE tokengate_tokens SET hash = ?, start = ? WHERE id = ?')
   const touchToken = db.prepare('UPDATE tokengate_tokens SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?')
   const readAudit = db.prepare('SELECT seq, token_id, action, at, by, changes FROM tokengate_audit WHERE token_id = ? ORDER BY seq')
+  // The usage log's statements are prepared on first use: a store opened with only the first
+  // migration (as the tests open one, to check the upgrade) has no usage table.
+  const usageColumns = `seq, ${USAGE_COLUMNS.join(', ')}`
+  let usageStatements: Record<'insert' | 'prune' | 'read' | 'readBefore', BetterSqlite3.Statement> | null = null
+  const usageSql = () =>
+    (usageStatements ??= {
+      insert: db.prepare(`INSERT INTO tokengate_usage (${USAGE_COLUMNS.join(', ')}) VALUES (${USAGE_COLUMNS.map(() => '?').join(', ')})`),
+      // Everything at or below the (keep + 1)-th newest entry of the token goes.
+      prune: db.prepare(
+        'DELETE FROM tokengate_usage WHERE token_id = ? AND seq <= ' +
+          'coalesce((SELECT seq FROM tokengate_usage WHERE token_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?), -1)',
+      ),
+      read: db.prepare(`SELECT ${usageColumns} FROM tokengate_usage WHERE token_id = ? ORDER BY seq DESC LIMIT ?`),
+      readBefore: db.prepare(`SELECT ${usageColumns} FROM tokengate_usage WHERE token_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`),
+    })
   let closed = false
 
   const row = (id: string) => {
@@ -258,6 +284,19 @@ function sqliteStore(db: BetterSqlite3.Database, description: string): TokenStor
     },
     async audit(tokenId) {
       return (readAudit.all(tokenId) as { [column: string]: unknown }[]).map(auditFromRow)
+    },
+    async appendUsage(entries, keep) {
+      if (entries.length === 0) return
+      const { insert, prune } = usageSql()
+      db.transaction(() => {
+        for (const entry of entries) insert.run(...usageValues(entry))
+        for (const tokenId of new Set(entries.map((e) => e.tokenId))) prune.run(tokenId, tokenId, keep)
+      }).immediate()
+    },
+    async usage(tokenId, query) {
+      const { read, readBefore } = usageSql()
+      const rows = query.before === undefined ? read.all(tokenId, query.limit) : readBefore.all(tokenId, query.before, query.limit)
+      return (rows as { [column: string]: unknown }[]).map(usageFromRow)
     },
     subscribe(listener) {
       listeners.add(listener)

@@ -120,6 +120,50 @@ export interface WriteRefused<P extends 'not_found' | 'revoked' | 'name_taken'> 
   readonly problem: P
 }
 
+/**
+ * How a request made with a managed token ended, for its usage log:
+ * - `allowed`: a guard allowed it (the last guard's check is recorded);
+ * - `denied`: a guard denied it (401 or 403);
+ * - `limited`: a rate limit refused it (429);
+ * - `authenticated`: the token verified and no guard checked anything.
+ */
+export type UsageOutcome = 'allowed' | 'denied' | 'limited' | 'authenticated'
+
+/**
+ * One request made with a managed token (SPEC section 11): when, what was asked, the check a
+ * guard made (the action and its place), and how it ended. Never the token, never a query
+ * string.
+ */
+export interface UsageEntry {
+  readonly tokenId: string
+  /** When the request came, in whole unix seconds. */
+  readonly at: number
+  readonly method: string
+  /** The path, without the query string (at most 2000 characters). */
+  readonly path: string
+  /** The checked action's full name, or `null` when no guard checked one. */
+  readonly action: string | null
+  readonly database: string | null
+  readonly resource: string | null
+  readonly outcome: UsageOutcome
+  /** The HTTP status the response was sent with. */
+  readonly status: number
+}
+
+/** A usage entry as read back, with its place in the log. */
+export interface StoredUsageEntry extends UsageEntry {
+  /** Increases with every entry the store appends. */
+  readonly seq: number
+}
+
+/** Which usage entries {@link TokenStore.usage} returns: one token's, newest first. */
+export interface UsageQuery {
+  /** At most this many. */
+  readonly limit: number
+  /** Only entries older than this one (the `seq` of the last entry of the previous page). */
+  readonly before?: number | undefined
+}
+
 /** What a store tells its listeners. */
 export type TokenStoreEvent =
   /** A token was created, changed, revoked or rotated (maybe by another instance). */
@@ -180,6 +224,14 @@ export interface TokenStore {
   touch(uses: ReadonlyMap<string, number>): Promise<void>
   /** A token's audit entries, oldest first. */
   audit(tokenId: string): Promise<StoredAuditEntry[]>
+  /**
+   * Append requests to the tokens' usage logs, in one batch, then drop each token's entries but
+   * its newest `keep`. Entries of unknown token ids are kept all the same (the token may have
+   * been made by another instance a moment ago). No event.
+   */
+  appendUsage(entries: readonly UsageEntry[], keep: number): Promise<void>
+  /** A token's usage entries, newest first, a page at a time. */
+  usage(tokenId: string, query: UsageQuery): Promise<StoredUsageEntry[]>
   /**
    * Be told of changes: after every write this store makes, and, where the backend can, of
    * writes other instances make. Returns the function that stops it.

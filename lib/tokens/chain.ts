@@ -132,6 +132,7 @@ export function createTokenChain(options: TokenChainOptions): TokenChain {
       source: source.name,
       tokenId: result.tokenId ?? null,
       expiresAt: result.expiresAt ?? null,
+      rateLimit: result.rateLimit ?? null,
     }
     // An answer that took a while (a store, an owner lookup) is remembered only if nothing was
     // forgotten meanwhile: a token revoked during its own lookup must not be cached as valid.

@@ -64,7 +64,7 @@ function answer(token: StoredToken | null, now: number): TokenSourceResult {
   })
   // A store row holds JSON, and the manager caps restrictions at 10,000 grants: unreachable, but closed.
   if (!built.ok) throw new InvalidTokenError(`Invalid token: the actor ${built.problem}`, { reason: 'invalid_claims' })
-  return { actor: built.actor, tokenId: token.id, expiresAt: token.expiresAt, ownerId: token.actorId }
+  return { actor: built.actor, tokenId: token.id, expiresAt: token.expiresAt, ownerId: token.actorId, rateLimit: token.rateLimit }
 }
 
 /**

@@ -33,6 +33,7 @@ import {
   type TokenPatch,
   type TokenRateLimit,
   type TokenStatus,
+  type UsageOutcome,
   statusOf,
 } from '../store/token-store.js'
 import type { Restrictions } from '../types.js'
@@ -132,6 +133,38 @@ export interface IssuedToken {
 export type TokenAuditEntry = StoredAuditEntry
 
 /**
+ * One request made with a managed token, as its usage log shows it (SPEC section 11): when, the
+ * method and path (never the query string), the check a guard made (action, database,
+ * resource; `null` when none did), how it ended and the status it was answered with.
+ */
+export interface TokenUsageEntry {
+  /** Whole unix seconds. */
+  readonly at: number
+  readonly method: string
+  readonly path: string
+  readonly action: string | null
+  readonly database: string | null
+  readonly resource: string | null
+  /** `allowed`, `denied` (401/403 from a guard), `limited` (429) or `authenticated` (no guard checked). */
+  readonly outcome: UsageOutcome
+  readonly status: number
+}
+
+/** What {@link TokenManager.usage} takes. */
+export interface TokenUsageQuery {
+  /** At most this many entries, 1 to 1000. @defaultValue 100 */
+  limit?: number | undefined
+  /** The `next` of the previous page. */
+  cursor?: string | null | undefined
+}
+
+/** A page of a token's usage log, newest first, and the cursor of the next page (`null` on the last). */
+export interface TokenUsage {
+  readonly entries: TokenUsageEntry[]
+  readonly next: string | null
+}
+
+/**
  * The managed tokens of a gate: `gate.tokens`, `null` when the gate has no token store.
  *
  * @example
@@ -177,6 +210,14 @@ export interface TokenManager {
    * @throws NotFoundError (404); StoreUnavailableError (503).
    */
   audit(id: string): Promise<TokenAuditEntry[]>
+  /**
+   * A token's usage log, newest first, a page at a time: each request made with it (at most the
+   * gate's `usageLogSize` newest). What this gate has yet to write is written first, so a
+   * request answered here is in the log.
+   * @throws InvalidParameterError (400) for a bad limit or cursor; NotFoundError (404);
+   * StoreUnavailableError (503).
+   */
+  usage(id: string, query?: TokenUsageQuery): Promise<TokenUsage>
 }
 
 /** What the manager needs from its gate. @internal */
@@ -188,7 +229,14 @@ export interface TokenManagerOptions {
   readonly now: () => number
   /** Called after every change, with the token's id: the gate forgets it. */
   readonly changed: (tokenId: string) => void
+  /** Told of every change that happened, with the record as it now is and who made it (events). */
+  readonly announce?: ((type: TokenChangeType, record: TokenRecord, by: string | null) => void) | undefined
+  /** Called before the usage log is read: writes what waits. */
+  readonly beforeUsage?: (() => Promise<void>) | undefined
 }
+
+/** The event types of token changes. @internal */
+export type TokenChangeType = 'token.created' | 'token.updated' | 'token.revoked' | 'token.rotated'
 
 const MAX_NAME = 200
 const MAX_DESCRIPTION = 2000
@@ -200,6 +248,7 @@ const STATUSES: readonly TokenStatus[] = ['active', 'revoked', 'expired']
 const CREATE_FIELDS = ['actorId', 'name', 'description', 'expiresAfter', 'restrictions', 'permissions', 'rateLimit', 'createdBy'] as const
 const UPDATE_FIELDS = ['name', 'description', 'restrictions', 'permissions', 'expiresAt', 'rateLimit', 'by'] as const
 const LIST_FIELDS = ['actorId', 'status', 'limit', 'cursor'] as const
+const USAGE_FIELDS = ['limit', 'cursor'] as const
 const BY_FIELDS = ['by'] as const
 
 function bad(field: string, message: string): InvalidParameterError {
@@ -321,7 +370,8 @@ export function noTokenWithId(id: string): string {
   return 'No token has the id given: token ids are 16 hexadecimal characters (what was given is not shown, as it may be a token)'
 }
 
-function notFound(id: string): NotFoundError {
+/** The 404 for an id no token has (or that the caller may not see: the same answer). @internal */
+export function notFound(id: string): NotFoundError {
   return new NotFoundError(noTokenWithId(id))
 }
 
@@ -341,6 +391,20 @@ function decodeCursor(cursor: string): { createdAt: number; id: string } {
     throw bad('cursor', 'cursor is not one this server gave out: pass the "next" of the previous page as it is')
   }
   return { createdAt: value[0] as number, id: value[1] as string }
+}
+
+function decodeUsageCursor(cursor: string): number {
+  const bytes = base64urlDecode(cursor)
+  let value: unknown
+  try {
+    value = bytes === null ? null : JSON.parse(bytes.toString('utf8'))
+  } catch {
+    value = null
+  }
+  if (!Array.isArray(value) || value.length !== 2 || value[0] !== 'u' || !Number.isSafeInteger(value[1])) {
+    throw bad('cursor', 'cursor is not one this server gave out: pass the "next" of the previous page as it is')
+  }
+  return value[1] as number
 }
 
 /** A stored token as its public record at `now`. @internal */
@@ -368,6 +432,7 @@ export function recordOf(token: StoredToken, now: number): TokenRecord {
 export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const { registry, prefix, changed } = options
   const now = (): number => Math.floor(options.now())
+  const announce = options.announce ?? (() => {})
 
   /** Run a store call; anything but a tokengate error means the store could not answer. */
   async function withStore<T>(work: (store: Awaited<ReturnType<StoreHandle['current']>>) => Promise<T>): Promise<T> {
@@ -436,7 +501,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       const result = await withStore((store) => store.insert(stored, audit))
       if (!result.ok) throw nameTaken(name, actorId)
       changed(stored.id)
-      return { token, record: recordOf(result.token, at) }
+      const record = recordOf(result.token, at)
+      announce('token.created', record, createdBy)
+      return { token, record }
     },
 
     async list(query?: ListTokensQuery): Promise<TokenList> {
@@ -502,7 +569,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         throw nameTaken(patch.name ?? '', current?.actorId ?? 'the owner')
       }
       changed(checked)
-      return recordOf(result.token, at)
+      const record = recordOf(result.token, at)
+      announce('token.updated', record, by)
+      return record
     },
 
     async revoke(id: string, options?: { by?: string | null | undefined }): Promise<TokenRecord> {
@@ -512,7 +581,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       const result = await withStore((store) => store.revoke(checked, { tokenId: checked, action: 'revoke', at, by, changes: { revokedAt: at } }))
       if (!result.ok) throw notFound(checked)
       changed(checked)
-      return recordOf(result.token, at)
+      const record = recordOf(result.token, at)
+      if (result.changed) announce('token.revoked', record, by)
+      return record
     },
 
     async rotate(id: string, options?: { by?: string | null | undefined }): Promise<IssuedToken> {
@@ -528,7 +599,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         throw new ConflictError(`Token ${checked} is revoked: it cannot be rotated`)
       }
       changed(checked)
-      return { token, record: recordOf(result.token, at) }
+      const record = recordOf(result.token, at)
+      announce('token.rotated', record, by)
+      return { token, record }
     },
 
     async audit(id: string): Promise<TokenAuditEntry[]> {
@@ -536,6 +609,27 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       const [row, entries] = await withStore((store) => Promise.all([store.get(checked), store.audit(checked)]))
       if (row === null) throw notFound(checked)
       return entries
+    },
+
+    async usage(id: string, query?: TokenUsageQuery): Promise<TokenUsage> {
+      const checked = checkId(id)
+      const fields = fieldsOf(query, USAGE_FIELDS, 'the usage query')
+      const limit = fields.limit ?? DEFAULT_LIMIT
+      if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+        throw bad('limit', `limit must be a whole number from 1 to ${MAX_LIMIT}, got ${describe(limit)}`)
+      }
+      const cursor = fields.cursor
+      if (cursor !== undefined && cursor !== null && typeof cursor !== 'string') throw bad('cursor', `cursor must be a string, got ${describe(cursor)}`)
+      const before = typeof cursor === 'string' ? decodeUsageCursor(cursor) : undefined
+      await options.beforeUsage?.()
+      const [row, entries] = await withStore((store) => Promise.all([store.get(checked), store.usage(checked, { limit: limit + 1, before })]))
+      if (row === null) throw notFound(checked)
+      const page = entries.slice(0, limit)
+      const last = page.at(-1)
+      return {
+        entries: page.map(({ at, method, path, action, database, resource, outcome, status }) => ({ at, method, path, action, database, resource, outcome, status })),
+        next: entries.length > limit && last !== undefined ? base64urlEncode(JSON.stringify(['u', last.seq])) : null,
+      }
     },
   })
 }

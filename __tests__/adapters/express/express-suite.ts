@@ -18,7 +18,10 @@ import { permissionsDebug, requireActor, requirePermission, tokenAuth } from 'to
 import type { AdapterOptions, ExpressTarget, TokenAuthOptions } from 'tokengate/express'
 import {
   ALICE_STATIC,
+  BOT_LIST_FORM,
+  BOT_OBJECT_FORM,
   DEBUGGER_STATIC,
+  JWT_SECRET,
   HTTP_CASES,
   MAIN_CONFIG,
   NOW,
@@ -35,6 +38,7 @@ import {
   type HttpCase,
   type TargetForm,
 } from '../cases.js'
+import { EventScan } from '../../helpers/event-scan.js'
 
 /** The `express` function of the major under test. */
 export type ExpressFactory = typeof express
@@ -55,6 +59,21 @@ export function describeExpressSuite(label: string, express: ExpressFactory): vo
     }
   }
 
+  /**
+   * Every event of every app that setup() makes, scanned at the end for the tokens and secrets
+   * the suite used (SPEC section 11: never a token or a secret in an event).
+   */
+  const scan = new EventScan()
+  scan.remember(...Object.values(SETUPS).flatMap((s) => [s.config.secret as string | undefined, ...(s.config.tokens ?? []).map((t) => t.token as string)]))
+  scan.remember(JWT_SECRET, BOT_OBJECT_FORM, BOT_LIST_FORM, SEED_BOT_TOKEN)
+  afterAll(async () => {
+    await EventScan.delivered()
+    expect(scan.events.length).toBeGreaterThan(100)
+    expect(new Set(scan.events.map((e) => e.type))).toEqual(new Set(['authenticated', 'rejected', 'allowed', 'denied']))
+    expect(scan.secrets.length).toBeGreaterThan(40)
+    expect(scan.leaks()).toEqual([])
+  })
+
   interface Setup {
     app: Express
     state: { handlerRan: boolean }
@@ -67,7 +86,7 @@ export function describeExpressSuite(label: string, express: ExpressFactory): vo
     const state = { handlerRan: false }
     const errors: unknown[] = []
     const app = express()
-    app.use(tokenAuth(gateSetup.config, { now: () => NOW, ...gateSetup.options, ...adapterOptions }))
+    app.use(tokenAuth(gateSetup.config, { now: () => NOW, onEvent: scan.listener, ...gateSetup.options, ...adapterOptions }))
     const handler: RequestHandler = (req, res) => {
       state.handlerRan = true
       res.json({ ok: true, actor: req.actor })
@@ -88,6 +107,7 @@ export function describeExpressSuite(label: string, express: ExpressFactory): vo
   }
 
   function send(app: Express, path: string, authorization?: string): request.Test {
+    scan.rememberRequest(path, authorization)
     const test = request(app).get(path)
     return authorization === undefined ? test : test.set('Authorization', authorization)
   }

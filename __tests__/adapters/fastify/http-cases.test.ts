@@ -13,13 +13,16 @@ import { join } from 'node:path'
 import Fastify from 'fastify'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify'
 import fp from 'fastify-plugin'
-import { ConfigError, InvalidTokenError, createGate, isTokengateError } from 'tokengate'
-import type { Actor, TokenSource } from 'tokengate'
+import { ConfigError, InvalidTokenError, createGate, createMemoryTokenStore, isTokengateError } from 'tokengate'
+import type { Actor, TokenSource, TokengateEvent } from 'tokengate'
 import { permissionsDebug, requireActor, requirePermission, tokengate } from 'tokengate/fastify'
 import type { AdapterOptions, FastifyTarget, FastifyTokengateOptions } from 'tokengate/fastify'
 import {
   ALICE_STATIC,
+  BOT_LIST_FORM,
+  BOT_OBJECT_FORM,
   DEBUGGER_STATIC,
+  JWT_SECRET,
   HTTP_CASES,
   MAIN_CONFIG,
   NOW,
@@ -36,6 +39,7 @@ import {
   type HttpCase,
   type TargetForm,
 } from '../cases.js'
+import { EventScan } from '../../helpers/event-scan.js'
 
 // Compile-time: importing 'tokengate/fastify' types request.actor on every Fastify request.
 type Expect<T extends true> = T
@@ -51,6 +55,21 @@ function target(form: TargetForm | undefined): FastifyTarget | undefined {
     return typeof value === 'string' ? value : undefined
   }
 }
+
+/**
+ * Every event of every app that setup() makes, scanned at the end for the tokens and secrets
+ * the suite used (SPEC section 11: never a token or a secret in an event).
+ */
+const scan = new EventScan()
+scan.remember(...Object.values(SETUPS).flatMap((s) => [s.config.secret as string | undefined, ...(s.config.tokens ?? []).map((t) => t.token as string)]))
+scan.remember(JWT_SECRET, BOT_OBJECT_FORM, BOT_LIST_FORM, SEED_BOT_TOKEN)
+afterAll(async () => {
+  await EventScan.delivered()
+  expect(scan.events.length).toBeGreaterThan(100)
+  expect(new Set(scan.events.map((e) => e.type))).toEqual(new Set(['authenticated', 'rejected', 'allowed', 'denied']))
+  expect(scan.secrets.length).toBeGreaterThan(40)
+  expect(scan.leaks()).toEqual([])
+})
 
 interface Setup {
   app: FastifyInstance
@@ -75,7 +94,7 @@ async function setup(gateSetup: GateSetup = SETUPS.main, adapterOptions: Adapter
   const app = Fastify()
   const errors = recordErrors(app)
   extra?.(app)
-  app.register(tokengate, { config: gateSetup.config, now: () => NOW, ...gateSetup.options, ...adapterOptions })
+  app.register(tokengate, { config: gateSetup.config, now: () => NOW, onEvent: scan.listener, ...gateSetup.options, ...adapterOptions })
   const handler: RouteHandlerMethod = (request, reply) => {
     state.handlerRan = true
     reply.send({ ok: true, actor: request.actor })
@@ -91,6 +110,7 @@ async function setup(gateSetup: GateSetup = SETUPS.main, adapterOptions: Adapter
 }
 
 function send(app: FastifyInstance, url: string, authorization?: string) {
+  scan.rememberRequest(url, authorization)
   return app.inject({ method: 'GET', url, headers: authorization === undefined ? {} : { authorization } })
 }
 
@@ -621,6 +641,56 @@ describe('Fastify: async token sources', () => {
     const { app, errors } = await asyncApp()
     expect((await send(app, '/health', 'Bearer async-bug')).statusCode).toBe(500)
     expect(errors).toEqual([expect.objectContaining({ message: 'the store fell over' })])
+  })
+})
+
+describe('Fastify: events, the usage log and rate limits through inject() (SPEC section 11)', () => {
+  test('a managed token limited to 2 a minute: RateLimit headers, the third refused 429; every step an event; every request in its usage log', async () => {
+    const events: TokengateEvent[] = []
+    const gate = createGate(MAIN_CONFIG, { now: () => NOW, tokenStore: createMemoryTokenStore(), onEvent: (event) => void events.push(event) })
+    const { token, record } = await gate.tokens!.create({ actorId: 'alice', name: 'inject', rateLimit: { points: 2, duration: 60 } })
+    scan.remember(token)
+    const app = Fastify()
+    app.register(tokengate, { gate })
+    app.post('/docs/documents/insert', { preHandler: requirePermission('insert-row', 'docs', 'documents') }, async (_request, reply) => reply.code(201).send({ ok: true }))
+    app.get('/docs/create-table', { preHandler: requirePermission('create-table', 'docs') }, async () => ({ ok: true }))
+    const headers = { authorization: `Bearer ${token}` }
+    const created = await app.inject({ method: 'POST', url: '/docs/documents/insert?x=1', headers })
+    const forbidden = await app.inject({ method: 'GET', url: '/docs/create-table', headers })
+    const limited = await app.inject({ method: 'POST', url: '/docs/documents/insert', headers })
+    expect([created, forbidden, limited].map((r) => [r.statusCode, r.headers['ratelimit-policy'], r.headers['ratelimit']])).toEqual([
+      [201, '"default";q=2;w=60', '"default";r=1;t=60'],
+      [403, '"default";q=2;w=60', '"default";r=0;t=60'],
+      [429, '"default";q=2;w=60', '"default";r=0;t=60'],
+    ])
+    expect(limited.headers['retry-after']).toBe('60')
+    expect(limited.json()).toEqual(errorBody(429, 'Rate limit exceeded'))
+    await EventScan.delivered()
+    const subject = { actorId: 'alice', tokenId: record.id, source: 'managed', ip: '127.0.0.1' }
+    expect(events.map((e) => ({ type: e.type, reason: e.reason, action: e.action, method: e.method, path: e.path }))).toEqual([
+      { type: 'token.created', reason: null, action: null, method: null, path: null },
+      { type: 'authenticated', reason: null, action: null, method: 'POST', path: '/docs/documents/insert' },
+      { type: 'allowed', reason: null, action: 'insert-row', method: 'POST', path: '/docs/documents/insert' },
+      { type: 'authenticated', reason: null, action: null, method: 'GET', path: '/docs/create-table' },
+      { type: 'denied', reason: 'forbidden', action: 'create-table', method: 'GET', path: '/docs/create-table' },
+      { type: 'authenticated', reason: null, action: null, method: 'POST', path: '/docs/documents/insert' },
+      { type: 'denied', reason: 'rate_limited', action: null, method: 'POST', path: '/docs/documents/insert' },
+    ])
+    expect(events.slice(1)).toEqual(Array.from({ length: 6 }, () => expect.objectContaining(subject)))
+    // Written once the responses finished (inject's too), read newest first.
+    const { entries } = await gate.tokens!.usage(record.id)
+    expect(entries.map((e) => [e.method, e.path, e.action, e.outcome, e.status])).toEqual([
+      ['POST', '/docs/documents/insert', null, 'limited', 429],
+      ['GET', '/docs/create-table', 'create-table', 'denied', 403],
+      ['POST', '/docs/documents/insert', 'insert-row', 'allowed', 201],
+    ])
+  })
+
+  test('  near miss: a gate without a listener or a store observes nothing, and without a limit sends no RateLimit headers', async () => {
+    const { app } = await setup()
+    const res = await send(app, '/docs/documents/insert', `Bearer ${ALICE_STATIC}`)
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['ratelimit']).toBeUndefined()
   })
 })
 

@@ -17,7 +17,10 @@ import { permissionsDebug, requireActor, requirePermission, tokenAuth } from 'to
 import type { AdapterOptions, KoaTarget, KoaTokenAuthOptions } from 'tokengate/koa'
 import {
   ALICE_STATIC,
+  BOT_LIST_FORM,
+  BOT_OBJECT_FORM,
   DEBUGGER_STATIC,
+  JWT_SECRET,
   HTTP_CASES,
   MAIN_CONFIG,
   NOW,
@@ -34,6 +37,7 @@ import {
   type HttpCase,
   type TargetForm,
 } from '../cases.js'
+import { EventScan } from '../../helpers/event-scan.js'
 
 // Compile-time: importing 'tokengate/koa' types ctx.state.actor.
 type Expect<T extends true> = T
@@ -51,6 +55,21 @@ function target(form: TargetForm | undefined): KoaTarget | undefined {
 }
 
 type Callback = ReturnType<Koa['callback']>
+
+/**
+ * Every event of every app that setup() makes, scanned at the end for the tokens and secrets
+ * the suite used (SPEC section 11: never a token or a secret in an event).
+ */
+const scan = new EventScan()
+scan.remember(...Object.values(SETUPS).flatMap((s) => [s.config.secret as string | undefined, ...(s.config.tokens ?? []).map((t) => t.token as string)]))
+scan.remember(JWT_SECRET, BOT_OBJECT_FORM, BOT_LIST_FORM, SEED_BOT_TOKEN)
+afterAll(async () => {
+  await EventScan.delivered()
+  expect(scan.events.length).toBeGreaterThan(100)
+  expect(new Set(scan.events.map((e) => e.type))).toEqual(new Set(['authenticated', 'rejected', 'allowed', 'denied']))
+  expect(scan.secrets.length).toBeGreaterThan(40)
+  expect(scan.leaks()).toEqual([])
+})
 
 interface Setup {
   app: Koa
@@ -70,7 +89,7 @@ function setup(gateSetup: GateSetup = SETUPS.main, adapterOptions: AdapterOption
   const app = new Koa()
   app.on('error', (error: unknown) => errors.push(error))
   if (outer !== undefined) app.use(outer)
-  app.use(tokenAuth(gateSetup.config, { now: () => NOW, ...gateSetup.options, ...adapterOptions }))
+  app.use(tokenAuth(gateSetup.config, { now: () => NOW, onEvent: scan.listener, ...gateSetup.options, ...adapterOptions }))
   const router = new Router()
   const handler: Middleware = (ctx) => {
     state.handlerRan = true
@@ -87,6 +106,7 @@ function setup(gateSetup: GateSetup = SETUPS.main, adapterOptions: AdapterOption
 }
 
 function send(server: Callback, path: string, authorization?: string): request.Test {
+  scan.rememberRequest(path, authorization)
   const test = request(server).get(path)
   return authorization === undefined ? test : test.set('Authorization', authorization)
 }

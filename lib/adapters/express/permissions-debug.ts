@@ -9,7 +9,7 @@ import { MiddlewareOrderError } from '../../errors.js'
 import { checkOptionNames } from '../../internal/options.js'
 import { ADAPTER_OPTIONS, type AdapterOptions, explainForDebug, onErrorFrom } from '../shared.js'
 import { withIgnoredCredentials } from '../ignored-credentials.js'
-import { fail, stateOf } from './token-auth.js'
+import { factsOf, fail, stateOf } from './token-auth.js'
 
 /**
  * A GET handler answering `?action=…&database=…&resource=…` with the decision for the current
@@ -34,7 +34,7 @@ export function permissionsDebug(options?: AdapterOptions): RequestHandler {
     }
     const query = req.query as { readonly [key: string]: unknown }
     try {
-      res.json(explainForDebug(state.gate, req.actor ?? null, (name) => query[name]))
+      res.json(explainForDebug(state.gate, req.actor ?? null, (name) => query[name], factsOf(req, state)))
     } catch (error) {
       fail(withIgnoredCredentials(error, state.internals, req.headers.authorization), res, next, override ?? state.onError)
     }

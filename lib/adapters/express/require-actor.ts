@@ -10,7 +10,7 @@ import { MiddlewareOrderError } from '../../errors.js'
 import { checkOptionNames } from '../../internal/options.js'
 import { ADAPTER_OPTIONS, type AdapterOptions, actorRequired, onErrorFrom } from '../shared.js'
 import { withIgnoredCredentials } from '../ignored-credentials.js'
-import { fail, stateOf } from './token-auth.js'
+import { factsOf, fail, stateOf } from './token-auth.js'
 
 /**
  * Express guard: the request goes on when `req.actor` is set (any valid token); an anonymous
@@ -34,7 +34,7 @@ export function requireActor(options?: AdapterOptions): RequestHandler {
       next(new MiddlewareOrderError('requireActor() ran without tokenAuth in front of it: app.use(tokenAuth(config)) before the guarded routes'))
       return
     }
-    const error = actorRequired(state, req.actor)
+    const error = actorRequired(state, req.actor, factsOf(req, state))
     if (error === null) {
       next()
       return

@@ -9,7 +9,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { MiddlewareOrderError } from '../../errors.js'
 import { type AdapterOptions, type TargetSpec, compileGuard } from '../shared.js'
 import { withIgnoredCredentials } from '../ignored-credentials.js'
-import { fail, stateOf } from './token-auth.js'
+import { factsOf, fail, stateOf } from './token-auth.js'
 
 /**
  * A guard's database or resource for Express: a literal, `':param'` for `req.params.param`, or
@@ -53,7 +53,7 @@ export function requirePermission(
     }
     try {
       const params = req.params as { readonly [key: string]: unknown } | undefined
-      state.internals.check(req.actor ?? null, guard.action, guard.databaseOf(req, params), guard.resourceOf(req, params))
+      state.internals.check(req.actor ?? null, guard.action, guard.databaseOf(req, params), guard.resourceOf(req, params), factsOf(req, state))
     } catch (error) {
       fail(withIgnoredCredentials(error, state.internals, req.headers.authorization), res, next, guard.onError ?? state.onError)
       return

@@ -7,9 +7,11 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import type { TokengateConfigInput } from '../../config/config-types.js'
 import { isTokengateError } from '../../errors.js'
+import type { RequestFacts } from '../../events/observer.js'
 import type { Gate, GateOptions } from '../../gate.js'
+import type { LimitVerdict } from '../../internal/gate-internals.js'
 import { crossOriginRefusal } from '../../sessions/cross-origin.js'
-import type { Actor, VerifiedToken } from '../../types.js'
+import type { VerifiedToken } from '../../types.js'
 import { type AdapterOptions, type AdapterState, type OnError, type SessionOptions, adapterState } from '../shared.js'
 import './augment.js'
 
@@ -26,6 +28,14 @@ const STATES = new WeakMap<Request, AdapterState>()
 /** The state tokenAuth left on a request, if it ran. @internal */
 export function stateOf(req: Request): AdapterState | undefined {
   return STATES.get(req)
+}
+
+/** What the gate observes of each request, when it observes requests (events, usage log). */
+const FACTS = new WeakMap<Request, RequestFacts>()
+
+/** The facts of a request, for a guard, when the gate observes requests. @internal */
+export function factsOf(req: Request, state: AdapterState): RequestFacts | undefined {
+  return state.internals.observing ? FACTS.get(req) : undefined
 }
 
 /**
@@ -53,9 +63,36 @@ export function originOf(req: Request): string {
   return `${req.protocol}://${req.get('host') ?? ''}`
 }
 
-/** The actor of a request that presented no token: its `ds_actor` cookie's, with `actorCookie`, when it has no Authorization header. */
-function withoutToken(state: AdapterState, req: Request): Actor | null {
-  return state.actorCookie && req.headers.authorization === undefined ? state.internals.actorFromCookie(req.headers.cookie) : null
+/**
+ * The session of a request that presented no token: its `ds_actor` cookie's, with `actorCookie`,
+ * when it has no Authorization header (authenticated and rate-limited as a token would be).
+ */
+function withoutToken(state: AdapterState, req: Request, facts: RequestFacts | undefined): VerifiedToken | null {
+  return state.actorCookie && req.headers.authorization === undefined ? state.internals.sessionFromCookie(req.headers.cookie, facts) : null
+}
+
+/**
+ * After authentication: set `req.actor`, note the usage entry for when the response is sent,
+ * count the request against its rate limit (429, or the `RateLimit` headers), and go on.
+ */
+function admit(req: Request, res: Response, next: NextFunction, state: AdapterState, verified: VerifiedToken | null, facts: RequestFacts | undefined): void {
+  req.actor = verified === null ? null : verified.actor
+  if (facts?.recordUsage === true) res.once('finish', () => state.internals.finished(facts, res.statusCode))
+  const limited = verified === null ? null : state.internals.limit(verified, facts)
+  if (limited === null) next()
+  else if (limited instanceof Promise) limited.then((verdict) => limitedBy(verdict, res, next, state), next)
+  else limitedBy(limited, res, next, state)
+}
+
+/** Answer 429, or set the rate-limit headers and go on. */
+function limitedBy(verdict: LimitVerdict, res: Response, next: NextFunction, state: AdapterState): void {
+  if (verdict.error !== null) {
+    fail(verdict.error, res, next, state.onError)
+    return
+  }
+  res.setHeader('RateLimit-Policy', verdict.policy)
+  res.setHeader('RateLimit', verdict.state)
+  next()
 }
 
 /**
@@ -68,6 +105,9 @@ function withoutToken(state: AdapterState, req: Request): Actor | null {
  * - A malformed header (400), or an invalid, expired or unknown token (401): the response is
  *   sent with `WWW-Authenticate` and a JSON body, and no later handler runs; with
  *   `onError: 'next'` the coded error goes to `next(err)` instead.
+ * - With a rate limit (the token's own, or the gate's `rateLimit`): the request is counted once,
+ *   after authentication; within the limit the response gets the `RateLimit-Policy` and
+ *   `RateLimit` headers, over it the answer is 429 `Rate limit exceeded` with `Retry-After`.
  *
  * @param config - a configuration object, the path of a metadata.json, or a gate from
  * {@link createGate} (several middlewares can then share one).
@@ -95,24 +135,25 @@ export function tokenAuth(config?: TokengateConfigInput | string | Gate, options
         return
       }
     }
+    let facts: RequestFacts | undefined
+    if (internals.observing) {
+      facts = internals.observe(req.method, req.originalUrl, req.ip ?? null)
+      FACTS.set(req, facts)
+    }
     let result: VerifiedToken | null | Promise<VerifiedToken | null>
     try {
-      result = internals.authenticate(req.headers.authorization, req, queryOf)
+      result = internals.authenticate(req.headers.authorization, req, queryOf, facts)
     } catch (error) {
       fail(error, res, next, onError)
       return
     }
     if (result instanceof Promise) {
       result.then(
-        (verified) => {
-          req.actor = verified === null ? withoutToken(state, req) : verified.actor
-          next()
-        },
+        (verified) => admit(req, res, next, state, verified ?? withoutToken(state, req, facts), facts),
         (error: unknown) => fail(error, res, next, onError),
       )
       return
     }
-    req.actor = result === null ? withoutToken(state, req) : result.actor
-    next()
+    admit(req, res, next, state, result ?? withoutToken(state, req, facts), facts)
   }
 }

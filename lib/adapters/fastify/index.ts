@@ -1,11 +1,11 @@
 /**
  * The `tokengate/fastify` entry point: the Fastify 5 adapter. A plugin, `tokengate`, that
  * authenticates in an `onRequest` hook and sets `request.actor`; the guards `requirePermission`
- * and `requireActor` as route hooks; and the `permissionsDebug` handler.
+ * and `requireActor` as route hooks; the `permissionsDebug` handler; and `tokenAdmin`, token
+ * administration (the JSON API, InfluxDB 3's endpoints, the token page) as a plugin.
  *
  * It loads neither Express nor Koa, nor tokengate's adapters for them, and nothing of Fastify at
- * run time: only Fastify's types. The token administration endpoints (`tokenAdmin`) are not here
- * yet: they come with the framework-neutral admin API (issue 12).
+ * run time: only Fastify's types.
  *
  * @module
  */
@@ -16,4 +16,7 @@ export type { FastifyGuard, FastifyTarget } from './require-permission.js'
 export { requireActor } from './require-actor.js'
 export { permissionsDebug } from './permissions-debug.js'
 export type { FastifyEndpoint } from './permissions-debug.js'
-export type { AdapterOptions, OnError, TargetSpec } from '../shared.js'
+export { tokenAdmin } from './token-admin.js'
+export type { FastifyTokenAdminOptions } from './token-admin.js'
+export type { TokenAdminOptions } from '../../admin/types.js'
+export type { AdapterOptions, OnError, SessionOptions, TargetSpec } from '../shared.js'

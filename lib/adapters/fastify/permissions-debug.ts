@@ -9,7 +9,7 @@ import { MiddlewareOrderError } from '../../errors.js'
 import { checkOptionNames } from '../../internal/options.js'
 import { ADAPTER_OPTIONS, type AdapterOptions, explainForDebug, onErrorFrom } from '../shared.js'
 import { withIgnoredCredentials } from '../ignored-credentials.js'
-import { fail, guardStateOf } from './state.js'
+import { factsOf, fail, guardStateOf } from './state.js'
 
 /** A Fastify route handler that answers by itself (through `reply`). */
 export type FastifyEndpoint = (request: FastifyRequest, reply: FastifyReply) => void
@@ -44,7 +44,7 @@ export function permissionsDebug(options?: AdapterOptions): FastifyEndpoint {
     const query = request.query as { readonly [key: string]: unknown } | undefined
     let body: ReturnType<typeof explainForDebug>
     try {
-      body = explainForDebug(state.gate, request.actor, (name) => query?.[name])
+      body = explainForDebug(state.gate, request.actor, (name) => query?.[name], factsOf(request, state))
     } catch (error) {
       fail(withIgnoredCredentials(error, state.internals, request.headers.authorization), reply, toFastify, override ?? state.onError)
       return

@@ -14,19 +14,21 @@
  */
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { TokengateConfigInput } from '../../config/config-types.js'
+import type { RequestFacts } from '../../events/observer.js'
 import { GATE_OPTION_NAMES, type Gate, type GateOptions } from '../../gate.js'
-import { GATE_INTERNALS } from '../../internal/gate-internals.js'
+import { GATE_INTERNALS, type LimitVerdict } from '../../internal/gate-internals.js'
 import { checkOptionNames } from '../../internal/options.js'
+import { crossOriginRefusal } from '../../sessions/cross-origin.js'
 import type { VerifiedToken } from '../../types.js'
-import { type AdapterOptions, type AdapterState, adapterState } from '../shared.js'
+import { type AdapterOptions, type AdapterState, type SessionOptions, adapterState } from '../shared.js'
 import './augment.js'
-import { TOKENGATE_STATE, fail, stateOf } from './state.js'
+import { TOKENGATE_STATE, fail, keepFacts, stateOf } from './state.js'
 
 /**
  * Options of the {@link tokengate} plugin: either an existing `gate`, or a `config` and the
  * gate's options (`GateOptions`, as `createGate` takes them); and the adapter's `onError`.
  */
-export interface FastifyTokengateOptions extends GateOptions, AdapterOptions {
+export interface FastifyTokengateOptions extends GateOptions, AdapterOptions, SessionOptions {
   /**
    * A gate made by `createGate`, shared with the rest of the app (to sign tokens, to check in
    * handlers). Then no gate option may be given: they belong to `createGate`.
@@ -44,12 +46,54 @@ export interface FastifyTokengateOptions extends GateOptions, AdapterOptions {
 const FASTIFY_REGISTER_OPTIONS: readonly string[] = ['prefix', 'logLevel', 'logSerializers']
 
 /** Every option of the plugin. @internal */
-export const PLUGIN_OPTIONS: readonly string[] = ['gate', 'config', ...GATE_OPTION_NAMES, 'onError']
+export const PLUGIN_OPTIONS: readonly string[] = ['gate', 'config', ...GATE_OPTION_NAMES, 'onError', 'actorCookie']
 
 const PLUGIN_NAME = 'tokengate'
 
 /** How the gate reaches the query string, only when a query parameter is configured. */
 const queryOf = (request: FastifyRequest) => request.query as { readonly [key: string]: unknown }
+
+/**
+ * The session of a request that presented no token: its `ds_actor` cookie's, with `actorCookie`,
+ * when it has no Authorization header (authenticated and rate-limited as a token would be).
+ */
+function withoutToken(state: AdapterState, request: FastifyRequest, facts: RequestFacts | undefined): VerifiedToken | null {
+  return state.actorCookie && request.headers.authorization === undefined ? state.internals.sessionFromCookie(request.headers.cookie, facts) : null
+}
+
+/**
+ * After authentication: set `request.actor`, note the usage entry for when the response is sent,
+ * count the request against its rate limit (429, or the `RateLimit` headers), and go on.
+ */
+function admit(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  next: HookHandlerDoneFunction,
+  state: AdapterState,
+  verified: VerifiedToken | null,
+  facts: RequestFacts | undefined,
+): void {
+  request.actor = verified === null ? null : verified.actor
+  if (facts?.recordUsage === true) {
+    const raw = reply.raw
+    raw.once('finish', () => state.internals.finished(facts, raw.statusCode))
+  }
+  const limited = verified === null ? null : state.internals.limit(verified, facts)
+  if (limited === null) next()
+  else if (limited instanceof Promise) limited.then((verdict) => limitedBy(verdict, reply, next, state), (error: unknown) => fail(error, reply, next, state.onError))
+  else limitedBy(limited, reply, next, state)
+}
+
+/** Answer 429, or set the rate-limit headers and go on. */
+function limitedBy(verdict: LimitVerdict, reply: FastifyReply, next: HookHandlerDoneFunction, state: AdapterState): void {
+  if (verdict.error !== null) {
+    fail(verdict.error, reply, next, state.onError)
+    return
+  }
+  reply.header('RateLimit-Policy', verdict.policy)
+  reply.header('RateLimit', verdict.state)
+  next()
+}
 
 /**
  * Check the plugin's options and make its state. Misuse throws a TypeError naming the option,
@@ -92,6 +136,15 @@ function pluginState(options: FastifyTokengateOptions): AdapterState {
  *   with `WWW-Authenticate` and SPEC's JSON body, and no handler runs; with `onError: 'next'` the
  *   coded error goes to Fastify's error handler instead (it carries `statusCode`, `code` and
  *   `headers`, which Fastify's default handler honours).
+ * - With a rate limit (the token's own, or the gate's `rateLimit`): the request is counted once,
+ *   after authentication; within the limit the reply gets the `RateLimit-Policy` and `RateLimit`
+ *   headers, over it the answer is 429 `Rate limit exceeded` with `Retry-After`.
+ * - With `actorCookie: true`: a request without an Authorization header is signed in by a valid
+ *   `ds_actor` cookie (Datasette's; `gate.createActorCookie` writes one), and every request that
+ *   changes something (not GET, HEAD, OPTIONS) and carries a cookie is refused 403
+ *   `ERR_CROSS_ORIGIN` when it comes from another origin (`Sec-Fetch-Site`, then `Origin`).
+ * - With `onEvent` or a usage log: the request's method, path and `request.ip` go with its events,
+ *   and a managed token's request is written to its usage log once the response is sent.
  *
  * Authentication is synchronous while every token source is (all the built-in ones are), so the
  * hook finishes in the same tick; a custom async source makes it wait for that source.
@@ -101,7 +154,7 @@ function pluginState(options: FastifyTokengateOptions): AdapterState {
  * that plugin's routes. It may be registered once per context.
  *
  * @param options - `gate` (a gate from `createGate`) or `config` (a configuration object or a
- * metadata.json path) with the gate's options; and `onError`.
+ * metadata.json path) with the gate's options; `onError`; `actorCookie`.
  * @throws TypeError at registration (from `app.ready()`/`app.listen()`) for an unknown option,
  * `gate` and `config` together, gate options beside a gate, a bad `onError`, Fastify's `prefix`,
  * or a second registration in one context; ConfigError (`ERR_CONFIG_INVALID`) for an invalid
@@ -133,25 +186,33 @@ export const tokengate: FastifyPluginCallback<FastifyTokengateOptions> = Object.
       // ahead of the plugin) fails loudly instead of taking the request for anonymous.
       fastify.decorateRequest('actor', undefined as unknown as null)
       fastify.addHook('onRequest', function tokengateAuthenticate(request: FastifyRequest, reply: FastifyReply, next: HookHandlerDoneFunction): void {
+        if (state.actorCookie) {
+          const refused = crossOriginRefusal({ method: request.method, headers: request.headers, origin: () => `${request.protocol}://${request.host}` })
+          if (refused !== null) {
+            fail(refused, reply, next, onError)
+            return
+          }
+        }
+        let facts: RequestFacts | undefined
+        if (internals.observing) {
+          facts = internals.observe(request.method, request.url, request.ip ?? null)
+          keepFacts(request, facts)
+        }
         let result: VerifiedToken | null | Promise<VerifiedToken | null>
         try {
-          result = internals.authenticate(request.headers.authorization, request, queryOf)
+          result = internals.authenticate(request.headers.authorization, request, queryOf, facts)
         } catch (error) {
           fail(error, reply, next, onError)
           return
         }
         if (result instanceof Promise) {
           result.then(
-            (verified) => {
-              request.actor = verified === null ? null : verified.actor
-              next()
-            },
+            (verified) => admit(request, reply, next, state, verified ?? withoutToken(state, request, facts), facts),
             (error: unknown) => fail(error, reply, next, onError),
           )
           return
         }
-        request.actor = result === null ? null : result.actor
-        next()
+        admit(request, reply, next, state, result ?? withoutToken(state, request, facts), facts)
       })
     } catch (error) {
       done(error as Error)

@@ -11,7 +11,7 @@ import { checkOptionNames } from '../../internal/options.js'
 import { ADAPTER_OPTIONS, type AdapterOptions, actorRequired, onErrorFrom } from '../shared.js'
 import { withIgnoredCredentials } from '../ignored-credentials.js'
 import type { FastifyGuard } from './require-permission.js'
-import { fail, guardStateOf } from './state.js'
+import { factsOf, fail, guardStateOf } from './state.js'
 
 /**
  * Fastify guard: the request goes on when `request.actor` is set (any valid token); an anonymous
@@ -36,7 +36,7 @@ export function requireActor(options?: AdapterOptions): FastifyGuard {
       done(state)
       return
     }
-    const error = actorRequired(state, request.actor)
+    const error = actorRequired(state, request.actor, factsOf(request, state))
     if (error === null) {
       done()
       return

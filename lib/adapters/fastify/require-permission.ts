@@ -9,7 +9,7 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import { MiddlewareOrderError } from '../../errors.js'
 import { type AdapterOptions, type TargetSpec, compileGuard } from '../shared.js'
 import { withIgnoredCredentials } from '../ignored-credentials.js'
-import { fail, guardStateOf } from './state.js'
+import { factsOf, fail, guardStateOf } from './state.js'
 
 /**
  * A guard's database or resource for Fastify: a literal, `':param'` for `request.params.param`, or
@@ -65,7 +65,7 @@ export function requirePermission(
     }
     try {
       const params = request.params as { readonly [key: string]: unknown } | undefined
-      state.internals.check(request.actor, guard.action, guard.databaseOf(request, params), guard.resourceOf(request, params))
+      state.internals.check(request.actor, guard.action, guard.databaseOf(request, params), guard.resourceOf(request, params), factsOf(request, state))
     } catch (error) {
       fail(withIgnoredCredentials(error, state.internals, request.headers.authorization), reply, done, guard.onError ?? state.onError)
       return

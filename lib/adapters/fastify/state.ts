@@ -12,6 +12,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { MiddlewareOrderError, isTokengateError } from '../../errors.js'
+import type { RequestFacts } from '../../events/observer.js'
 import type { AdapterState, OnError } from '../shared.js'
 
 /** The key of the plugin's state on a Fastify instance. @internal */
@@ -20,6 +21,19 @@ export const TOKENGATE_STATE: unique symbol = Symbol('tokengate.fastify')
 /** The state the plugin left on this context or a parent, if it is registered there. @internal */
 export function stateOf(server: FastifyInstance): AdapterState | undefined {
   return (server as FastifyInstance & { [TOKENGATE_STATE]?: AdapterState })[TOKENGATE_STATE]
+}
+
+/** What the gate observes of each request, when it observes requests (events, usage log). */
+const FACTS = new WeakMap<FastifyRequest, RequestFacts>()
+
+/** Keep a request's facts for its guards. @internal */
+export function keepFacts(request: FastifyRequest, facts: RequestFacts): void {
+  FACTS.set(request, facts)
+}
+
+/** The facts of a request, for a guard, when the gate observes requests. @internal */
+export function factsOf(request: FastifyRequest, state: AdapterState): RequestFacts | undefined {
+  return state.internals.observing ? FACTS.get(request) : undefined
 }
 
 /**

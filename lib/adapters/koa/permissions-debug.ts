@@ -8,7 +8,7 @@ import { MiddlewareOrderError } from '../../errors.js'
 import { checkOptionNames } from '../../internal/options.js'
 import { ADAPTER_OPTIONS, type AdapterOptions, explainForDebug, onErrorFrom } from '../shared.js'
 import { withIgnoredCredentials } from '../ignored-credentials.js'
-import { fail, stateOf } from './token-auth.js'
+import { factsOf, fail, stateOf } from './token-auth.js'
 
 /**
  * Koa middleware answering `?action=…&database=…&resource=…` with the decision for
@@ -21,7 +21,7 @@ export function permissionsDebug(options?: AdapterOptions): Middleware {
     const state = stateOf(ctx)
     if (state === undefined) throw new MiddlewareOrderError('permissionsDebug() ran without tokenAuth in front of it: app.use(tokenAuth(config)) first')
     try {
-      ctx.body = explainForDebug(state.gate, ctx.state.actor ?? null, (name) => ctx.query[name])
+      ctx.body = explainForDebug(state.gate, ctx.state.actor ?? null, (name) => ctx.query[name], factsOf(ctx, state))
     } catch (error) {
       fail(withIgnoredCredentials(error, state.internals, ctx.headers.authorization), ctx, override ?? state.onError)
     }

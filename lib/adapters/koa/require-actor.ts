@@ -8,7 +8,7 @@ import { MiddlewareOrderError } from '../../errors.js'
 import { checkOptionNames } from '../../internal/options.js'
 import { ADAPTER_OPTIONS, type AdapterOptions, actorRequired, onErrorFrom } from '../shared.js'
 import { withIgnoredCredentials } from '../ignored-credentials.js'
-import { fail, stateOf } from './token-auth.js'
+import { factsOf, fail, stateOf } from './token-auth.js'
 
 /**
  * Koa guard: any authenticated caller goes on; an anonymous request gets 401 with the challenge
@@ -27,7 +27,7 @@ export function requireActor(options?: AdapterOptions): Middleware {
     if (state === undefined) {
       throw new MiddlewareOrderError('requireActor() ran without tokenAuth in front of it: app.use(tokenAuth(config)) before the guarded routes')
     }
-    const error = actorRequired(state, ctx.state.actor)
+    const error = actorRequired(state, ctx.state.actor, factsOf(ctx, state))
     if (error !== null) {
       fail(withIgnoredCredentials(error, state.internals, ctx.headers.authorization), ctx, override ?? state.onError)
       return

@@ -8,7 +8,7 @@ import type { Context, Middleware, Next } from 'koa'
 import { MiddlewareOrderError } from '../../errors.js'
 import { type AdapterOptions, type TargetSpec, compileGuard } from '../shared.js'
 import { withIgnoredCredentials } from '../ignored-credentials.js'
-import { fail, stateOf } from './token-auth.js'
+import { factsOf, fail, stateOf } from './token-auth.js'
 
 /** A guard's database or resource for Koa: a literal, `':param'` for `ctx.params.param`, or a function of the context. */
 export type KoaTarget = TargetSpec<Context>
@@ -37,7 +37,7 @@ export function requirePermission(
     }
     try {
       const params = (ctx as Context & { params?: { readonly [key: string]: unknown } }).params
-      state.internals.check(ctx.state.actor ?? null, guard.action, guard.databaseOf(ctx, params), guard.resourceOf(ctx, params))
+      state.internals.check(ctx.state.actor ?? null, guard.action, guard.databaseOf(ctx, params), guard.resourceOf(ctx, params), factsOf(ctx, state))
     } catch (error) {
       fail(withIgnoredCredentials(error, state.internals, ctx.headers.authorization), ctx, guard.onError ?? state.onError)
       return

@@ -6,6 +6,7 @@
 import type { Context, Middleware, Next } from 'koa'
 import type { TokengateConfigInput } from '../../config/config-types.js'
 import { isTokengateError } from '../../errors.js'
+import type { RequestFacts } from '../../events/observer.js'
 import { crossOriginRefusal } from '../../sessions/cross-origin.js'
 import type { Gate, GateOptions } from '../../gate.js'
 import type { Actor, VerifiedToken } from '../../types.js'
@@ -27,6 +28,14 @@ const STATES = new WeakMap<Context, AdapterState>()
 /** The state tokenAuth left on a context, if it ran. @internal */
 export function stateOf(ctx: Context): AdapterState | undefined {
   return STATES.get(ctx)
+}
+
+/** What the gate observes of each request, when it observes requests (events, usage log). */
+const FACTS = new WeakMap<Context, RequestFacts>()
+
+/** The facts of a request, for a guard, when the gate observes requests. @internal */
+export function factsOf(ctx: Context, state: AdapterState): RequestFacts | undefined {
+  return state.internals.observing ? FACTS.get(ctx) : undefined
 }
 
 /**
@@ -52,7 +61,9 @@ const queryOf = (ctx: Context) => ctx.query
 
 /**
  * Koa middleware that authenticates the request's bearer token and sets `ctx.state.actor`
- * (`null` when anonymous). Same behaviour and options as the Express `tokenAuth`.
+ * (`null` when anonymous). Same behaviour and options as the Express `tokenAuth`, rate limits
+ * included (the `RateLimit` headers are set before the next middleware runs; an error that Koa's
+ * own `onerror` renders drops them, as it drops every header set before it).
  *
  * @example
  * ```ts
@@ -75,20 +86,38 @@ export function tokenAuth(config?: TokengateConfigInput | string | Gate, options
         return
       }
     }
+    let facts: RequestFacts | undefined
+    if (internals.observing) {
+      facts = internals.observe(ctx.method, ctx.originalUrl, ctx.ip || null)
+      FACTS.set(ctx, facts)
+    }
     let verified: VerifiedToken | null
     try {
-      const result = internals.authenticate(ctx.headers.authorization, ctx, queryOf)
+      const result = internals.authenticate(ctx.headers.authorization, ctx, queryOf, facts)
       verified = result instanceof Promise ? await result : result
     } catch (error) {
       fail(error, ctx, onError)
       return
     }
-    ctx.state.actor =
-      verified !== null
-        ? verified.actor
-        : state.actorCookie && ctx.headers.authorization === undefined
-          ? state.internals.actorFromCookie(ctx.headers.cookie)
-          : null
+    // Without a token: the `ds_actor` cookie's session, with actorCookie and no Authorization header.
+    if (verified === null && state.actorCookie && ctx.headers.authorization === undefined) {
+      verified = internals.sessionFromCookie(ctx.headers.cookie, facts)
+    }
+    ctx.state.actor = verified === null ? null : verified.actor
+    if (facts?.recordUsage === true) {
+      const recorded = facts
+      ctx.res.once('finish', () => internals.finished(recorded, ctx.res.statusCode))
+    }
+    const limited = verified === null ? null : internals.limit(verified, facts)
+    if (limited !== null) {
+      const verdict = limited instanceof Promise ? await limited : limited
+      if (verdict.error !== null) {
+        fail(verdict.error, ctx, onError)
+        return
+      }
+      ctx.set('RateLimit-Policy', verdict.policy)
+      ctx.set('RateLimit', verdict.state)
+    }
     await next()
   }
 }

@@ -2,7 +2,7 @@
  * The PostgreSQL schema of the token store, as numbered migrations (see `migration.ts`). Every
  * statement names its tables unqualified: the store runs them with `search_path` set to its
  * schema. Times are unix seconds (`bigint`); `restrictions`, `permissions` and `changes` are
- * `jsonb`.
+ * `jsonb`. Version 2 adds the usage log (`tokengate_usage`, SPEC section 11).
  *
  * @module
  * @internal
@@ -46,6 +46,25 @@ CREATE TABLE tokengate_audit (
   changes jsonb NOT NULL
 );
 CREATE INDEX tokengate_audit_token ON tokengate_audit (token_id, seq);
+`,
+  },
+  {
+    version: 2,
+    name: 'usage log of managed tokens',
+    sql: `
+CREATE TABLE tokengate_usage (
+  seq bigserial PRIMARY KEY,
+  token_id text NOT NULL,
+  at bigint NOT NULL,
+  method text NOT NULL,
+  path text NOT NULL,
+  action text,
+  database_name text,
+  resource text,
+  outcome text NOT NULL CHECK (outcome IN ('allowed', 'denied', 'limited', 'authenticated')),
+  status integer NOT NULL
+);
+CREATE INDEX tokengate_usage_token ON tokengate_usage (token_id, seq);
 `,
   },
 ]

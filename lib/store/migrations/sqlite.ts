@@ -1,6 +1,7 @@
 /**
  * The SQLite schema of the token store, as numbered migrations (see `migration.ts`). Times are
- * unix seconds (INTEGER); `restrictions`, `permissions` and `changes` are JSON text.
+ * unix seconds (INTEGER); `restrictions`, `permissions` and `changes` are JSON text. Version 2 adds
+ * the usage log (`tokengate_usage`, SPEC section 11).
  *
  * @module
  * @internal
@@ -44,6 +45,25 @@ CREATE TABLE tokengate_audit (
   changes TEXT NOT NULL
 );
 CREATE INDEX tokengate_audit_token ON tokengate_audit (token_id, seq);
+`,
+  },
+  {
+    version: 2,
+    name: 'usage log of managed tokens',
+    sql: `
+CREATE TABLE tokengate_usage (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  token_id TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  method TEXT NOT NULL,
+  path TEXT NOT NULL,
+  action TEXT,
+  database_name TEXT,
+  resource TEXT,
+  outcome TEXT NOT NULL CHECK (outcome IN ('allowed', 'denied', 'limited', 'authenticated')),
+  status INTEGER NOT NULL
+);
+CREATE INDEX tokengate_usage_token ON tokengate_usage (token_id, seq);
 `,
   },
 ]

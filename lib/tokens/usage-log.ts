@@ -1,0 +1,103 @@
+/**
+ * Managed tokens' usage log (SPEC section 11), written off the request path: when a response
+ * has been sent, the adapter hands its entry here, where it waits in memory; a timer writes
+ * what waits a second later in one store call, bounded to each token's newest entries. A request
+ * never waits for the store, and a failed write never fails one: the batch is dropped and the
+ * failure logged once (until a write succeeds again).
+ *
+ * While the store cannot be written, at most {@link MAX_PENDING} entries wait; older ones are
+ * dropped first.
+ *
+ * @module
+ * @internal
+ */
+import { type Logger, messageOf } from '../events/logger.js'
+import type { StoreHandle } from '../store/store-handle.js'
+import type { UsageEntry } from '../store/token-store.js'
+
+/** How many entries each token keeps, by default. */
+export const DEFAULT_USAGE_LOG_SIZE = 1000
+
+/** How long an entry waits to be written with others, in milliseconds. */
+const BATCH_DELAY_MS = 1000
+
+/** The most entries that wait in memory; past it the oldest are dropped. */
+export const MAX_PENDING = 10_000
+
+/** The longest path kept, in characters. */
+const MAX_PATH = 2000
+
+/**
+ * The `usageLogSize` option, checked.
+ * @throws TypeError for anything but a whole number from 0 to 1,000,000.
+ * @internal
+ */
+export function checkUsageLogSize(value: unknown): number {
+  if (value === undefined) return DEFAULT_USAGE_LOG_SIZE
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > 1_000_000) {
+    throw new TypeError('"usageLogSize" option must be a whole number from 0 (no usage log) to 1000000')
+  }
+  return value
+}
+
+/** A path fit for the log: at most {@link MAX_PATH} characters. @internal */
+export function usagePath(path: string): string {
+  return path.length > MAX_PATH ? path.slice(0, MAX_PATH) : path
+}
+
+/** Collects usage entries and writes them in batches. @internal */
+export class UsageRecorder {
+  readonly #store: StoreHandle
+  readonly #keep: number
+  readonly #logger: Logger
+  #pending: UsageEntry[] = []
+  #timer: NodeJS.Timeout | null = null
+  #writing: Promise<void> = Promise.resolve()
+  #failing = false
+
+  constructor(store: StoreHandle, keep: number, logger: Logger) {
+    this.#store = store
+    this.#keep = keep
+    this.#logger = logger
+  }
+
+  /** A request with a managed token ended. Cheap: a push, and a timer when none is set. */
+  note(entry: UsageEntry): void {
+    this.#pending.push(entry)
+    if (this.#pending.length > MAX_PENDING) this.#pending.splice(0, this.#pending.length - MAX_PENDING)
+    if (this.#timer === null) {
+      this.#timer = setTimeout(() => {
+        this.#timer = null
+        void this.flush()
+      }, BATCH_DELAY_MS)
+      this.#timer.unref()
+    }
+  }
+
+  /** Write what waits now; resolves when it is written (or dropped). Never rejects. */
+  flush(): Promise<void> {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer)
+      this.#timer = null
+    }
+    const batch = this.#pending
+    this.#pending = []
+    if (batch.length === 0) return this.#writing
+    this.#writing = this.#writing.then(async () => {
+      try {
+        const store = await this.#store.current()
+        await store.appendUsage(batch, this.#keep)
+        if (this.#failing) this.#logger.warn('tokengate: the usage log is written again')
+        this.#failing = false
+      } catch (error) {
+        if (!this.#failing) {
+          this.#logger.warn(
+            `tokengate: cannot write the usage log (${messageOf(error)}); entries are dropped until the token store can be written again`,
+          )
+        }
+        this.#failing = true
+      }
+    })
+    return this.#writing
+  }
+}

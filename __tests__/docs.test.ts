@@ -245,7 +245,7 @@ describe('the adapter pages document every option', () => {
     const body = new RegExp(`export interface ${name}\\b[^{]*\\{([\\s\\S]*?)\\n\\}`).exec(read(file))?.[1] ?? ''
     return [...body.matchAll(/^ {2}(?:readonly )?(\w+)\??:/gm)].map((m) => m[1] ?? '')
   }
-  const gateOptions = fieldsOf('lib/gate.ts', 'GateOptions')
+  const gateOptions = fieldsOf('lib/gate-options.ts', 'GateOptions')
   const adapterOptions = fieldsOf('lib/adapters/shared.ts', 'AdapterOptions')
 
   test('the option lists are read from the sources', () => {

@@ -37,8 +37,6 @@ import type { Actor, CheckTarget, Decision, Restrictions, VerifiedToken } from '
 import { type GateOptions, checkGateOptions, checkSecretOption, toList } from './gate-options.js'
 
 export type { GateOptions } from './gate-options.js'
-export { GATE_OPTION_NAMES } from './gate-options.js'
-
 
 /** What {@link Gate.createSignedToken} takes. */
 export interface GateTokenOptions {

@@ -8,7 +8,8 @@
  */
 import type { TokengateConfigInput } from '../config/config-types.js'
 import { type AuthenticationRequiredError, InvalidParameterError, InvalidRequestError } from '../errors.js'
-import { GATE_OPTION_NAMES, type Gate, type GateOptions, createGate } from '../gate.js'
+import { type Gate, type GateOptions, createGate } from '../gate.js'
+import { GATE_OPTION_NAMES } from '../gate-options.js'
 import type { RequestFacts } from '../events/observer.js'
 import { GATE_INTERNALS, type GateInternals, internalsOf } from '../internal/gate-internals.js'
 import { checkOptionNames } from '../internal/options.js'

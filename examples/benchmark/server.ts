@@ -75,8 +75,13 @@ const jwtErrors: ErrorRequestHandler = function jwtErrors(error: unknown, _req, 
   next(error)
 }
 
-/** What a managed scenario must release when it stops: its temporary file or schema. */
+/** What a scenario must release when it stops: its gate, its temporary file or schema. */
 const cleanups: (() => Promise<void>)[] = []
+
+/** Run the cleanups one at a time, the last pushed first, so a gate closes before its store. */
+async function runCleanups(): Promise<void> {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {})
+}
 
 /**
  * The token store of a managed scenario, seeded with the fixture tokens (by their SHA-256; the
@@ -197,7 +202,10 @@ export async function createApp(name: ScenarioName): Promise<Express> {
       const { store: kind, lookup } = scenarioNamed(name)
       const tokenStore = await managedStore(kind === 'postgres' ? 'postgres' : 'sqlite')
       // The default cache lifetime (5 s), or none: a store lookup on every request.
-      app.use(tokenAuth({ databases: DATABASES }, { tokenStore, ...(lookup === null ? {} : { tokenCacheTtl: 0 }) }))
+      const gate = createGate({ databases: DATABASES }, { tokenStore, ...(lookup === null ? {} : { tokenCacheTtl: 0 }) })
+      // Cleanups run last first: the gate writes its pending usage entries before the store closes.
+      cleanups.push(() => gate.close())
+      app.use(tokenAuth(gate))
       app.get(ROUTE, requirePermission(ACTION, ':db', ':table'), listRows)
       break
     }
@@ -260,7 +268,7 @@ async function main(): Promise<void> {
   const stop = (): void => {
     server.closeAllConnections()
     server.close(() => {
-      void Promise.all(cleanups.map((cleanup) => cleanup().catch(() => {}))).then(() => process.exit(0))
+      void runCleanups().then(() => process.exit(0))
     })
     setTimeout(() => process.exit(0), 3000).unref()
   }

@@ -228,6 +228,29 @@ describe('the bound and the pages', () => {
     expect(second).toEqual({ entries: [entry('GET', '/open/3', 'authenticated', 404)], next: null })
   })
 
+  test("a batch hands the store only each token's newest entries, so a busy token's are not written to be pruned", async () => {
+    const store = createMemoryTokenStore()
+    const written: UsageEntry[][] = []
+    const appendUsage = store.appendUsage.bind(store)
+    store.appendUsage = async (entries, keep) => {
+      written.push([...entries])
+      await appendUsage(entries, keep)
+    }
+    const gate = gateWith({ tokenStore: store, usageLogSize: 2 })
+    const a = await gate.tokens!.create({ actorId: 'alice', name: 'busy' })
+    const b = await gate.tokens!.create({ actorId: 'alice', name: 'quiet' })
+    scan.remember(a.token)
+    scan.remember(b.token)
+    const send = ADAPTERS[0]![1](gate)
+    for (const [i, token] of [a.token, a.token, b.token, a.token, a.token, b.token, b.token].entries()) {
+      await send('GET', `/open/${i}`, `Bearer ${token}`)
+    }
+    expect((await gate.tokens!.usage(a.record.id)).entries.map((e) => e.path)).toEqual(['/open/4', '/open/3'])
+    expect((await gate.tokens!.usage(b.record.id)).entries.map((e) => e.path)).toEqual(['/open/6', '/open/5'])
+    // One batch, in arrival order, without the five entries the bound would prune at once.
+    expect(written.map((batch) => batch.map((e) => e.path))).toEqual([['/open/3', '/open/4', '/open/5', '/open/6']])
+  })
+
   test('usageLogSize: 0 keeps no log', async () => {
     const gate = gateWith({ tokenStore: createMemoryTokenStore(), usageLogSize: 0 })
     const { token, record } = await gate.tokens!.create({ actorId: 'alice', name: 'unlogged' })

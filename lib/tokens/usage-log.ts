@@ -45,6 +45,26 @@ export function usagePath(path: string): string {
   return path.length > MAX_PATH ? path.slice(0, MAX_PATH) : path
 }
 
+/**
+ * The entries of a batch the store would keep: each token's newest `keep`, in arrival order. A
+ * token used more than `keep` times within one batch (a busy bot: thousands of requests a second)
+ * would otherwise have most of its entries written only to be pruned in the same transaction.
+ * @internal
+ */
+export function newestPerToken(batch: readonly UsageEntry[], keep: number): readonly UsageEntry[] {
+  if (batch.length <= keep) return batch
+  const seen = new Map<string, number>()
+  const kept: UsageEntry[] = []
+  for (let i = batch.length - 1; i >= 0; i -= 1) {
+    const entry = batch[i] as UsageEntry
+    const count = seen.get(entry.tokenId) ?? 0
+    if (count >= keep) continue
+    seen.set(entry.tokenId, count + 1)
+    kept.push(entry)
+  }
+  return kept.reverse()
+}
+
 /** Collects usage entries and writes them in batches. @internal */
 export class UsageRecorder {
   readonly #store: StoreHandle
@@ -80,7 +100,7 @@ export class UsageRecorder {
       clearTimeout(this.#timer)
       this.#timer = null
     }
-    const batch = this.#pending
+    const batch = newestPerToken(this.#pending, this.#keep)
     this.#pending = []
     if (batch.length === 0) return this.#writing
     this.#writing = this.#writing.then(async () => {

@@ -15,6 +15,7 @@ import * as expressAdapter from 'tokengate/express'
 import * as fastifyAdapter from 'tokengate/fastify'
 import * as koaAdapter from 'tokengate/koa'
 import { internalsOf } from '../../lib/internal/gate-internals.js'
+import { MAX_PENDING, UsageRecorder } from '../../lib/tokens/usage-log.js'
 import { EventScan } from '../helpers/event-scan.js'
 import { fastifyListener } from '../helpers/fastify.js'
 
@@ -249,6 +250,22 @@ describe('the bound and the pages', () => {
     expect((await gate.tokens!.usage(b.record.id)).entries.map((e) => e.path)).toEqual(['/open/6', '/open/5'])
     // One batch, in arrival order, without the five entries the bound would prune at once.
     expect(written.map((batch) => batch.map((e) => e.path))).toEqual([['/open/3', '/open/4', '/open/5', '/open/6']])
+  })
+
+  test('one batch writes at most MAX_PENDING entries, the newest, however many requests came since the last', async () => {
+    const written: UsageEntry[][] = []
+    const store = { appendUsage: async (entries: readonly UsageEntry[]) => void written.push([...entries]) } as unknown as TokenStore
+    const handle = { current: () => store, ready: async () => {}, close: async () => {} }
+    const recorder = new UsageRecorder(handle, 1_000_000, { warn: () => {}, error: () => {} })
+    const total = 2 * MAX_PENDING + 123
+    for (let i = 0; i < total; i++) recorder.note({ ...entry('GET', `/r/${i}`, 'authenticated', 200), tokenId: `t${i % 7}`, at: NOW })
+    await recorder.flush()
+    expect(written).toHaveLength(1)
+    expect(written[0]).toHaveLength(MAX_PENDING)
+    expect(written[0]![0]!.path).toBe(`/r/${total - MAX_PENDING}`)
+    expect(written[0]![MAX_PENDING - 1]!.path).toBe(`/r/${total - 1}`)
+    await recorder.flush()
+    expect(written).toHaveLength(1)
   })
 
   test('usageLogSize: 0 keeps no log', async () => {

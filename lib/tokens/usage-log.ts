@@ -5,8 +5,9 @@
  * never waits for the store, and a failed write never fails one: the batch is dropped and the
  * failure logged once (until a write succeeds again).
  *
- * While the store cannot be written, at most {@link MAX_PENDING} entries wait; older ones are
- * dropped first.
+ * One batch writes at most {@link MAX_PENDING} entries, the newest (and of those, each token's
+ * newest `usageLogSize`); older ones are dropped. Entries are dropped in chunks, so a burst past the
+ * bound costs a request no more than a push.
  *
  * @module
  * @internal
@@ -21,7 +22,7 @@ export const DEFAULT_USAGE_LOG_SIZE = 1000
 /** How long an entry waits to be written with others, in milliseconds. */
 const BATCH_DELAY_MS = 1000
 
-/** The most entries that wait in memory; past it the oldest are dropped. */
+/** The most entries one batch writes; the oldest are dropped past it (at most twice as many wait). */
 export const MAX_PENDING = 10_000
 
 /** The longest path kept, in characters. */
@@ -84,7 +85,7 @@ export class UsageRecorder {
   /** A request with a managed token ended. Cheap: a push, and a timer when none is set. */
   note(entry: UsageEntry): void {
     this.#pending.push(entry)
-    if (this.#pending.length > MAX_PENDING) this.#pending.splice(0, this.#pending.length - MAX_PENDING)
+    if (this.#pending.length >= 2 * MAX_PENDING) this.#pending = this.#pending.slice(-MAX_PENDING)
     if (this.#timer === null) {
       this.#timer = setTimeout(() => {
         this.#timer = null
@@ -100,7 +101,8 @@ export class UsageRecorder {
       clearTimeout(this.#timer)
       this.#timer = null
     }
-    const batch = newestPerToken(this.#pending, this.#keep)
+    const pending = this.#pending
+    const batch = newestPerToken(pending.length > MAX_PENDING ? pending.slice(-MAX_PENDING) : pending, this.#keep)
     this.#pending = []
     if (batch.length === 0) return this.#writing
     this.#writing = this.#writing.then(async () => {

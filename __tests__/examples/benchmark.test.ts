@@ -15,8 +15,11 @@
  * And the built-in load generator is checked against a real server: it counts, it catches a
  * wrong status, a wrong body and a server that goes away.
  *
+ * The in-process middleware-cost script runs too, every request of every token kind allowed.
+ *
  * No timing is asserted here: speed is `npm run bench`'s business.
  */
+import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { type Server, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -337,4 +340,19 @@ describe('the rate-limited scenarios really limit', () => {
       await server.stop()
     }
   })
+})
+
+describe('the in-process middleware cost (middleware-cost.js)', () => {
+  test('runs every token kind through tokenAuth and the guard, every request allowed, and prints one line each', async () => {
+    const script = serverScript().replace(/server\.js$/, 'middleware-cost.js')
+    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [script], { env: { ...process.env, BENCH_CALLS: '2000' } }, (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr })
+      })
+    })
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    const kinds = [...run.stdout.matchAll(/^ {2}(.+?) +\d+\.\d\d µs {2}\(rounds [\d./ ]+\)$/gm)].map((m) => m[1])
+    expect(kinds).toEqual(['static token', 'dstok_ token', 'JWT HS256', 'managed token (cached, usage log)', 'static token, memory rate limit'])
+  }, 30_000)
 })

@@ -355,6 +355,28 @@ describe('create-token --config: the secret from the configuration', () => {
     expect(verify(tokenOf(await run(['alice'], env)), 'environment-secret')).toMatchObject({ id: 'alice' })
   })
 
+  test("the configuration's actions are known and abbreviated, as on its server; near miss: without --config they are unknown", async () => {
+    writeFileSync(
+      join(dir, 'actions.json'),
+      JSON.stringify({ secret: 'actions-secret', actions: { 'publish-post': { abbr: 'pp', scope: 'resource', description: 'Publish a post' } } }),
+    )
+    const args = ['alice', '--all', 'publish-post', '--resource', 'blog', 'posts', 'pp', '--permission', 'db:blog:read']
+    const result = await run([...args, '--config', 'actions.json'])
+    expect(result.stderr).toBe('')
+    expect(result.status).toBe(0)
+    const payload = verify(tokenOf(result), 'actions-secret')
+    expect(payload).toEqual({ id: 'alice', token: 'dstok', _r: { a: ['pp'], d: { blog: ['vd', 'vt', 'vq', 'es', 'vdd'] }, r: { blog: { posts: ['pp'] } } } })
+    // The server with that configuration reads the grant as publish-post on blog/posts.
+    const gate = createGate({ secret: 'actions-secret', actions: { 'publish-post': { abbr: 'pp', scope: 'resource', default: true } } })
+    const actor = await gate.authenticate({ authorization: `Bearer ${tokenOf(result)}` })
+    expect(gate.allowed(actor, 'publish-post', 'blog', 'posts')).toBe(true)
+
+    const without = await run([...args, '--secret', 'actions-secret'])
+    expect(without.status).toBe(0)
+    expect(without.stderr).toBe('tokengate create-token: warning: unknown action "publish-post": kept as given\ntokengate create-token: warning: unknown action "pp": kept as given\n')
+    expect(verify(lines(without.stdout)[0] ?? '', 'actions-secret')).toMatchObject({ _r: { a: ['publish-post'], r: { blog: { posts: ['pp'] } } } })
+  })
+
   test('the secret variable unset: exit 2 naming it, nothing printed', async () => {
     const result = await run(['alice', '--config', 'metadata.json'], { TOKENGATE_SECRET: 'environment-secret' })
     expect(result.status).toBe(2)

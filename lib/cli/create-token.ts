@@ -17,7 +17,8 @@
  */
 import { ConfigError, PermissionStringError } from '../errors.js'
 import { parseDuration } from '../internal/duration.js'
-import { ActionRegistry } from '../permissions/actions.js'
+import type { TokengateConfig } from '../config/config-types.js'
+import { ActionRegistry, actionsFromConfig } from '../permissions/actions.js'
 import { parsePermissions } from '../permissions/permission-strings.js'
 import { RestrictionsBuilder, compactRestrictions } from '../permissions/restrictions.js'
 import { createJwt } from '../tokens/jwt.js'
@@ -38,8 +39,11 @@ import { type FoundSecret, findSecret } from './secret.js'
 import { loadTaskConfig } from './task-config.js'
 import { UsageError } from './usage-error.js'
 
-/** The built-in actions: what known action names are abbreviated against. */
-const REGISTRY = new ActionRegistry()
+/**
+ * The built-in actions: what known action names are abbreviated against, unless `--config`
+ * names a configuration, whose `actions` join them (as they do on the server).
+ */
+const BUILT_IN = new ActionRegistry()
 
 /** The options of `create-token`. */
 const OPTIONS: readonly OptionSpec[] = [
@@ -105,7 +109,7 @@ function nonEmpty(option: string, what: string, value: string): string {
 }
 
 /** Datasette's restriction options, as written (names not yet abbreviated), with their warnings. */
-function datasetteRestrictions(scanned: ScannedArgs): { restrictions: Restrictions | undefined; warnings: string[] } {
+function datasetteRestrictions(scanned: ScannedArgs, registry: ActionRegistry): { restrictions: Restrictions | undefined; warnings: string[] } {
   const builder = new RestrictionsBuilder()
   const named: string[] = []
   const warnings: string[] = []
@@ -119,8 +123,8 @@ function datasetteRestrictions(scanned: ScannedArgs): { restrictions: Restrictio
     builder.allowDatabase(nonEmpty('database', 'DB', database), nonEmpty('database', 'ACTION', action))
     named.push(action)
     any = true
-    if (REGISTRY.get(action)?.scope === 'instance') {
-      warnings.push(`${REGISTRY.resolve(action).name} is an instance action; a --database grant never allows it at instance level`)
+    if (registry.get(action)?.scope === 'instance') {
+      warnings.push(`${registry.resolve(action).name} is an instance action; a --database grant never allows it at instance level`)
     }
   }
   for (const [database = '', resource = '', action = ''] of occurrences(scanned, 'resource')) {
@@ -131,23 +135,23 @@ function datasetteRestrictions(scanned: ScannedArgs): { restrictions: Restrictio
     )
     named.push(action)
     any = true
-    const scope = REGISTRY.get(action)?.scope
+    const scope = registry.get(action)?.scope
     if (scope === 'instance' || scope === 'database') {
       const where = scope === 'instance' ? 'instance level' : 'database level'
-      warnings.push(`${REGISTRY.resolve(action).name} is ${scope === 'instance' ? 'an instance' : 'a database'} action; a --resource grant never allows it at ${where}`)
+      warnings.push(`${registry.resolve(action).name} is ${scope === 'instance' ? 'an instance' : 'a database'} action; a --resource grant never allows it at ${where}`)
     }
   }
-  const unknown = [...new Set(named.filter((action) => REGISTRY.get(action) === undefined))]
+  const unknown = [...new Set(named.filter((action) => registry.get(action) === undefined))]
   warnings.unshift(...unknown.map((action) => `unknown action ${JSON.stringify(action)}: kept as given`))
   return { restrictions: any ? builder.build() : undefined, warnings }
 }
 
 /** The `--permission` strings, each checked on its own so the message names the bad one. */
-function permissionStrings(scanned: ScannedArgs): string[] {
+function permissionStrings(scanned: ScannedArgs, registry: ActionRegistry): string[] {
   const strings = occurrences(scanned, 'permission').map(([value = '']) => value)
   for (const permission of strings) {
     try {
-      parsePermissions(permission, REGISTRY)
+      parsePermissions(permission, registry)
     } catch (error) {
       if (!(error instanceof PermissionStringError)) throw error
       // A format problem quotes the whole string already; the others name only the bad part.
@@ -174,8 +178,8 @@ function addMissing(target: string[], items: readonly string[]): void {
  * The union of Datasette's restrictions (abbreviated, kept in the order and number given, as
  * Datasette writes them) and the permission strings' (added where not already present).
  */
-function unionRestrictions(given: Restrictions | undefined, fromPermissions: Restrictions | undefined): Restrictions | undefined {
-  const base = compactRestrictions(given, REGISTRY)
+function unionRestrictions(given: Restrictions | undefined, fromPermissions: Restrictions | undefined, registry: ActionRegistry): Restrictions | undefined {
+  const base = compactRestrictions(given, registry)
   if (fromPermissions === undefined) return base
   if (base === undefined) return fromPermissions
   const all = [...(base.a ?? [])]
@@ -236,6 +240,10 @@ interface Common {
   readonly restrictions: Restrictions | undefined
   readonly permissions: readonly string[]
   readonly warnings: readonly string[]
+  /** The actions names are abbreviated against: the built-in ones, and `--config`'s. */
+  readonly registry: ActionRegistry
+  /** The `--config` configuration, when one was given (never with `--offline`). */
+  readonly config: { readonly path: string; readonly config: TokengateConfig } | undefined
 }
 
 function offlineToken(scanned: ScannedArgs, common: Common, io: CliIo): ExitCode {
@@ -251,7 +259,6 @@ function offlineToken(scanned: ScannedArgs, common: Common, io: CliIo): ExitCode
   if (flag(scanned, 'debug')) throw new UsageError('--debug cannot be used with --offline: an offline token is random, there is nothing to decode')
   if (scanned.options.has('type')) throw new UsageError('--type cannot be used with --offline: offline tokens are always apiv3_ tokens')
   if (scanned.options.has('secret')) throw new UsageError('--secret cannot be used with --offline: offline tokens are random, not signed')
-  if (scanned.options.has('config')) throw new UsageError('--config cannot be used with --offline: offline tokens are random, not signed with its secret')
   const createValue = single(scanned, 'create-databases')
   const createDatabases = createValue === undefined ? [] : parseDatabaseList(createValue)
 
@@ -318,20 +325,28 @@ function firstOf(value: string | readonly string[] | undefined): string | undefi
 }
 
 /**
+ * The `--config` configuration, loaded once for what it gives a signed token: its secret (only
+ * the variables that secret needs are read) and its actions. `undefined` without `--config`.
+ */
+function configOf(scanned: ScannedArgs, io: CliIo): { readonly path: string; readonly config: TokengateConfig } | undefined {
+  const configPath = single(scanned, 'config')
+  if (configPath === undefined) return undefined
+  if (configPath === '') throw new UsageError('--config must not be empty')
+  if (single(scanned, 'secret') !== undefined) throw new UsageError('--secret and --config both give the secret: pass one of them')
+  const type = parseType(single(scanned, 'type'))
+  const { config } = withUserPath(io, configPath, (path) => loadTaskConfig(path, io.env, [type === 'jwt' ? 'jwt' : 'secret']))
+  return { path: configPath, config }
+}
+
+/**
  * The secret to sign with: `--secret`, else the configuration's (`--config`: its first `secret`
  * for a dstok_ token, the `jwt` block's secret, first HS* algorithm, issuer and audience for a
  * JWT, so that the server with that configuration accepts the token), else `TOKENGATE_SECRET`
- * or `DATASETTE_SECRET`. Only the variables the secret needs are read from the configuration.
+ * or `DATASETTE_SECRET`.
  */
-function signingSecret(scanned: ScannedArgs, type: TokenType, io: CliIo): Signing {
-  const given = single(scanned, 'secret')
-  const configPath = single(scanned, 'config')
-  if (configPath === '') throw new UsageError('--config must not be empty')
-  if (given !== undefined && configPath !== undefined) {
-    throw new UsageError('--secret and --config both give the secret: pass one of them')
-  }
-  if (configPath !== undefined) {
-    const { config } = withUserPath(io, configPath, (path) => loadTaskConfig(path, io.env, [type === 'jwt' ? 'jwt' : 'secret']))
+function signingSecret(scanned: ScannedArgs, type: TokenType, io: CliIo, loaded: Common['config']): Signing {
+  if (loaded !== undefined) {
+    const { path: configPath, config } = loaded
     if (type === 'dstok') {
       const value = firstOf(config.secret)
       if (value === undefined) throw new UsageError(`${configPath} has no "secret" to sign dstok_ tokens with; add one, or pass --secret`)
@@ -349,7 +364,7 @@ function signingSecret(scanned: ScannedArgs, type: TokenType, io: CliIo): Signin
       jwtClaims: { algorithm, ...(issuer === undefined ? {} : { issuer }), ...(audience === undefined ? {} : { audience }) },
     }
   }
-  const secret = findSecret(given, io.env)
+  const secret = findSecret(single(scanned, 'secret'), io.env)
   if (secret === undefined) {
     throw new UsageError('no secret to sign with: pass --secret or --config, or set TOKENGATE_SECRET (or DATASETTE_SECRET)')
   }
@@ -367,7 +382,7 @@ function signedToken(scanned: ScannedArgs, common: Common, io: CliIo): ExitCode 
   }
   const { actorId } = common
   if (actorId === undefined) throw new UsageError('missing ACTOR_ID: the id of the actor the token acts as, such as root')
-  const signing = signingSecret(scanned, type, io)
+  const signing = signingSecret(scanned, type, io, common.config)
   const { secret } = signing
   const now = Math.floor(io.now() / 1000)
   const { lifetime } = common
@@ -379,7 +394,7 @@ function signedToken(scanned: ScannedArgs, common: Common, io: CliIo): ExitCode 
     token =
       type === 'jwt'
         ? createJwt({ actorId, secret: secret.value, now, expiresAfter: lifetime, restrictions: common.restrictions, ...signing.jwtClaims })
-        : createSignedToken({ actorId, secret: secret.value, now, expiresAfter: lifetime, restrictions: common.restrictions, registry: REGISTRY })
+        : createSignedToken({ actorId, secret: secret.value, now, expiresAfter: lifetime, restrictions: common.restrictions, registry: common.registry })
   } catch (error) {
     // The library's TypeErrors name the argument that is wrong (an actor id with a lone
     // surrogate, a secret that looks like a PEM key); they never contain the secret.
@@ -394,7 +409,7 @@ function signedToken(scanned: ScannedArgs, common: Common, io: CliIo): ExitCode 
         token,
         type,
         actor: { id: actorId },
-        restrictions: compactRestrictions(common.restrictions, REGISTRY) ?? null,
+        restrictions: compactRestrictions(common.restrictions, common.registry) ?? null,
         expiry: expiryMillis === undefined ? null : isoFromMillis(expiryMillis),
         name: common.name ?? null,
       })}\n`,
@@ -439,17 +454,25 @@ export function createTokenCommand(argv: readonly string[], io: CliIo): ExitCode
   if (name === '') throw new UsageError('--name must not be empty')
   const format = parseFormat(single(scanned, 'format'))
   const lifetime = parseLifetime(scanned)
-  const { restrictions: given, warnings } = datasetteRestrictions(scanned)
-  const permissions = permissionStrings(scanned)
-  const fromPermissions = permissions.length > 0 ? parsePermissions(permissions, REGISTRY) : undefined
+  const offline = flag(scanned, 'offline')
+  if (offline && scanned.options.has('config')) {
+    throw new UsageError('--config cannot be used with --offline: offline tokens are random, not signed with its secret')
+  }
+  const config = offline ? undefined : configOf(scanned, io)
+  const registry = config === undefined ? BUILT_IN : new ActionRegistry(actionsFromConfig(config.config.actions))
+  const { restrictions: given, warnings } = datasetteRestrictions(scanned, registry)
+  const permissions = permissionStrings(scanned, registry)
+  const fromPermissions = permissions.length > 0 ? parsePermissions(permissions, registry) : undefined
   const common: Common = {
     actorId,
     name,
     format,
     lifetime,
-    restrictions: unionRestrictions(given, fromPermissions),
+    restrictions: unionRestrictions(given, fromPermissions, registry),
     permissions,
     warnings,
+    registry,
+    config,
   }
-  return flag(scanned, 'offline') ? offlineToken(scanned, common, io) : signedToken(scanned, common, io)
+  return offline ? offlineToken(scanned, common, io) : signedToken(scanned, common, io)
 }

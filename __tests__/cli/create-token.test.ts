@@ -369,7 +369,7 @@ describe('create-token --config: the secret from the configuration', () => {
     // The server with that configuration reads the grant as publish-post on blog/posts.
     const gate = createGate({ secret: 'actions-secret', actions: { 'publish-post': { abbr: 'pp', scope: 'resource', default: true } } })
     const actor = await gate.authenticate({ authorization: `Bearer ${tokenOf(result)}` })
-    expect(gate.allowed(actor, 'publish-post', 'blog', 'posts')).toBe(true)
+    expect(gate.allowed(actor, 'publish-post', { database: 'blog', resource: 'posts' })).toBe(true)
 
     const without = await run([...args, '--secret', 'actions-secret'])
     expect(without.status).toBe(0)

@@ -155,10 +155,26 @@ describe('npm start: the embedded bot token works when BOT_TOKEN is unset', () =
   })
 })
 
-describe('npm start: the one-time root login link opens the token page, once', () => {
+describe.each([
+  ['npm start', 'dist/examples/datasette-api/server.js'],
+  ['fastify-api', 'dist/examples/fastify-api/server.js'],
+])('%s: the one-time root login link opens the token page, once', (_name, script) => {
+  test('the printed curl line carries a managed token', async () => {
+    const path = join(ROOT, script)
+    if (!existsSync(path)) throw new Error(`${script} does not exist: run "npm run build"`)
+    const server = await start(path)
+    try {
+      expect(server.token).toMatch(/^tgk_/)
+      expect(server.output).toContain('A managed root token for the next hour')
+    } finally {
+      server.child.kill('SIGTERM')
+      await server.exit
+    }
+  })
+
   test('the printed link signs a browser in as root; a second visit is refused', async () => {
-    const path = join(ROOT, 'dist/examples/datasette-api/server.js')
-    if (!existsSync(path)) throw new Error('dist/examples/datasette-api/server.js does not exist: run "npm run build"')
+    const path = join(ROOT, script)
+    if (!existsSync(path)) throw new Error(`${script} does not exist: run "npm run build"`)
     const server = await start(path)
     try {
       const link = /^Manage tokens in a browser, signed in as root \(a one-time link, valid 5 minutes\): (http:\/\/127\.0\.0\.1:[0-9]+\/-\/login\?token=\S+)$/m.exec(server.output)?.[1]

@@ -14,6 +14,7 @@
  * | `GET /:db/-/query/:query` | `view-query` on db/query |
  * | `GET /-/permissions?action=…&database=…&resource=…` | `permissions-debug` |
  * | `GET /-/actor` | none: answers `{"actor": …}` for whoever calls |
+ * | `/-/tokens`, `/-/api/tokens`, `/-/login` | with a token store: the token page, its API and one-time login links (`tokenAdmin`) |
  *
  * The guards of the routes that take a body run as `onRequest` hooks, so a caller who may not
  * write gets 401/403 before Fastify reads the body (as a `preHandler`, the default place for a
@@ -28,8 +29,8 @@
 import { randomBytes } from 'node:crypto'
 import Fastify from 'fastify'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { type Gate, type TokengateConfigInput, createGate } from 'tokengate'
-import { permissionsDebug, requirePermission, tokengate } from 'tokengate/fastify'
+import { type Gate, type LoginLink, type TokenStore, type TokengateConfigInput, createGate, createLoginLink } from 'tokengate'
+import { permissionsDebug, requirePermission, tokenAdmin, tokengate } from 'tokengate/fastify'
 import { type ApiResult, DemoData } from '../datasette-api/data.js'
 import metadata from '../datasette-api/metadata.json' with { type: 'json' }
 
@@ -57,6 +58,8 @@ export interface FastifyDatasetteAppOptions {
   rootEnabled?: boolean
   /** The data to serve. @defaultValue fresh seeded data */
   data?: DemoData
+  /** Where managed tokens are kept (the demo server uses a SQLite file). @defaultValue none: no managed tokens */
+  tokenStore?: TokenStore
 }
 
 /** What {@link createApp} returns. */
@@ -67,6 +70,8 @@ export interface FastifyDatasetteApp {
   gate: Gate
   /** The data the app serves. */
   data: DemoData
+  /** One-time root login links for the token page (`/-/tokens`); `null` without a token store. */
+  loginLink: LoginLink | null
 }
 
 /** The largest body accepted, in bytes (the Express example's `express.json` limit). */
@@ -149,6 +154,7 @@ export function createApp(options: FastifyDatasetteAppOptions = {}): FastifyData
     rootEnabled: options.rootEnabled ?? true,
     env: options.env ?? { BOT_TOKEN: DEMO_BOT_TOKEN, ...process.env },
     secret: options.secret ?? randomBytes(32).toString('hex'),
+    ...(options.tokenStore === undefined ? {} : { tokenStore: options.tokenStore }),
   })
   const data = options.data ?? new DemoData()
 
@@ -161,7 +167,11 @@ export function createApp(options: FastifyDatasetteAppOptions = {}): FastifyData
     reply.code(404).send(errorBody(404, 'Not found'))
   })
 
-  app.register(tokengate, { gate })
+  // With a token store, a browser may sign in (Datasette's ds_actor cookie, from a one-time
+  // link) and manage tokens at /-/tokens and /-/api/tokens.
+  const loginLink = options.tokenStore === undefined ? null : createLoginLink(gate)
+  app.register(tokengate, { gate, actorCookie: loginLink !== null })
+  if (loginLink !== null) app.register(tokenAdmin(gate, { loginLink }))
 
   app.get('/-/actor', (request, reply) => {
     reply.send({ actor: request.actor })
@@ -184,5 +194,5 @@ export function createApp(options: FastifyDatasetteAppOptions = {}): FastifyData
     send(reply, data.deleteRow(param(request, 'db'), param(request, 'table'), param(request, 'id')))
   })
 
-  return { app, gate, data }
+  return { app, gate, data, loginLink }
 }

@@ -1,14 +1,20 @@
 /**
  * The Fastify version of the Datasette-style demo on http://127.0.0.1:8003 (or `PORT`; `PORT=0`
  * picks a free port and prints it): `npm run build && node dist/examples/fastify-api/server.js`.
- * Same environment as the Express demo: `TOKENGATE_SECRET` (else a random secret), `BOT_TOKEN`
- * (else `demo-bot-token`).
+ * Same environment as the Express demo (`npm start`): `TOKENGATE_STORE` (else
+ * `sqlite:data/tokens.db`, the same file), `TOKENGATE_SECRET` (else a random secret), `BOT_TOKEN`
+ * (else `demo-bot-token`). Like it, it prints a managed root token and a one-time login link to
+ * the token page.
  *
  * @module
  */
 import { randomBytes } from 'node:crypto'
+import { type TokenStore, openTokenStore } from 'tokengate'
 import { curlLine, portFromEnv } from '../shared/serve.js'
 import { DEMO_BOT_TOKEN, createApp } from './app.js'
+
+/** Where the demo keeps its managed tokens when `TOKENGATE_STORE` is unset: the Express demo's file. */
+const DEFAULT_STORE = 'sqlite:data/tokens.db'
 
 async function main(): Promise<void> {
   const fromEnv = process.env['TOKENGATE_SECRET']
@@ -25,10 +31,24 @@ async function main(): Promise<void> {
     process.exitCode = 1
     return
   }
-  const { app, gate } = createApp({ secret: fromEnv ?? randomBytes(32).toString('hex') })
+  const storeUrl = process.env['TOKENGATE_STORE'] || DEFAULT_STORE
+  let store: TokenStore
+  try {
+    store = await openTokenStore(storeUrl)
+  } catch (error) {
+    console.error((error as Error).message)
+    process.exitCode = 1
+    return
+  }
+  const { app, gate, loginLink } = createApp({ secret: fromEnv ?? randomBytes(32).toString('hex'), tokenStore: store })
+  app.addHook('onClose', async () => {
+    await gate.close()
+    await store.close()
+  })
   try {
     await app.listen({ port, host: '127.0.0.1' })
   } catch (error) {
+    await app.close()
     const code = (error as NodeJS.ErrnoException).code
     console.error(
       code === 'EADDRINUSE'
@@ -40,11 +60,20 @@ async function main(): Promise<void> {
   }
   const address = app.server.address()
   const base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : port}`
-  const token = gate.createSignedToken({ actorId: 'root', expiresAfter: 3600 })
+  const { token } = await gate.tokens!.create({
+    actorId: 'root',
+    name: `fastify-api ${new Date().toISOString()} (pid ${process.pid})`,
+    description: 'Printed by examples/fastify-api',
+    expiresAfter: 3600,
+    createdBy: 'examples/fastify-api',
+  })
   const botToken = process.env['BOT_TOKEN'] === undefined ? DEMO_BOT_TOKEN : '$BOT_TOKEN'
   console.log(`tokengate demo: the Datasette-style API on Fastify, ${base} (Ctrl-C to stop)`)
-  console.log('A root token for the next hour, reading a table anonymous callers may not see:')
+  console.log('A managed root token for the next hour, reading a table anonymous callers may not see:')
   console.log(curlLine(token, `${base}/docs/staff_notes`))
+  if (loginLink !== null) {
+    console.log(`Manage tokens in a browser, signed in as root (a one-time link, valid 5 minutes): ${base}${loginLink.issue()}`)
+  }
   console.log(
     `Also try: the same URL without the header (401); ${base}/-/actor; ${base}/-/permissions?action=insert-row&database=docs&resource=documents; ` +
       `the bot's static token ${botToken} on POST ${base}/docs/documents/-/insert with -H 'Content-Type: application/json' -d '{"row": {"title": "Hi", "published": false}}'.`,

@@ -157,6 +157,7 @@ describe('npm start: the embedded bot token works when BOT_TOKEN is unset', () =
 
 describe.each([
   ['npm start', 'dist/examples/datasette-api/server.js'],
+  ['koa-api', 'dist/examples/koa-api/server.js'],
   ['fastify-api', 'dist/examples/fastify-api/server.js'],
 ])('%s: the one-time root login link opens the token page, once', (_name, script) => {
   test('the printed curl line carries a managed token', async () => {

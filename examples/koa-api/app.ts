@@ -9,8 +9,8 @@
  */
 import { Router } from '@koa/router'
 import Koa, { type Context, type Middleware } from 'koa'
-import type { Gate } from 'tokengate'
-import { permissionsDebug, requirePermission, tokenAuth } from 'tokengate/koa'
+import { type Gate, type LoginLink, createLoginLink } from 'tokengate'
+import { permissionsDebug, requirePermission, tokenAdmin, tokenAuth } from 'tokengate/koa'
 import { type DatasetteAppOptions, gateForDemo } from '../datasette-api/app.js'
 import { type ApiResult, DemoData } from '../datasette-api/data.js'
 
@@ -22,6 +22,8 @@ export interface KoaDatasetteApp {
   gate: Gate
   /** The data the app serves. */
   data: DemoData
+  /** One-time root login links for the token page (`/-/tokens`); `null` without a token store. */
+  loginLink: LoginLink | null
 }
 
 /** The largest JSON body accepted, in bytes (the Express example's `express.json` limit). */
@@ -136,12 +138,16 @@ export function createApp(options: DatasetteAppOptions = {}): KoaDatasetteApp {
 
   const app = new Koa()
   app.use(jsonErrors)
-  app.use(tokenAuth(gate))
+  // With a token store, a browser may sign in (Datasette's ds_actor cookie, from a one-time
+  // link) and manage tokens at /-/tokens and /-/api/tokens.
+  const loginLink = options.tokenStore === undefined ? null : createLoginLink(gate)
+  app.use(tokenAuth(gate, { actorCookie: loginLink !== null }))
+  if (loginLink !== null) app.use(tokenAdmin(gate, { loginLink }))
   app.use(router.routes())
   app.use((ctx) => {
     // Nothing matched: a JSON 404 like the Express example's.
     ctx.status = 404
     ctx.body = errorBody(404, 'Not found')
   })
-  return { app, gate, data }
+  return { app, gate, data, loginLink }
 }

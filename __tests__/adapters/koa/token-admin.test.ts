@@ -60,6 +60,35 @@ describe("Koa: what is Koa's own", () => {
     expect(res.body).toMatchObject({ name: 'parsed' })
   })
 
+  test('mounted under a path (as koa-mount does: the prefix taken off ctx.path), the page links to the mounted API', async () => {
+    const gate = suiteGate()
+    const admin = tokenAdmin(gate)
+    const server = new Koa()
+    server.use(tokenAuth(gate))
+    server.use(async (ctx, next) => {
+      if (!ctx.path.startsWith('/admin/')) return next()
+      const whole = ctx.path
+      ctx.path = whole.slice('/admin'.length)
+      try {
+        await admin(ctx, next)
+      } finally {
+        ctx.path = whole
+      }
+    })
+    const listener = server.callback()
+    const page = await request(listener).get('/admin/-/tokens?x=1').set('Authorization', `Bearer ${STATIC.alice}`)
+    expect(page.status).toBe(200)
+    expect(page.text).toContain('data-api="/admin/-/api/tokens"')
+    expect(page.text).toContain('src="/admin/-/tokens/page.js"')
+    expect((await request(listener).get('/admin/-/api/tokens').set('Authorization', `Bearer ${STATIC.alice}`)).status).toBe(200)
+    // near miss: at the root, nothing is prefixed
+    const root = new Koa()
+    root.use(tokenAuth(gate))
+    root.use(admin)
+    const atRoot = await request(root.callback()).get('/-/tokens').set('Authorization', `Bearer ${STATIC.alice}`)
+    expect(atRoot.text).toContain('data-api="/-/api/tokens"')
+  })
+
   test("onError: 'next' throws the coded error for Koa", async () => {
     const gate = suiteGate()
     const errors: unknown[] = []

@@ -33,9 +33,21 @@ function send(ctx: Context, response: AdminResponse): void {
 }
 
 /**
+ * The prefix a mount in front took off the path (koa-mount, or any middleware that strips one
+ * from `ctx.path`), so the page links where the browser can reach; `''` at the app's root.
+ */
+function mountPathOf(ctx: Context): string {
+  const query = ctx.originalUrl.indexOf('?')
+  const original = query === -1 ? ctx.originalUrl : ctx.originalUrl.slice(0, query)
+  const path = ctx.path
+  return original.length > path.length && original.endsWith(path) ? original.slice(0, original.length - path.length) : ''
+}
+
+/**
  * Koa middleware serving token administration (the JSON API, InfluxDB 3's endpoints with
  * `influx: true`, the token page, a one-time login link): mount it after `tokenAuth`. Same
- * endpoints, rules and options as the Express `tokenAdmin`.
+ * endpoints, rules and options as the Express `tokenAdmin`. Under koa-mount (or anything that
+ * strips a prefix from `ctx.path`), the page links to the mounted paths.
  *
  * @param gate - the gate, with a token store (`gate.tokens`).
  * @param options - see {@link TokenAdminOptions}, plus `onError`.
@@ -72,7 +84,7 @@ export function tokenAdmin(gate: Gate, options: KoaTokenAdminOptions = {}): Midd
         body,
         actor: ctx.state.actor ?? null,
         headers: ctx.headers,
-        mountPath: '',
+        mountPath: mountPathOf(ctx),
         secure: ctx.secure,
       })
       send(ctx, response)

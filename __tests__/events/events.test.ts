@@ -34,7 +34,7 @@ const CONFIG = {
     { token: BOT, actor: { bot_id: 'my-bot' } },
   ],
   plugins: { 'datasette-auth-tokens': { tokens: [], param: '_auth_token' } },
-  permissions: { 'permissions-debug': { id: 'debugger' } },
+  permissions: { 'permissions-debug': { id: 'debugger' }, 'auth-tokens-create': { id: 'alice' } },
   databases: { docs: { tables: { documents: { permissions: { 'insert-row': { id: 'alice' } } } } } },
 }
 
@@ -96,6 +96,7 @@ const ADAPTERS: readonly [string, (gate: Gate, delivered: () => number) => Send]
       app.get('/me', requireActor(), handler)
       app.get('/-/permissions', permissionsDebug())
       app.get('/open', handler)
+      app.use(expressAdapter.tokenAdmin(gate))
       return (method, path, authorization) => {
         scan.rememberRequest(path, authorization)
         const test = method === 'GET' ? request(app).get(path) : request(app).post(path)
@@ -117,6 +118,7 @@ const ADAPTERS: readonly [string, (gate: Gate, delivered: () => number) => Send]
       router.get('/me', requireActor(), handler)
       router.get('/-/permissions', permissionsDebug())
       router.get('/open', handler)
+      app.use(koaAdapter.tokenAdmin(gate))
       app.use(router.routes())
       const server = app.callback()
       return (method, path, authorization) => {
@@ -137,6 +139,7 @@ const ADAPTERS: readonly [string, (gate: Gate, delivered: () => number) => Send]
       app.get('/me', { preHandler: requireActor() }, handler)
       app.get('/-/permissions', permissionsDebug())
       app.get('/open', handler)
+      app.register(fastifyAdapter.tokenAdmin(gate))
       const server = fastifyListener(app)
       return (method, path, authorization) => {
         scan.rememberRequest(path, authorization)
@@ -163,6 +166,26 @@ describe.each(ADAPTERS)('%s: events from every path', (_name, appFor) => {
     await EventScan.delivered()
     return { status: res.status, events: events.slice(from) }
   }
+
+  test("tokenAdmin's own checks tell the request's method and path, allowed and denied", async () => {
+    const request = { method: 'POST', path: '/-/api/tokens', ip: IP }
+    // alice may create tokens: the check passes, then the missing body is a 400.
+    expect(await eventsOf('POST', '/-/api/tokens', `Bearer ${ALICE}`)).toEqual({
+      status: 400,
+      events: [
+        event('authenticated', { ...request, actorId: 'alice', source: 'static' }),
+        event('allowed', { ...request, actorId: 'alice', source: 'static', action: 'auth-tokens-create' }),
+      ],
+    })
+    // near miss: the debugger may not.
+    expect(await eventsOf('POST', '/-/api/tokens', `Bearer ${DEBUGGER}`)).toEqual({
+      status: 403,
+      events: [
+        event('authenticated', { ...request, actorId: 'debugger', source: 'static' }),
+        event('denied', { ...request, actorId: 'debugger', source: 'static', action: 'auth-tokens-create', reason: 'forbidden' }),
+      ],
+    })
+  })
 
   test('a static token allowed by requirePermission: authenticated, then allowed, with the request', async () => {
     const request = { method: 'POST', path: '/docs/documents/insert', ip: IP }

@@ -232,7 +232,7 @@ export function maySee(gate: Gate, caller: Actor, record: TokenRecord): boolean 
  * `auth-tokens-revoke-all`) to everyone's.
  * @internal
  */
-export function requireOwnerOr(gate: Gate, caller: Actor, record: TokenRecord, action: string): void {
+export function requireOwnerOr(check: (caller: Actor, action: string) => void, caller: Actor, record: TokenRecord, action: string): void {
   if (idOf(caller) === record.actorId) return
-  gate.check(caller, action)
+  check(caller, action)
 }

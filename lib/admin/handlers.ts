@@ -40,6 +40,8 @@ export interface AdminContext {
   readonly tokens: TokenManager
   readonly validation: ValidationContext
   readonly allowTokenCallers: boolean
+  /** `gate.check(caller, action)` as part of this request: its events carry the request's method and path. */
+  readonly check: (caller: Actor, action: string) => void
 }
 
 /** Admin API responses are never cached: some carry a token, all describe tokens. */
@@ -91,7 +93,7 @@ export async function ownerOf(context: AdminContext, caller: Actor, actorId: str
   const own = idOf(caller)
   const id = actorId ?? own
   if (id === null) throw new InvalidParameterError('actor_id', 'actor_id is required: the caller has no id to own the token')
-  if (id !== own) context.gate.check(caller, 'auth-tokens-edit-all')
+  if (id !== own) context.check(caller, 'auth-tokens-edit-all')
   const actor = await ownerActor(context.internals, caller, id)
   if (actor === null) throw new InvalidParameterError('actor_id', `No actor has the id ${JSON.stringify(id.slice(0, 100))}`)
   return { id, actor }
@@ -110,7 +112,7 @@ export function checkGrants(context: AdminContext, caller: Actor, owner: { id: s
 /** `POST /-/api/tokens`: 201, the record and the token. */
 export async function createToken(request: AdminRequest, context: AdminContext): Promise<AdminResponse> {
   const caller = callerOf(request, context)
-  context.gate.check(caller, 'auth-tokens-create')
+  context.check(caller, 'auth-tokens-create')
   const body = parseCreateBody(request.body, context.validation)
   const owner = await ownerOf(context, caller, body.actorId)
   const now = Math.floor(context.internals.now())
@@ -135,7 +137,7 @@ export async function listTokens(request: AdminRequest, context: AdminContext): 
   const query = parseListQuery(request.query)
   const own = idOf(caller)
   const viewAll = context.gate.allowed(caller, 'auth-tokens-view-all')
-  if (!viewAll && query.actorId !== undefined && query.actorId !== own) context.gate.check(caller, 'auth-tokens-view-all')
+  if (!viewAll && query.actorId !== undefined && query.actorId !== own) context.check(caller, 'auth-tokens-view-all')
   const actorId = viewAll ? query.actorId : (own ?? undefined)
   if (actorId === undefined && !viewAll) return json(200, { tokens: [], next: null })
   const page = await context.tokens.list({ actorId, status: query.status, limit: query.limit, cursor: query.cursor })
@@ -154,7 +156,7 @@ export async function getToken(request: AdminRequest, context: AdminContext): Pr
 export async function updateToken(request: AdminRequest, context: AdminContext): Promise<AdminResponse> {
   const caller = callerOf(request, context)
   const record = await visibleToken(request, context, caller)
-  requireOwnerOr(context.gate, caller, record, 'auth-tokens-edit-all')
+  requireOwnerOr(context.check, caller, record, 'auth-tokens-edit-all')
   refuseSelf(caller, record, context.gate.realm)
   const now = Math.floor(context.internals.now())
   const patch = parsePatchBody(request.body, context.validation, now)
@@ -180,7 +182,7 @@ export async function updateToken(request: AdminRequest, context: AdminContext):
 export async function revokeToken(request: AdminRequest, context: AdminContext): Promise<AdminResponse> {
   const caller = callerOf(request, context)
   const record = await visibleToken(request, context, caller)
-  requireOwnerOr(context.gate, caller, record, 'auth-tokens-revoke-all')
+  requireOwnerOr(context.check, caller, record, 'auth-tokens-revoke-all')
   checkNoFields(request.body)
   const revoked = await context.tokens.revoke(record.id, { by: labelOf(caller) })
   return json(200, recordJson(revoked))
@@ -190,7 +192,7 @@ export async function revokeToken(request: AdminRequest, context: AdminContext):
 export async function rotateToken(request: AdminRequest, context: AdminContext): Promise<AdminResponse> {
   const caller = callerOf(request, context)
   const record = await visibleToken(request, context, caller)
-  requireOwnerOr(context.gate, caller, record, 'auth-tokens-edit-all')
+  requireOwnerOr(context.check, caller, record, 'auth-tokens-edit-all')
   refuseSelf(caller, record, context.gate.realm)
   checkNoFields(request.body)
   // A token caller may only take a new secret for a token that lies within itself.

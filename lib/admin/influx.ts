@@ -27,7 +27,7 @@ import { rfc3339 } from './wire.js'
 /** `POST /api/v3/configure/token`: 201 `{id, name, token, hash, created_at, expiry}`. */
 export async function influxCreateToken(request: AdminRequest, context: AdminContext): Promise<AdminResponse> {
   const caller = callerOf(request, context)
-  context.gate.check(caller, 'auth-tokens-create')
+  context.check(caller, 'auth-tokens-create')
   const body = parseInfluxCreateBody(request.body, context.validation)
   const owner = await ownerOf(context, caller, null)
   const now = Math.floor(context.internals.now())

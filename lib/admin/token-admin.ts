@@ -111,7 +111,11 @@ export function createTokenAdminCore(gate: Gate, options: TokenAdminOptions = {}
     tokens,
     validation: { registry: gate.actions, maxExpiresAfter },
     allowTokenCallers,
+    check: (caller, action) => internals.check(caller, action, null, null, undefined),
   }
+  /** The context of one request: its checks tell their events (and the usage log) about it. */
+  const contextOf = (request: AdminRequest): AdminContext =>
+    request.facts === undefined ? context : { ...context, check: (caller, action) => internals.check(caller, action, null, null, request.facts) }
 
   const routes: Route[] = [
     { method: 'POST', pattern: basePath, kind: 'api', body: true, handler: createToken },
@@ -214,9 +218,9 @@ export function createTokenAdminCore(gate: Gate, options: TokenAdminOptions = {}
     match,
     bodyLimit,
     async handle({ route }: RouteMatch, request: AdminRequest): Promise<AdminResponse> {
-      if (route.kind === 'api') return route.handler(request, context)
+      if (route.kind === 'api') return route.handler(request, contextOf(request))
       try {
-        return await route.handler(request, context)
+        return await route.handler(request, contextOf(request))
       } catch (error) {
         return pageError(error, request)
       }

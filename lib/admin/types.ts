@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { RequestFacts } from '../events/observer.js'
 import type { Actor } from '../types.js'
 import type { LoginLink } from '../sessions/login-link.js'
 
@@ -28,6 +29,12 @@ export interface AdminRequest {
   readonly mountPath: string
   /** Whether the request came over HTTPS (for the `Secure` cookie attribute). */
   readonly secure: boolean
+  /**
+   * What `tokenAuth` observed of the request, when the gate observes requests: the admin's own
+   * permission checks then tell their events the method and path, and a managed token's usage
+   * entry the action. @internal
+   */
+  readonly facts?: RequestFacts | undefined
 }
 
 /** A response as the handlers make it. */

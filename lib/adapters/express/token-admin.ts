@@ -14,7 +14,7 @@ import type { AdminResponse, TokenAdminOptions } from '../../admin/types.js'
 import type { Gate } from '../../gate.js'
 import { crossOriginRefusal } from '../../sessions/cross-origin.js'
 import { type AdapterOptions, onErrorFrom } from '../shared.js'
-import { fail, originOf, stateOf } from './token-auth.js'
+import { factsOf, fail, originOf, stateOf } from './token-auth.js'
 
 /** Options of the Express {@link tokenAdmin}. */
 export interface ExpressTokenAdminOptions extends TokenAdminOptions, AdapterOptions {}
@@ -90,6 +90,7 @@ export function tokenAdmin(gate: Gate, options: ExpressTokenAdminOptions = {}): 
         actor: req.actor ?? null,
         headers: req.headers,
         mountPath: req.baseUrl,
+        facts: factsOf(req, state),
         secure: req.secure,
       })
       send(res, response)

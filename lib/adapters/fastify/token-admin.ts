@@ -20,7 +20,7 @@ import { MiddlewareOrderError } from '../../errors.js'
 import type { Gate } from '../../gate.js'
 import { crossOriginRefusal } from '../../sessions/cross-origin.js'
 import { type AdapterOptions, onErrorFrom } from '../shared.js'
-import { fail, guardStateOf } from './state.js'
+import { factsOf, fail, guardStateOf } from './state.js'
 
 /** Options of the Fastify {@link tokenAdmin}. */
 export interface FastifyTokenAdminOptions extends TokenAdminOptions, AdapterOptions {}
@@ -110,6 +110,7 @@ export function tokenAdmin(gate: Gate, options: FastifyTokenAdminOptions = {}): 
                 actor: request.actor,
                 headers: request.headers,
                 mountPath: prefix,
+                facts: factsOf(request, state),
                 secure: request.protocol === 'https',
               },
             )

@@ -13,7 +13,7 @@ import type { AdminResponse, TokenAdminOptions } from '../../admin/types.js'
 import type { Gate } from '../../gate.js'
 import { crossOriginRefusal } from '../../sessions/cross-origin.js'
 import { type AdapterOptions, onErrorFrom } from '../shared.js'
-import { fail, stateOf } from './token-auth.js'
+import { factsOf, fail, stateOf } from './token-auth.js'
 
 /** Options of the Koa {@link tokenAdmin}. */
 export interface KoaTokenAdminOptions extends TokenAdminOptions, AdapterOptions {}
@@ -85,6 +85,7 @@ export function tokenAdmin(gate: Gate, options: KoaTokenAdminOptions = {}): Midd
         actor: ctx.state.actor ?? null,
         headers: ctx.headers,
         mountPath: mountPathOf(ctx),
+        facts: factsOf(ctx, state),
         secure: ctx.secure,
       })
       send(ctx, response)

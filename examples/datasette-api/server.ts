@@ -17,12 +17,9 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { openTokenStore } from 'tokengate'
+import { DEFAULT_STORE, demoRootToken, loginLine, openDemoStore } from '../shared/demo-tokens.js'
 import { curlLine, serve } from '../shared/serve.js'
 import { DEMO_BOT_TOKEN, createApp } from './app.js'
-
-/** Where `npm start` keeps its managed tokens when `TOKENGATE_STORE` is unset. */
-const DEFAULT_STORE = 'sqlite:data/tokens.db'
 
 async function main(): Promise<void> {
   const fromEnv = process.env['TOKENGATE_SECRET']
@@ -30,14 +27,7 @@ async function main(): Promise<void> {
     console.error('TOKENGATE_SECRET is set but empty: unset it (a random secret is then used) or give it a value')
     process.exit(1)
   }
-  const storeUrl = process.env['TOKENGATE_STORE'] || DEFAULT_STORE
-  let store
-  try {
-    store = await openTokenStore(storeUrl)
-  } catch (error) {
-    console.error((error as Error).message)
-    process.exit(1)
-  }
+  const { store, url: storeUrl } = await openDemoStore()
   const secret = fromEnv ?? randomBytes(32).toString('hex')
   const { app, gate, loginLink } = createApp({ secret, tokenStore: store })
 
@@ -49,22 +39,14 @@ async function main(): Promise<void> {
     },
     onListening(base) {
       void (async () => {
-        const { token } = await gate.tokens!.create({
-          actorId: 'root',
-          name: `npm start ${new Date().toISOString()} (pid ${process.pid})`,
-          description: 'Printed by npm start',
-          expiresAfter: 3600,
-          createdBy: 'npm start',
-        })
+        const token = await demoRootToken(gate, 'npm start')
         const botToken = process.env['BOT_TOKEN'] === undefined ? DEMO_BOT_TOKEN : '$BOT_TOKEN'
         console.log(`tokengate demo: a Datasette-style API on ${base} (Ctrl-C to stop)`)
         console.log('A managed root token for the next hour, reading a table anonymous callers may not see:')
         console.log(curlLine(token, `${base}/docs/staff_notes`))
         console.log('Why root may insert into docs/documents (the permissions-debug page, which only root may see):')
         console.log(curlLine(token, `${base}/-/permissions?action=insert-row&database=docs&resource=documents`))
-        if (loginLink !== null) {
-          console.log(`Manage tokens in a browser, signed in as root (a one-time link, valid 5 minutes): ${base}${loginLink.issue()}`)
-        }
+        if (loginLink !== null) console.log(loginLine(base, loginLink))
         console.log(
           `It is kept hashed in ${storeUrl === DEFAULT_STORE ? 'data/tokens.db' : 'TOKENGATE_STORE'}, so it survives a restart; ` +
             `list or revoke tokens with: npm run tokengate -- tokens list --store ${storeUrl === DEFAULT_STORE ? DEFAULT_STORE : '"$TOKENGATE_STORE"'}`,

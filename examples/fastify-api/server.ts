@@ -9,12 +9,9 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { type TokenStore, openTokenStore } from 'tokengate'
+import { demoRootToken, loginLine, openDemoStore } from '../shared/demo-tokens.js'
 import { curlLine, portFromEnv } from '../shared/serve.js'
 import { DEMO_BOT_TOKEN, createApp } from './app.js'
-
-/** Where the demo keeps its managed tokens when `TOKENGATE_STORE` is unset: the Express demo's file. */
-const DEFAULT_STORE = 'sqlite:data/tokens.db'
 
 async function main(): Promise<void> {
   const fromEnv = process.env['TOKENGATE_SECRET']
@@ -31,15 +28,7 @@ async function main(): Promise<void> {
     process.exitCode = 1
     return
   }
-  const storeUrl = process.env['TOKENGATE_STORE'] || DEFAULT_STORE
-  let store: TokenStore
-  try {
-    store = await openTokenStore(storeUrl)
-  } catch (error) {
-    console.error((error as Error).message)
-    process.exitCode = 1
-    return
-  }
+  const { store } = await openDemoStore()
   const { app, gate, loginLink } = createApp({ secret: fromEnv ?? randomBytes(32).toString('hex'), tokenStore: store })
   app.addHook('onClose', async () => {
     await gate.close()
@@ -60,20 +49,12 @@ async function main(): Promise<void> {
   }
   const address = app.server.address()
   const base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : port}`
-  const { token } = await gate.tokens!.create({
-    actorId: 'root',
-    name: `fastify-api ${new Date().toISOString()} (pid ${process.pid})`,
-    description: 'Printed by examples/fastify-api',
-    expiresAfter: 3600,
-    createdBy: 'examples/fastify-api',
-  })
+  const token = await demoRootToken(gate, 'examples/fastify-api')
   const botToken = process.env['BOT_TOKEN'] === undefined ? DEMO_BOT_TOKEN : '$BOT_TOKEN'
   console.log(`tokengate demo: the Datasette-style API on Fastify, ${base} (Ctrl-C to stop)`)
   console.log('A managed root token for the next hour, reading a table anonymous callers may not see:')
   console.log(curlLine(token, `${base}/docs/staff_notes`))
-  if (loginLink !== null) {
-    console.log(`Manage tokens in a browser, signed in as root (a one-time link, valid 5 minutes): ${base}${loginLink.issue()}`)
-  }
+  if (loginLink !== null) console.log(loginLine(base, loginLink))
   console.log(
     `Also try: the same URL without the header (401); ${base}/-/actor; ${base}/-/permissions?action=insert-row&database=docs&resource=documents; ` +
       `the bot's static token ${botToken} on POST ${base}/docs/documents/-/insert with -H 'Content-Type: application/json' -d '{"row": {"title": "Hi", "published": false}}'.`,

@@ -9,12 +9,9 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { type TokenStore, openTokenStore } from 'tokengate'
+import { demoRootToken, loginLine, openDemoStore } from '../shared/demo-tokens.js'
 import { curlLine, serve } from '../shared/serve.js'
 import { createApp } from './app.js'
-
-/** Where the demo keeps its managed tokens when `TOKENGATE_STORE` is unset: the Express demo's file. */
-const DEFAULT_STORE = 'sqlite:data/tokens.db'
 
 async function main(): Promise<void> {
   const fromEnv = process.env['TOKENGATE_SECRET']
@@ -22,13 +19,7 @@ async function main(): Promise<void> {
     console.error('TOKENGATE_SECRET is set but empty: unset it (a random secret is then used) or give it a value')
     process.exit(1)
   }
-  let store: TokenStore
-  try {
-    store = await openTokenStore(process.env['TOKENGATE_STORE'] || DEFAULT_STORE)
-  } catch (error) {
-    console.error((error as Error).message)
-    process.exit(1)
-  }
+  const { store } = await openDemoStore()
   const { app, gate, loginLink } = createApp({ secret: fromEnv ?? randomBytes(32).toString('hex'), tokenStore: store })
 
   serve(app.callback(), {
@@ -39,19 +30,11 @@ async function main(): Promise<void> {
     },
     onListening(base) {
       void (async () => {
-        const { token } = await gate.tokens!.create({
-          actorId: 'root',
-          name: `koa-api ${new Date().toISOString()} (pid ${process.pid})`,
-          description: 'Printed by examples/koa-api',
-          expiresAfter: 3600,
-          createdBy: 'examples/koa-api',
-        })
+        const token = await demoRootToken(gate, 'examples/koa-api')
         console.log(`tokengate demo: the Datasette-style API on Koa, ${base} (Ctrl-C to stop)`)
         console.log('A managed root token for the next hour, reading a table anonymous callers may not see:')
         console.log(curlLine(token, `${base}/docs/staff_notes`))
-        if (loginLink !== null) {
-          console.log(`Manage tokens in a browser, signed in as root (a one-time link, valid 5 minutes): ${base}${loginLink.issue()}`)
-        }
+        if (loginLink !== null) console.log(loginLine(base, loginLink))
         console.log(`Also try: the same URL without the header (401), ${base}/-/actor, and the routes of examples/datasette-api.`)
       })().catch((error: unknown) => {
         console.error(`Cannot create the demo token: ${(error as Error).message}`)

@@ -213,6 +213,25 @@ describe.each(ADAPTERS)('%s', (_name, appFor) => {
   })
 })
 
+describe("tokenAdmin's checks in the usage log", () => {
+  test("a managed token's entry records the admin check of its own gate, never another gate's", async () => {
+    const mayCreate = { permissions: { 'auth-tokens-create': { id: 'alice' } } }
+    const own = createGate({ ...CONFIG, ...mayCreate }, { now: () => NOW, onEvent: scan.listener, tokenStore: createMemoryTokenStore() })
+    const other = createGate(mayCreate, { now: () => NOW, tokenStore: createMemoryTokenStore() })
+    const { token, record } = await own.tokens!.create({ actorId: 'alice', name: 'admin caller' })
+    scan.remember(token)
+    for (const [admin, action] of [[own, 'auth-tokens-create'], [other, null]] as const) {
+      const app = express()
+      app.use(expressAdapter.tokenAuth(own))
+      app.use(expressAdapter.tokenAdmin(admin, { allowTokenCallers: true }))
+      // No body: the check passes, then the body is refused.
+      expect((await request(app).post('/-/api/tokens').set('Authorization', `Bearer ${token}`)).status).toBe(400)
+      const [newest] = (await own.tokens!.usage(record.id, { limit: 1 })).entries
+      expect(newest).toEqual(entry('POST', '/-/api/tokens', action === null ? 'authenticated' : 'allowed', 400, { action }))
+    }
+  })
+})
+
 describe('the bound and the pages', () => {
   test("usageLogSize bounds each token's log to its newest entries; usage pages with limit and cursor", async () => {
     const gate = gateWith({ tokenStore: createMemoryTokenStore(), usageLogSize: 3 })

@@ -12,7 +12,7 @@
  */
 import { isTokengateError } from '../errors.js'
 import type { Gate } from '../gate.js'
-import { internalsOf } from '../internal/gate-internals.js'
+import { type GateInternals, internalsOf } from '../internal/gate-internals.js'
 import { checkOptionNames } from '../internal/options.js'
 import { actorCookieHeader } from '../sessions/actor-cookie.js'
 import type { LoginLink } from '../sessions/login-link.js'
@@ -56,6 +56,11 @@ export interface TokenAdminCore {
   readonly bodyLimit: number
   /** Answer a matched request; API routes throw their coded errors. */
   handle(match: RouteMatch, request: AdminRequest): Promise<AdminResponse>
+  /**
+   * Whether a request's facts, observed by a `tokenAuth` with these gate internals, belong to
+   * this admin's gate: another gate's facts are not passed on, so its usage entry keeps its own check.
+   */
+  ownsFacts(internals: GateInternals): boolean
 }
 
 function checkPath(value: unknown, name: string): string {
@@ -217,6 +222,7 @@ export function createTokenAdminCore(gate: Gate, options: TokenAdminOptions = {}
     routes: Object.freeze([...routes]),
     match,
     bodyLimit,
+    ownsFacts: (other: GateInternals) => other === internals,
     async handle({ route }: RouteMatch, request: AdminRequest): Promise<AdminResponse> {
       if (route.kind === 'api') return route.handler(request, contextOf(request))
       try {

@@ -90,7 +90,7 @@ export function tokenAdmin(gate: Gate, options: ExpressTokenAdminOptions = {}): 
         actor: req.actor ?? null,
         headers: req.headers,
         mountPath: req.baseUrl,
-        facts: factsOf(req, state),
+        facts: core.ownsFacts(state.internals) ? factsOf(req, state) : undefined,
         secure: req.secure,
       })
       send(res, response)

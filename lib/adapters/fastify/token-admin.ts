@@ -110,7 +110,7 @@ export function tokenAdmin(gate: Gate, options: FastifyTokenAdminOptions = {}): 
                 actor: request.actor,
                 headers: request.headers,
                 mountPath: prefix,
-                facts: factsOf(request, state),
+                facts: core.ownsFacts(state.internals) ? factsOf(request, state) : undefined,
                 secure: request.protocol === 'https',
               },
             )

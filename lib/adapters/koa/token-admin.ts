@@ -85,7 +85,7 @@ export function tokenAdmin(gate: Gate, options: KoaTokenAdminOptions = {}): Midd
         actor: ctx.state.actor ?? null,
         headers: ctx.headers,
         mountPath: mountPathOf(ctx),
-        facts: factsOf(ctx, state),
+        facts: core.ownsFacts(state.internals) ? factsOf(ctx, state) : undefined,
         secure: ctx.secure,
       })
       send(ctx, response)

@@ -4,6 +4,9 @@
  * then what is Koa's own: errors thrown for Koa with `onError: 'next'`, a body a Koa body parser
  * already read.
  */
+import { once } from 'node:events'
+import { createServer, request as httpRequest } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import Router from '@koa/router'
 import Koa from 'koa'
 import type { Middleware } from 'koa'
@@ -87,6 +90,34 @@ describe("Koa: what is Koa's own", () => {
     root.use(admin)
     const atRoot = await request(root.callback()).get('/-/tokens').set('Authorization', `Bearer ${STATIC.alice}`)
     expect(atRoot.text).toContain('data-api="/-/api/tokens"')
+  })
+
+  test('a request line in absolute form, or a path starting with //, never turns the links into another site', async () => {
+    const gate = suiteGate()
+    const server = new Koa()
+    server.use(tokenAuth(gate))
+    server.use(tokenAdmin(gate))
+    const listening = createServer(server.callback()).listen(0, '127.0.0.1')
+    await once(listening, 'listening')
+    const { port } = listening.address() as AddressInfo
+    try {
+      // A client (or a proxy passing it on) may send the absolute form; Node and Koa accept it.
+      for (const target of ['http://evil.example/-/tokens', '//evil.example/-/tokens']) {
+        const page = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const req = httpRequest({ host: '127.0.0.1', port, path: target, headers: { Authorization: `Bearer ${STATIC.alice}` } }, (res) => {
+            let body = ''
+            res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')))
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+          })
+          req.on('error', reject)
+          req.end()
+        })
+        expect(page.body).not.toContain('evil.example')
+        if (page.status === 200) expect(page.body).toContain('data-api="/-/api/tokens"')
+      }
+    } finally {
+      listening.close()
+    }
   })
 
   test("onError: 'next' throws the coded error for Koa", async () => {

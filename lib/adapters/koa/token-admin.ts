@@ -34,13 +34,17 @@ function send(ctx: Context, response: AdminResponse): void {
 
 /**
  * The prefix a mount in front took off the path (koa-mount, or any middleware that strips one
- * from `ctx.path`), so the page links where the browser can reach; `''` at the app's root.
+ * from `ctx.path`), so the page links where the browser can reach; `''` at the app's root. Only
+ * a path prefix counts: a request line in absolute form (`GET http://elsewhere/-/tokens`) or a
+ * prefix that starts with `//` would make the links and redirects point at another site.
  */
 function mountPathOf(ctx: Context): string {
   const query = ctx.originalUrl.indexOf('?')
   const original = query === -1 ? ctx.originalUrl : ctx.originalUrl.slice(0, query)
   const path = ctx.path
-  return original.length > path.length && original.endsWith(path) ? original.slice(0, original.length - path.length) : ''
+  if (original.length <= path.length || !original.endsWith(path)) return ''
+  const prefix = original.slice(0, original.length - path.length)
+  return prefix.startsWith('/') && !prefix.startsWith('//') ? prefix : ''
 }
 
 /**

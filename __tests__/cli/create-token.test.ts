@@ -410,6 +410,11 @@ describe('create-token --config: the secret from the configuration', () => {
     ['a configuration without a secret', ['alice', '--config', 'no-secret.json'], 'no-secret.json has no "secret" to sign dstok_ tokens with; add one, or pass --secret'],
     ['--config with --offline', ['--offline', '--output-file', 't.json', '--name', 'n', '--permission', 'db:x:read', '--config', 'metadata.json'], '--config cannot be used with --offline: offline tokens are random, not signed with its secret'],
     ['an empty --config', ['alice', '--config', ''], '--config must not be empty'],
+    // Mistakes of the command line itself come before the configuration is read.
+    ['no ACTOR_ID, a --config that does not exist', ['--config', 'missing.json'], 'missing ACTOR_ID: the id of the actor the token acts as, such as root'],
+    ['--output-file without --offline, a --config that does not exist', ['alice', '--config', 'missing.json', '--output-file', 'f.json'], '--output-file needs --offline'],
+    ['--debug with --format json, a --config that does not exist', ['alice', '--config', 'missing.json', '--debug', '--format', 'json'], '--debug cannot be used with --format json: the JSON output already shows the restrictions and expiry'],
+    ['--offline with --config and -a', ['--offline', '--output-file', 't.json', '--name', 'n', '--permission', 'db:x:read', '--config', 'metadata.json', '-a', 'vi'], '--all cannot be used with --offline: a tokens file holds permission strings; use --permission'],
   ])('%s: exit 2', async (_label, args, message) => {
     writeFileSync(join(dir, 'no-secret.json'), JSON.stringify({ databases: {} }))
     const result = await run(args, { CT_SECRET: 'config-secret' })

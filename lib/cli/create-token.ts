@@ -259,6 +259,7 @@ function offlineToken(scanned: ScannedArgs, common: Common, io: CliIo): ExitCode
   if (flag(scanned, 'debug')) throw new UsageError('--debug cannot be used with --offline: an offline token is random, there is nothing to decode')
   if (scanned.options.has('type')) throw new UsageError('--type cannot be used with --offline: offline tokens are always apiv3_ tokens')
   if (scanned.options.has('secret')) throw new UsageError('--secret cannot be used with --offline: offline tokens are random, not signed')
+  if (scanned.options.has('config')) throw new UsageError('--config cannot be used with --offline: offline tokens are random, not signed with its secret')
   const createValue = single(scanned, 'create-databases')
   const createDatabases = createValue === undefined ? [] : parseDatabaseList(createValue)
 
@@ -371,17 +372,26 @@ function signingSecret(scanned: ScannedArgs, type: TokenType, io: CliIo, loaded:
   return { secret, jwtClaims: {} }
 }
 
-function signedToken(scanned: ScannedArgs, common: Common, io: CliIo): ExitCode {
+/**
+ * The mistakes of a signed token's command line that need no configuration, found before
+ * `--config` is read, so an unset variable in it never hides them. Returns the actor id.
+ */
+function checkSignedArgs(scanned: ScannedArgs, actorId: string | undefined, format: Format): string {
   for (const option of ['output-file', 'create-databases']) {
     if (scanned.options.has(option)) throw new UsageError(`--${option} needs --offline`)
   }
-  const type = parseType(single(scanned, 'type'))
-  const debug = flag(scanned, 'debug')
-  if (debug && common.format === 'json') {
+  parseType(single(scanned, 'type'))
+  if (flag(scanned, 'debug') && format === 'json') {
     throw new UsageError('--debug cannot be used with --format json: the JSON output already shows the restrictions and expiry')
   }
-  const { actorId } = common
   if (actorId === undefined) throw new UsageError('missing ACTOR_ID: the id of the actor the token acts as, such as root')
+  return actorId
+}
+
+function signedToken(scanned: ScannedArgs, common: Common, io: CliIo): ExitCode {
+  const type = parseType(single(scanned, 'type'))
+  const debug = flag(scanned, 'debug')
+  const actorId = checkSignedArgs(scanned, common.actorId, common.format)
   const signing = signingSecret(scanned, type, io, common.config)
   const { secret } = signing
   const now = Math.floor(io.now() / 1000)
@@ -455,9 +465,7 @@ export function createTokenCommand(argv: readonly string[], io: CliIo): ExitCode
   const format = parseFormat(single(scanned, 'format'))
   const lifetime = parseLifetime(scanned)
   const offline = flag(scanned, 'offline')
-  if (offline && scanned.options.has('config')) {
-    throw new UsageError('--config cannot be used with --offline: offline tokens are random, not signed with its secret')
-  }
+  if (!offline) checkSignedArgs(scanned, actorId, format)
   const config = offline ? undefined : configOf(scanned, io)
   const registry = config === undefined ? BUILT_IN : new ActionRegistry(actionsFromConfig(config.config.actions))
   const { restrictions: given, warnings } = datasetteRestrictions(scanned, registry)

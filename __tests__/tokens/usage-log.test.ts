@@ -15,7 +15,7 @@ import * as expressAdapter from 'tokengate/express'
 import * as fastifyAdapter from 'tokengate/fastify'
 import * as koaAdapter from 'tokengate/koa'
 import { internalsOf } from '../../lib/internal/gate-internals.js'
-import { MAX_PENDING, UsageRecorder } from '../../lib/tokens/usage-log.js'
+import { MAX_PENDING, UsageRecorder, newestPerToken } from '../../lib/tokens/usage-log.js'
 import { EventScan } from '../helpers/event-scan.js'
 import { fastifyListener } from '../helpers/fastify.js'
 
@@ -248,15 +248,8 @@ describe('the bound and the pages', () => {
     expect(second).toEqual({ entries: [entry('GET', '/open/3', 'authenticated', 404)], next: null })
   })
 
-  test("a batch hands the store only each token's newest entries, so a busy token's are not written to be pruned", async () => {
-    const store = createMemoryTokenStore()
-    const written: UsageEntry[][] = []
-    const appendUsage = store.appendUsage.bind(store)
-    store.appendUsage = async (entries, keep) => {
-      written.push([...entries])
-      await appendUsage(entries, keep)
-    }
-    const gate = gateWith({ tokenStore: store, usageLogSize: 2 })
+  test("each token keeps its newest usageLogSize entries, however its requests fall into batches", async () => {
+    const gate = gateWith({ tokenStore: createMemoryTokenStore(), usageLogSize: 2 })
     const a = await gate.tokens!.create({ actorId: 'alice', name: 'busy' })
     const b = await gate.tokens!.create({ actorId: 'alice', name: 'quiet' })
     scan.remember(a.token)
@@ -267,17 +260,38 @@ describe('the bound and the pages', () => {
     }
     expect((await gate.tokens!.usage(a.record.id)).entries.map((e) => e.path)).toEqual(['/open/4', '/open/3'])
     expect((await gate.tokens!.usage(b.record.id)).entries.map((e) => e.path)).toEqual(['/open/6', '/open/5'])
-    // One batch, in arrival order, without the five entries the bound would prune at once.
-    expect(written.map((batch) => batch.map((e) => e.path))).toEqual([['/open/3', '/open/4', '/open/5', '/open/6']])
   })
 
-  test('one batch writes at most MAX_PENDING entries, the newest, however many requests came since the last', async () => {
+  /** A recorder over a store that only remembers what each call was handed. */
+  function recorderWith(keep: number): { recorder: UsageRecorder; written: UsageEntry[][] } {
     const written: UsageEntry[][] = []
     const store = { appendUsage: async (entries: readonly UsageEntry[]) => void written.push([...entries]) } as unknown as TokenStore
     const handle = { current: () => store, ready: async () => {}, close: async () => {} }
-    const recorder = new UsageRecorder(handle, 1_000_000, { warn: () => {}, error: () => {} })
+    return { recorder: new UsageRecorder(handle, keep, { warn: () => {}, error: () => {} }), written }
+  }
+
+  const noted = (tokenId: string, i: number): UsageEntry => ({ ...entry('GET', `/r/${i}`, 'authenticated', 200), tokenId, at: NOW })
+
+  test("a batch hands the store only each token's newest entries, in arrival order, so a busy token's are not written to be pruned", async () => {
+    const { recorder, written } = recorderWith(2)
+    for (const [i, tokenId] of ['a', 'a', 'b', 'a', 'a', 'b', 'b'].entries()) recorder.note(noted(tokenId, i))
+    await recorder.flush()
+    expect(written.map((batch) => batch.map((e) => `${e.tokenId}${e.path}`))).toEqual([['a/r/3', 'a/r/4', 'b/r/5', 'b/r/6']])
+  })
+
+  test.each([
+    ['no more entries than the bound: the batch as it is', 3, ['a', 'b', 'a'], ['a0', 'b1', 'a2']],
+    ['exactly the bound for one token', 2, ['a', 'a'], ['a0', 'a1']],
+    ['one token over, the other under', 1, ['a', 'b', 'a'], ['b1', 'a2']],
+  ])('newestPerToken: %s', (_label, keep, tokens, kept) => {
+    const batch = tokens.map((tokenId, i) => noted(tokenId, i))
+    expect(newestPerToken(batch, keep).map((e) => `${e.tokenId}${e.path.slice(3)}`)).toEqual(kept)
+  })
+
+  test('one batch writes at most MAX_PENDING entries, the newest, however many requests came since the last', async () => {
+    const { recorder, written } = recorderWith(1_000_000)
     const total = 2 * MAX_PENDING + 123
-    for (let i = 0; i < total; i++) recorder.note({ ...entry('GET', `/r/${i}`, 'authenticated', 200), tokenId: `t${i % 7}`, at: NOW })
+    for (let i = 0; i < total; i++) recorder.note(noted(`t${i % 7}`, i))
     await recorder.flush()
     expect(written).toHaveLength(1)
     expect(written[0]).toHaveLength(MAX_PENDING)
@@ -285,6 +299,14 @@ describe('the bound and the pages', () => {
     expect(written[0]![MAX_PENDING - 1]!.path).toBe(`/r/${total - 1}`)
     await recorder.flush()
     expect(written).toHaveLength(1)
+  })
+
+  test('up to MAX_PENDING waiting entries are all written', async () => {
+    const { recorder, written } = recorderWith(1_000_000)
+    for (let i = 0; i < MAX_PENDING; i++) recorder.note(noted('t', i))
+    await recorder.flush()
+    expect(written[0]).toHaveLength(MAX_PENDING)
+    expect(written[0]![0]!.path).toBe('/r/0')
   })
 
   test('usageLogSize: 0 keeps no log', async () => {

@@ -5,13 +5,21 @@
  * expects 200, checks that the same URL without the token is refused, and stops the server with
  * SIGTERM, expecting a clean exit.
  *
+ * The demos that keep managed tokens get a SQLite file of this run (`TOKENGATE_STORE`), so the
+ * tests leave the repository's data/ folder, and any store the environment names, alone.
+ *
  * These run the compiled JavaScript, so they need `dist/`: `npm test` builds it before jest.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 const ROOT = join(__dirname, '..', '..')
+
+/** This run's token store for every demo it starts, removed afterwards. */
+const STORE_DIR = mkdtempSync(join(tmpdir(), 'tokengate-demos-'))
+afterAll(() => rmSync(STORE_DIR, { recursive: true, force: true }))
 
 /** The line each server prints: `curl -H 'Authorization: Bearer TOKEN' URL`, the URL maybe single-quoted. */
 const CURL_LINE = /^curl -H 'Authorization: Bearer ([^'\s]+)' ('?)(http:\/\/127\.0\.0\.1:[0-9]+\/[^'\s]*)\2$/m
@@ -27,7 +35,7 @@ const BANNER_END = /^Also try.*\n/m
 
 /** Start a built server and wait until it has printed its whole banner (or died trying). */
 function start(script: string): Promise<Running & { token: string; url: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0' }
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', TOKENGATE_STORE: `sqlite:${join(STORE_DIR, 'tokens.db')}` }
   delete env['TOKENGATE_SECRET']
   delete env['BOT_TOKEN']
   const child = spawn(process.execPath, [script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })

@@ -71,7 +71,9 @@ function kill(child: ChildProcess): Promise<void> {
       resolve()
       return
     }
-    const force = setTimeout(() => child.kill('SIGKILL'), 1000)
+    // A managed scenario's cleanups (usage entries, its store, its PostgreSQL schema) may take a
+    // few seconds on a busy machine; the server exits by itself when they are done.
+    const force = setTimeout(() => child.kill('SIGKILL'), 10_000)
     child.once('exit', () => {
       clearTimeout(force)
       live.delete(child)

@@ -270,7 +270,9 @@ async function main(): Promise<void> {
     server.close(() => {
       void runCleanups().then(() => process.exit(0))
     })
-    setTimeout(() => process.exit(0), 3000).unref()
+    // Long enough for a managed scenario to write its usage entries, close its store and drop its
+    // PostgreSQL schema one after the other; the driver waits as long before it kills.
+    setTimeout(() => process.exit(0), 8000).unref()
   }
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)

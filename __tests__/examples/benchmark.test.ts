@@ -54,7 +54,7 @@ const TOKENGATE_SCENARIOS: readonly ScenarioName[] = [
   'fastify-static',
   'fastify-dstok',
 ]
-const BARE: readonly ScenarioName[] = ['express', 'fastify', 'fastify-root-entry']
+const BARE: readonly ScenarioName[] = ['express', 'express-noop', 'fastify', 'fastify-root-entry']
 
 /** The Redis the Redis scenario needs; without it, that scenario is skipped, saying so. */
 const REDIS = process.env['TOKENGATE_TEST_REDIS'] || undefined
@@ -78,6 +78,7 @@ describe('the scenario table', () => {
     const targets = Object.fromEntries(SCENARIOS.map((s) => [s.name, s.target]))
     expect(targets).toEqual({
       express: null,
+      'express-noop': null,
       static: 0.93,
       'static-limited': 0.9,
       'static-redis': null,
@@ -339,6 +340,32 @@ describe('the rate-limited scenarios really limit', () => {
     } finally {
       await server.stop()
     }
+  })
+})
+
+describe('alternate.js', () => {
+  test('alternates the named scenario servers and prints a median line for each', async () => {
+    const script = serverScript().replace(/server\.js$/, 'alternate.js')
+    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [script, 'express', 'express-noop'], { env: { ...process.env, BENCH_ROUNDS: '2', BENCH_DURATION: '0.5' } }, (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr })
+      })
+    })
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    expect(run.stdout.match(/^round \d\/2 /gm)).toHaveLength(4)
+    expect([...run.stdout.matchAll(/^ {2}(\S+) +\d+\.\d µs of server CPU per request, \d+ req\/s$/gm)].map((m) => m[1])).toEqual(['express', 'express-noop'])
+  }, 60_000)
+
+  test('refuses an unknown scenario, naming it', async () => {
+    const script = serverScript().replace(/server\.js$/, 'alternate.js')
+    const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(process.execPath, [script, 'express', 'expres'], (error, _stdout, stderr) => {
+        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stderr })
+      })
+    })
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(/^alternate: name two or more scenarios \(unknown: expres\); they are: express, express-noop, /)
   })
 })
 

@@ -41,6 +41,7 @@ function jwtFor(actorId: string, now: number): string {
 export function credentialsFor(name: ScenarioName, now: number = Math.floor(Date.now() / 1000)): Credentials {
   switch (name) {
     case 'express':
+    case 'express-noop':
     case 'fastify':
     case 'fastify-root-entry':
       return { token: null, nearMiss: null, forged: null }

@@ -30,6 +30,7 @@
 /** The scenarios, in the order the driver runs them. */
 export const SCENARIO_NAMES = [
   'express',
+  'express-noop',
   'static',
   'static-limited',
   'static-redis',
@@ -103,6 +104,17 @@ export const SCENARIOS: readonly Scenario[] = [
     framework: 'express',
     label: 'bare Express',
     description: 'GET /:db/:table answers a small JSON body; no authentication',
+    target: null,
+    issueRatio: null,
+    store: null,
+    lookup: null,
+    rateLimit: null,
+  },
+  {
+    name: 'express-noop',
+    framework: 'express',
+    label: 'two no-op middlewares',
+    description: "what any pair of middlewares costs: one that sets req.actor in tokenAuth's place, one that calls next() in the guard's; no token read",
     target: null,
     issueRatio: null,
     store: null,

@@ -32,7 +32,7 @@ import { MANAGED_SOURCE } from '../tokens/managed.js'
 import { builtOwnerActor } from '../tokens/owner.js'
 import { type TokenManager, type TokenRecord, noTokenWithId } from '../tokens/token-manager.js'
 import type { Actor, Restrictions } from '../types.js'
-import { rfc3339 } from './wire.js'
+import { rfc3339 } from '../tokens/token-record-json.js'
 
 /** One thing a token would be allowed: an action at a place. @internal */
 export interface Grant {

@@ -31,7 +31,7 @@ import {
 } from './escalation.js'
 import type { AdminRequest, AdminResponse } from './types.js'
 import { type Scope, type ValidationContext, checkNoFields, parseCreateBody, parseListQuery, parsePatchBody } from './validate.js'
-import { auditJson, recordJson } from './wire.js'
+import { auditToJson, recordToJson } from '../tokens/token-record-json.js'
 
 /** What every handler works with. @internal */
 export interface AdminContext {
@@ -128,7 +128,7 @@ export async function createToken(request: AdminRequest, context: AdminContext):
     rateLimit: body.rateLimit,
     createdBy: labelOf(caller),
   })
-  return json(201, { ...recordJson(record), token })
+  return json(201, { ...recordToJson(record), token })
 }
 
 /** `GET /-/api/tokens`: 200 `{tokens, next}`: the caller's own, or everyone's with `auth-tokens-view-all`. */
@@ -141,7 +141,7 @@ export async function listTokens(request: AdminRequest, context: AdminContext): 
   const actorId = viewAll ? query.actorId : (own ?? undefined)
   if (actorId === undefined && !viewAll) return json(200, { tokens: [], next: null })
   const page = await context.tokens.list({ actorId, status: query.status, limit: query.limit, cursor: query.cursor })
-  return json(200, { tokens: page.tokens.map(recordJson), next: page.next })
+  return json(200, { tokens: page.tokens.map(recordToJson), next: page.next })
 }
 
 /** `GET /-/api/tokens/:id`: 200, the record and its audit history. */
@@ -149,7 +149,7 @@ export async function getToken(request: AdminRequest, context: AdminContext): Pr
   const caller = callerOf(request, context)
   const record = await visibleToken(request, context, caller)
   const audit = await context.tokens.audit(record.id)
-  return json(200, { ...recordJson(record), audit: audit.map(auditJson) })
+  return json(200, { ...recordToJson(record), audit: audit.map(auditToJson) })
 }
 
 /** `PATCH /-/api/tokens/:id`: 200, the record as it now is. */
@@ -175,7 +175,7 @@ export async function updateToken(request: AdminRequest, context: AdminContext):
     ...(patch.rateLimit === undefined ? {} : { rateLimit: patch.rateLimit }),
     by: labelOf(caller),
   })
-  return json(200, recordJson(updated))
+  return json(200, recordToJson(updated))
 }
 
 /** `POST /-/api/tokens/:id/revoke` and `DELETE /-/api/tokens/:id`: 200, idempotent. */
@@ -185,7 +185,7 @@ export async function revokeToken(request: AdminRequest, context: AdminContext):
   requireOwnerOr(context.check, caller, record, 'auth-tokens-revoke-all')
   checkNoFields(request.body)
   const revoked = await context.tokens.revoke(record.id, { by: labelOf(caller) })
-  return json(200, recordJson(revoked))
+  return json(200, recordToJson(revoked))
 }
 
 /** `POST /-/api/tokens/:id/rotate`: 201, the record and the new token. */
@@ -199,5 +199,5 @@ export async function rotateToken(request: AdminRequest, context: AdminContext):
   checkWithinCaller(context.gate, caller, grantsOfRecord(record), record.expiresAt)
   await checkLimitWithinCaller(context.tokens, caller, record.rateLimit, context.gate.realm)
   const { token, record: rotated } = await context.tokens.rotate(record.id, { by: labelOf(caller) })
-  return json(201, { ...recordJson(rotated), token })
+  return json(201, { ...recordToJson(rotated), token })
 }

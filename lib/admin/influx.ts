@@ -22,7 +22,7 @@ import { type AdminContext, callerOf, checkGrants, json, ownerOf } from './handl
 import { checkLimitWithinCaller, idOf, labelOf } from './escalation.js'
 import type { AdminRequest, AdminResponse } from './types.js'
 import { parseInfluxCreateBody, singleParam } from './validate.js'
-import { rfc3339 } from './wire.js'
+import { rfc3339 } from '../tokens/token-record-json.js'
 
 /** `POST /api/v3/configure/token`: 201 `{id, name, token, hash, created_at, expiry}`. */
 export async function influxCreateToken(request: AdminRequest, context: AdminContext): Promise<AdminResponse> {

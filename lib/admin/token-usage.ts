@@ -19,7 +19,7 @@ import type { TokenUsageEntry } from '../tokens/token-manager.js'
 import { type AdminContext, json, visibleTokenOf } from './handlers.js'
 import type { AdminRequest, AdminResponse } from './types.js'
 import { describe, singleParam } from './validate.js'
-import { rfc3339 } from './wire.js'
+import { rfc3339 } from '../tokens/token-record-json.js'
 
 const USAGE_PARAMS = ['limit', 'cursor'] as const
 

@@ -22,7 +22,7 @@ import { RestrictionsBuilder } from '../permissions/restrictions.js'
 import { openTokenStore } from '../store/open-token-store.js'
 import type { TokenStore } from '../store/token-store.js'
 import { type TokenManager, type TokenRecord, noTokenWithId } from '../tokens/token-manager.js'
-import { recordToJson, rfc3339 } from '../tokens/token-record-json.js'
+import { recordToJson, rfc3339, rfc3339OrNull } from '../tokens/token-record-json.js'
 import type { Restrictions } from '../types.js'
 import { type OptionSpec, type ScannedArgs, nthArgument, occurrences, scanArgs, single, unexpectedArgument } from './args.js'
 import { type CliIo, ExitCode } from './io.js'
@@ -211,7 +211,7 @@ function asUsage(error: unknown): unknown {
   return error
 }
 
-const TIME = (seconds: number | null, none: string): string => (seconds === null ? none : (rfc3339(seconds) ?? none).replace(/:\d\dZ$/, 'Z'))
+const TIME = (seconds: number | null, none: string): string => (seconds === null ? none : rfc3339(seconds).replace(/:\d\dZ$/, 'Z'))
 
 /** A record as `key  value` lines. */
 function recordText(record: TokenRecord): string {
@@ -224,11 +224,11 @@ function recordText(record: TokenRecord): string {
     ['Status', record.status],
     ['Restrictions', record.restrictions === null ? `none (everything ${record.actorId} may do)` : JSON.stringify(record.restrictions)],
     ['Permissions', record.permissions === null ? '-' : record.permissions.join(' ')],
-    ['Created', `${rfc3339(record.createdAt) ?? '-'}${record.createdBy === null ? '' : ` by ${record.createdBy}`}`],
-    ['Expires', rfc3339(record.expiresAt) ?? 'never'],
-    ['Last used', rfc3339(record.lastUsedAt) ?? 'never'],
+    ['Created', `${rfc3339(record.createdAt)}${record.createdBy === null ? '' : ` by ${record.createdBy}`}`],
+    ['Expires', rfc3339OrNull(record.expiresAt) ?? 'never'],
+    ['Last used', rfc3339OrNull(record.lastUsedAt) ?? 'never'],
   ]
-  if (record.revokedAt !== null) rows.push(['Revoked', `${rfc3339(record.revokedAt) ?? ''}${record.revokedBy === null ? '' : ` by ${record.revokedBy}`}`])
+  if (record.revokedAt !== null) rows.push(['Revoked', `${rfc3339(record.revokedAt)}${record.revokedBy === null ? '' : ` by ${record.revokedBy}`}`])
   if (record.rateLimit !== null) rows.push(['Rate limit', `${record.rateLimit.points} requests per ${record.rateLimit.duration} s`])
   const width = Math.max(...rows.map(([key]) => key.length))
   return rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join('\n') + '\n'

@@ -33,7 +33,7 @@ import {
   type TokenPatch,
   type TokenRateLimit,
   type TokenStatus,
-  type UsageOutcome,
+  type UsageEntry,
   statusOf,
 } from '../store/token-store.js'
 import type { Restrictions } from '../types.js'
@@ -137,18 +137,7 @@ export type TokenAuditEntry = StoredAuditEntry
  * method and path (never the query string), the check a guard made (action, database,
  * resource; `null` when none did), how it ended and the status it was answered with.
  */
-export interface TokenUsageEntry {
-  /** Whole unix seconds. */
-  readonly at: number
-  readonly method: string
-  readonly path: string
-  readonly action: string | null
-  readonly database: string | null
-  readonly resource: string | null
-  /** `allowed`, `denied` (401/403 from a guard), `limited` (429) or `authenticated` (no guard checked). */
-  readonly outcome: UsageOutcome
-  readonly status: number
-}
+export interface TokenUsageEntry extends Omit<UsageEntry, 'tokenId'> {}
 
 /** What {@link TokenManager.usage} takes. */
 export interface TokenUsageQuery {

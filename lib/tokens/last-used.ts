@@ -7,6 +7,7 @@
  * @module
  * @internal
  */
+import { DelayedBatch } from '../internal/delayed-batch.js'
 import type { StoreHandle } from '../store/store-handle.js'
 
 /** At most one write per token per this many seconds. */
@@ -22,8 +23,7 @@ export class LastUsedRecorder {
   readonly #noted = new Map<string, number>()
   /** Token id → the time to write. */
   #pending = new Map<string, number>()
-  #timer: NodeJS.Timeout | null = null
-  #flushing: Promise<void> = Promise.resolve()
+  readonly #batch = new DelayedBatch(BATCH_DELAY_MS, () => void this.flush())
 
   constructor(store: StoreHandle) {
     this.#store = store
@@ -36,21 +36,12 @@ export class LastUsedRecorder {
     const at = Math.floor(now)
     this.#noted.set(tokenId, at)
     this.#pending.set(tokenId, at)
-    if (this.#timer === null) {
-      this.#timer = setTimeout(() => {
-        this.#timer = null
-        void this.flush()
-      }, BATCH_DELAY_MS)
-      this.#timer.unref()
-    }
+    this.#batch.arm()
   }
 
   /** Write what is pending now. Never rejects. */
   flush(): Promise<void> {
-    if (this.#timer !== null) {
-      clearTimeout(this.#timer)
-      this.#timer = null
-    }
+    this.#batch.disarm()
     const batch = this.#pending
     this.#pending = new Map()
     // Forget uses noted long ago, so the map stays as small as the set of tokens in use.
@@ -58,8 +49,8 @@ export class LastUsedRecorder {
     for (const at of batch.values()) newest = Math.max(newest, at)
     const horizon = newest - LAST_USED_INTERVAL
     for (const [id, at] of this.#noted) if (at < horizon) this.#noted.delete(id)
-    if (batch.size === 0) return this.#flushing
-    this.#flushing = this.#flushing.then(async () => {
+    if (batch.size === 0) return this.#batch.settled()
+    return this.#batch.enqueue(async () => {
       try {
         const store = await this.#store.current()
         await store.touch(batch)
@@ -67,6 +58,5 @@ export class LastUsedRecorder {
         // Dropped: "last used" is advisory, and the next use writes again.
       }
     })
-    return this.#flushing
   }
 }

@@ -13,6 +13,7 @@
  * @internal
  */
 import { type Logger, messageOf } from '../events/logger.js'
+import { DelayedBatch } from '../internal/delayed-batch.js'
 import type { StoreHandle } from '../store/store-handle.js'
 import type { UsageEntry } from '../store/token-store.js'
 
@@ -72,8 +73,7 @@ export class UsageRecorder {
   readonly #keep: number
   readonly #logger: Logger
   #pending: UsageEntry[] = []
-  #timer: NodeJS.Timeout | null = null
-  #writing: Promise<void> = Promise.resolve()
+  readonly #batch = new DelayedBatch(BATCH_DELAY_MS, () => void this.flush())
   #failing = false
 
   constructor(store: StoreHandle, keep: number, logger: Logger) {
@@ -86,26 +86,17 @@ export class UsageRecorder {
   note(entry: UsageEntry): void {
     this.#pending.push(entry)
     if (this.#pending.length >= 2 * MAX_PENDING) this.#pending = this.#pending.slice(-MAX_PENDING)
-    if (this.#timer === null) {
-      this.#timer = setTimeout(() => {
-        this.#timer = null
-        void this.flush()
-      }, BATCH_DELAY_MS)
-      this.#timer.unref()
-    }
+    this.#batch.arm()
   }
 
   /** Write what waits now; resolves when it is written (or dropped). Never rejects. */
   flush(): Promise<void> {
-    if (this.#timer !== null) {
-      clearTimeout(this.#timer)
-      this.#timer = null
-    }
+    this.#batch.disarm()
     const pending = this.#pending
     const batch = newestPerToken(pending.length > MAX_PENDING ? pending.slice(-MAX_PENDING) : pending, this.#keep)
     this.#pending = []
-    if (batch.length === 0) return this.#writing
-    this.#writing = this.#writing.then(async () => {
+    if (batch.length === 0) return this.#batch.settled()
+    return this.#batch.enqueue(async () => {
       try {
         const store = await this.#store.current()
         await store.appendUsage(batch, this.#keep)
@@ -120,6 +111,5 @@ export class UsageRecorder {
         this.#failing = true
       }
     })
-    return this.#writing
   }
 }

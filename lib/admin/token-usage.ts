@@ -18,7 +18,8 @@ import { closest } from '../internal/closest.js'
 import type { TokenUsageEntry } from '../tokens/token-manager.js'
 import { type AdminContext, json, visibleTokenOf } from './handlers.js'
 import type { AdminRequest, AdminResponse } from './types.js'
-import { describe, singleParam } from './validate.js'
+import { describe } from '../tokens/token-fields.js'
+import { singleParam } from './validate.js'
 import { rfc3339 } from '../tokens/token-record-json.js'
 
 const USAGE_PARAMS = ['limit', 'cursor'] as const

@@ -18,11 +18,9 @@ import { parsePermissions } from '../permissions/permission-strings.js'
 import { restrictionsProblem } from '../permissions/restrictions.js'
 import { scopeSizeProblem, unionRestrictions } from '../permissions/restrictions-union.js'
 import type { TokenStatus } from '../store/token-store.js'
+import { MAX_NAME, checkTokenDescription, checkTokenName, describe } from '../tokens/token-fields.js'
 import type { Restrictions } from '../types.js'
 
-const MAX_NAME = 200
-const MAX_DESCRIPTION = 2000
-const CONTROL = /[\u0000-\u001f\u007f]/
 
 /** What the validators need to know. @internal */
 export interface ValidationContext {
@@ -43,15 +41,6 @@ function bad(field: string, message: string): InvalidParameterError {
   return new InvalidParameterError(field, message)
 }
 
-/** A value described for a message, never quoting more than a few characters. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'a list'
-  if (typeof value === 'string') return value.length > 40 ? `the string ${JSON.stringify(value.slice(0, 40))}…` : `the string ${JSON.stringify(value)}`
-  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`
-  return typeof value === 'object' ? 'an object' : typeof value
-}
-
 /** The body as an object with known fields only; `undefined` (no body) as `{}` when `optional`. @internal */
 export function fieldsOf<K extends string>(body: unknown, known: readonly K[], optional = false): { readonly [key in K]?: unknown } {
   if (body === undefined && optional) return {}
@@ -64,21 +53,9 @@ export function fieldsOf<K extends string>(body: unknown, known: readonly K[], o
   return body as { readonly [key in K]?: unknown }
 }
 
-/** A token name: 1 to 200 characters, no control characters. @internal */
+/** A token name: 1 to 200 characters, no control characters; a missing one is "nothing" over HTTP. @internal */
 export function checkName(value: unknown, field = 'name'): string {
-  if (typeof value !== 'string') throw bad(field, `${field} must be a string of 1 to ${MAX_NAME} characters, got ${value === undefined ? 'nothing' : describe(value)}`)
-  const length = [...value].length
-  if (length === 0 || value.trim() === '') throw bad(field, `${field} must not be empty`)
-  if (length > MAX_NAME) throw bad(field, `${field} must be at most ${MAX_NAME} characters, got ${length}`)
-  if (CONTROL.test(value)) throw bad(field, `${field} must not contain control characters such as line breaks`)
-  return value
-}
-
-function checkDescription(value: unknown): string | null {
-  if (value === undefined || value === null) return null
-  if (typeof value !== 'string') throw bad('description', `description must be a string or null, got ${describe(value)}`)
-  if ([...value].length > MAX_DESCRIPTION) throw bad('description', `description must be at most ${MAX_DESCRIPTION} characters`)
-  return value
+  return checkTokenName(value, field, 'nothing')
 }
 
 /** A lifetime in seconds under the configured maximum; `null` for none (refused when there is a maximum). @internal */
@@ -184,7 +161,7 @@ const CREATE_FIELDS = ['name', 'description', 'actor_id', 'expires_after', 'rest
 export function parseCreateBody(body: unknown, context: ValidationContext): CreateRequest {
   const fields = fieldsOf(body, CREATE_FIELDS)
   const name = checkName(fields.name)
-  const description = checkDescription(fields.description)
+  const description = checkTokenDescription(fields.description)
   const actorId = fields.actor_id === undefined || fields.actor_id === null ? null : fields.actor_id
   if (actorId !== null && (typeof actorId !== 'string' || actorId === '' || actorId.length > MAX_NAME)) {
     throw bad('actor_id', `actor_id must be a non-empty string (the owner's actor id), got ${describe(actorId)}`)
@@ -214,7 +191,7 @@ export function parsePatchBody(body: unknown, context: ValidationContext, now: n
   const fields = fieldsOf(body, PATCH_FIELDS)
   const out: { -readonly [K in keyof PatchRequest]: PatchRequest[K] } = {}
   if (fields.name !== undefined) out.name = checkName(fields.name)
-  if (fields.description !== undefined) out.description = checkDescription(fields.description)
+  if (fields.description !== undefined) out.description = checkTokenDescription(fields.description)
   if (fields.restrictions !== undefined || fields.permissions !== undefined) {
     out.scope = checkScope(fields.restrictions, fields.permissions, context.registry)
   }

@@ -38,6 +38,7 @@ import {
 } from '../store/token-store.js'
 import type { Restrictions } from '../types.js'
 import { generateManagedToken, managedTokenStart } from './managed-format.js'
+import { checkTokenDescription, checkTokenName, describe } from './token-fields.js'
 import { storeUnavailable } from './managed.js'
 
 /**
@@ -227,11 +228,8 @@ export interface TokenManagerOptions {
 /** The event types of token changes. @internal */
 export type TokenChangeType = 'token.created' | 'token.updated' | 'token.revoked' | 'token.rotated'
 
-const MAX_NAME = 200
-const MAX_DESCRIPTION = 2000
 const MAX_LIMIT = 1000
 const DEFAULT_LIMIT = 100
-const CONTROL = /[\u0000-\u001f\u007f]/
 const STATUSES: readonly TokenStatus[] = ['active', 'revoked', 'expired']
 
 const CREATE_FIELDS = ['actorId', 'name', 'description', 'expiresAfter', 'restrictions', 'permissions', 'rateLimit', 'createdBy'] as const
@@ -244,15 +242,6 @@ function bad(field: string, message: string): InvalidParameterError {
   return new InvalidParameterError(field, message)
 }
 
-/** A value described for a message, never quoting more than a few characters. */
-function describe(value: unknown): string {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'a list'
-  if (typeof value === 'string') return value.length > 40 ? `the string ${JSON.stringify(value.slice(0, 40))}…` : `the string ${JSON.stringify(value)}`
-  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`
-  return typeof value === 'object' ? 'an object' : typeof value
-}
-
 /** An input object with known fields only. */
 function fieldsOf<K extends string>(input: unknown, known: readonly K[], what: string): { readonly [key in K]?: unknown } {
   if (input === undefined) return {}
@@ -263,22 +252,6 @@ function fieldsOf<K extends string>(input: unknown, known: readonly K[], what: s
     throw bad(key, `Unknown field ${JSON.stringify(key)}${guess === undefined ? '' : `; did you mean ${JSON.stringify(guess)}?`}`)
   }
   return input as { readonly [key in K]?: unknown }
-}
-
-function checkName(value: unknown): string {
-  if (typeof value !== 'string') throw bad('name', `name must be a string of 1 to ${MAX_NAME} characters, got ${describe(value)}`)
-  const length = [...value].length
-  if (length === 0 || value.trim() === '') throw bad('name', 'name must not be empty')
-  if (length > MAX_NAME) throw bad('name', `name must be at most ${MAX_NAME} characters, got ${length}`)
-  if (CONTROL.test(value)) throw bad('name', 'name must not contain control characters such as line breaks')
-  return value
-}
-
-function checkDescription(value: unknown): string | null {
-  if (value === undefined || value === null) return null
-  if (typeof value !== 'string') throw bad('description', `description must be a string or null, got ${describe(value)}`)
-  if ([...value].length > MAX_DESCRIPTION) throw bad('description', `description must be at most ${MAX_DESCRIPTION} characters`)
-  return value
 }
 
 function checkActorId(value: unknown, field: string): string {
@@ -444,8 +417,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     async create(input: CreateTokenInput): Promise<IssuedToken> {
       const fields = fieldsOf(input, CREATE_FIELDS, 'the token to create')
       const actorId = checkActorId(fields.actorId, 'actorId')
-      const name = checkName(fields.name)
-      const description = checkDescription(fields.description)
+      const name = checkTokenName(fields.name)
+      const description = checkTokenDescription(fields.description)
       const expiresAfter = fields.expiresAfter
       if (expiresAfter !== undefined && expiresAfter !== null && !(typeof expiresAfter === 'number' && Number.isSafeInteger(expiresAfter) && expiresAfter > 0)) {
         throw bad('expiresAfter', `expiresAfter must be a positive whole number of seconds, or null for no expiry; got ${describe(expiresAfter)}`)
@@ -529,8 +502,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       const fields = fieldsOf(changes, UPDATE_FIELDS, 'the changes')
       const at = now()
       const patch: { -readonly [K in keyof TokenPatch]: TokenPatch[K] } = {}
-      if (fields.name !== undefined) patch.name = checkName(fields.name)
-      if (fields.description !== undefined) patch.description = checkDescription(fields.description)
+      if (fields.name !== undefined) patch.name = checkTokenName(fields.name)
+      if (fields.description !== undefined) patch.description = checkTokenDescription(fields.description)
       if (fields.restrictions !== undefined || fields.permissions !== undefined) {
         const scope = scopeOf(fields.restrictions, fields.permissions, registry)
         patch.restrictions = scope.restrictions

@@ -254,6 +254,17 @@ function fieldsOf<K extends string>(input: unknown, known: readonly K[], what: s
   return input as { readonly [key in K]?: unknown }
 }
 
+/** A page's `limit` (1 to 1000, 100 by default) and `cursor` (a string, if any), checked. */
+function pageOf(fields: { readonly limit?: unknown; readonly cursor?: unknown }): { limit: number; cursor: string | undefined } {
+  const limit = fields.limit ?? DEFAULT_LIMIT
+  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    throw bad('limit', `limit must be a whole number from 1 to ${MAX_LIMIT}, got ${describe(limit)}`)
+  }
+  const cursor = fields.cursor
+  if (cursor !== undefined && cursor !== null && typeof cursor !== 'string') throw bad('cursor', `cursor must be a string, got ${describe(cursor)}`)
+  return { limit, cursor: typeof cursor === 'string' ? cursor : undefined }
+}
+
 function checkActorId(value: unknown, field: string): string {
   if (typeof value !== 'string' || value === '') throw bad(field, `${field} must be a non-empty string (an actor id), got ${describe(value)}`)
   return value
@@ -475,13 +486,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       if (status !== undefined && !(STATUSES as readonly unknown[]).includes(status)) {
         throw bad('status', `status must be one of ${STATUSES.map((s) => `"${s}"`).join(', ')}; got ${describe(status)}`)
       }
-      const limit = fields.limit ?? DEFAULT_LIMIT
-      if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-        throw bad('limit', `limit must be a whole number from 1 to ${MAX_LIMIT}, got ${describe(limit)}`)
-      }
-      const cursor = fields.cursor
-      if (cursor !== undefined && cursor !== null && typeof cursor !== 'string') throw bad('cursor', `cursor must be a string, got ${describe(cursor)}`)
-      const after = typeof cursor === 'string' ? decodeCursor(cursor) : undefined
+      const { limit, cursor } = pageOf(fields)
+      const after = cursor === undefined ? undefined : decodeCursor(cursor)
       const at = now()
       const rows = await withStore((store) =>
         store.list({ actorId, status: status as TokenStatus | undefined, limit: limit + 1, after, now: at }),
@@ -576,13 +582,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     async usage(id: string, query?: TokenUsageQuery): Promise<TokenUsage> {
       const checked = checkId(id)
       const fields = fieldsOf(query, USAGE_FIELDS, 'the usage query')
-      const limit = fields.limit ?? DEFAULT_LIMIT
-      if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-        throw bad('limit', `limit must be a whole number from 1 to ${MAX_LIMIT}, got ${describe(limit)}`)
-      }
-      const cursor = fields.cursor
-      if (cursor !== undefined && cursor !== null && typeof cursor !== 'string') throw bad('cursor', `cursor must be a string, got ${describe(cursor)}`)
-      const before = typeof cursor === 'string' ? decodeUsageCursor(cursor) : undefined
+      const { limit, cursor } = pageOf(fields)
+      const before = cursor === undefined ? undefined : decodeUsageCursor(cursor)
       await options.beforeUsage?.()
       const [row, entries] = await withStore((store) => Promise.all([store.get(checked), store.usage(checked, { limit: limit + 1, before })]))
       if (row === null) throw notFound(checked)

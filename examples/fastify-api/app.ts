@@ -20,47 +20,19 @@
  * write gets 401/403 before Fastify reads the body (as a `preHandler`, the default place for a
  * guard, it would run after the body is parsed). The read routes use `preHandler`.
  *
- * It does not load Express: the gate is made here from metadata.json, with its own demo bot
- * token, rather than with the Express example's helpers (`createGate` comes from tokengate's main
- * entry, which loads tokengate's Express adapter files but not Express itself).
+ * It does not load Express: the gate comes from `../datasette-api/demo-gate.ts`, which loads no
+ * framework (tokengate's main entry loads its Express adapter's files, but not Express itself).
  *
  * @module
  */
-import { randomBytes } from 'node:crypto'
 import Fastify from 'fastify'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { type Gate, type LoginLink, type TokenStore, type TokengateConfigInput, createGate, createLoginLink } from 'tokengate'
+import { type Gate, type LoginLink, createLoginLink } from 'tokengate'
 import { permissionsDebug, requirePermission, tokenAdmin, tokengate } from 'tokengate/fastify'
 import { type ApiResult, DemoData } from '../datasette-api/data.js'
-import metadata from '../datasette-api/metadata.json' with { type: 'json' }
+import { type DatasetteAppOptions, gateForDemo } from '../datasette-api/demo-gate.js'
 
-/**
- * The bot's static token when `BOT_TOKEN` is not set, so the demo starts with no setup (the same
- * as the Express example's).
- */
-export const DEMO_BOT_TOKEN = 'demo-bot-token'
-
-/** The Express example's metadata.json, shared. */
-export const METADATA: TokengateConfigInput = metadata
-
-/** Options of {@link createApp}: those of the Express example. */
-export interface FastifyDatasetteAppOptions {
-  /** The configuration: an object or a metadata.json path. @defaultValue {@link METADATA} */
-  config?: TokengateConfigInput | string
-  /** The secret that signs and verifies `dstok_` tokens. @defaultValue a random secret */
-  secret?: string
-  /**
-   * Where `{"$env": …}` references are looked up.
-   * @defaultValue `{ BOT_TOKEN: DEMO_BOT_TOKEN, ...process.env }`
-   */
-  env?: { readonly [name: string]: string | undefined }
-  /** Let the actor `{"id": "root"}` do everything the configuration does not deny more specifically. @defaultValue true */
-  rootEnabled?: boolean
-  /** The data to serve. @defaultValue fresh seeded data */
-  data?: DemoData
-  /** Where managed tokens are kept (the demo server uses a SQLite file). @defaultValue none: no managed tokens */
-  tokenStore?: TokenStore
-}
+export { DEMO_BOT_TOKEN } from '../datasette-api/demo-gate.js'
 
 /** What {@link createApp} returns. */
 export interface FastifyDatasetteApp {
@@ -149,13 +121,8 @@ function param(request: FastifyRequest, name: string): string {
  * ```
  * @throws ConfigError when the configuration is invalid (for example `BOT_TOKEN` set to "").
  */
-export function createApp(options: FastifyDatasetteAppOptions = {}): FastifyDatasetteApp {
-  const gate = createGate(options.config ?? METADATA, {
-    rootEnabled: options.rootEnabled ?? true,
-    env: options.env ?? { BOT_TOKEN: DEMO_BOT_TOKEN, ...process.env },
-    secret: options.secret ?? randomBytes(32).toString('hex'),
-    ...(options.tokenStore === undefined ? {} : { tokenStore: options.tokenStore }),
-  })
+export function createApp(options: DatasetteAppOptions = {}): FastifyDatasetteApp {
+  const gate = gateForDemo(options)
   const data = options.data ?? new DemoData()
 
   const app = Fastify({ bodyLimit: BODY_LIMIT })

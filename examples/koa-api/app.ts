@@ -11,7 +11,7 @@ import { Router } from '@koa/router'
 import Koa, { type Context, type Middleware } from 'koa'
 import { type Gate, type LoginLink, createLoginLink } from 'tokengate'
 import { permissionsDebug, requirePermission, tokenAdmin, tokenAuth } from 'tokengate/koa'
-import { type DatasetteAppOptions, gateForDemo } from '../datasette-api/app.js'
+import { type DatasetteAppOptions, gateForDemo } from '../datasette-api/demo-gate.js'
 import { type ApiResult, DemoData } from '../datasette-api/data.js'
 
 /** What {@link createApp} returns. */

@@ -1,5 +1,5 @@
 /**
- * A TCP proxy on 127.0.0.1 to a server the tests share (Redis), that a test stops and starts
+ * A TCP proxy on 127.0.0.1 to a server the tests share (Redis, PostgreSQL), that a test stops and starts
  * again on the same port: the way to make "the server went away" happen without touching the
  * server itself, which other test runs use at the same time.
  */

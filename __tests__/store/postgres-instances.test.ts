@@ -12,9 +12,9 @@
  *
  * Needs TOKENGATE_TEST_POSTGRES; skipped, saying so, without it.
  */
-import { type AddressInfo, type Server, type Socket, createServer, connect } from 'node:net'
 import { type Gate, StoreUnavailableError, type TokenStore, createGate, openPostgresTokenStore } from 'tokengate'
 import { POSTGRES_URL, describePostgres, dropSchemas, freshSchema } from '../helpers/postgres.js'
+import { type TcpProxy, tcpProxy } from '../helpers/tcp-proxy.js'
 
 const PROPAGATION_MS = 1000
 const schemas: string[] = []
@@ -53,53 +53,18 @@ async function waitFor(what: string, check: () => Promise<boolean>, withinMs: nu
   }
 }
 
-/** A TCP proxy on 127.0.0.1 to the test PostgreSQL, that the test can stop and start again on the same port. */
-function tcpProxy(): { start(): Promise<number>; stop(): Promise<void>; url(): string } {
+/** A TCP proxy on 127.0.0.1 to the test PostgreSQL, stopped and started again on the same port, and its URL. */
+function postgresProxy(): TcpProxy & { url(): string } {
   const target = new URL(POSTGRES_URL!)
-  const sockets = new Set<Socket>()
-  let server: Server | null = null
-  let port = 0
-  return {
-    start() {
-      return new Promise((resolve, reject) => {
-        server = createServer((client) => {
-          const upstream = connect(Number(target.port || 5432), target.hostname)
-          sockets.add(client).add(upstream)
-          client.on('error', () => upstream.destroy())
-          upstream.on('error', () => client.destroy())
-          client.on('close', () => {
-            sockets.delete(client)
-            upstream.destroy()
-          })
-          upstream.on('close', () => {
-            sockets.delete(upstream)
-            client.destroy()
-          })
-          client.pipe(upstream).pipe(client)
-        })
-        server.once('error', reject)
-        server.listen(port, '127.0.0.1', () => {
-          port = (server!.address() as AddressInfo).port
-          resolve(port)
-        })
-      })
-    },
-    stop() {
-      return new Promise((resolve) => {
-        for (const socket of sockets) socket.destroy()
-        sockets.clear()
-        if (server === null) return resolve()
-        server.close(() => resolve())
-        server = null
-      })
-    },
+  const proxy = tcpProxy({ host: target.hostname, port: Number(target.port || 5432) })
+  return Object.assign(proxy, {
     url() {
       const url = new URL(POSTGRES_URL!)
       url.hostname = '127.0.0.1'
-      url.port = String(port)
+      url.port = String(proxy.port)
       return url.toString()
     },
-  }
+  })
 }
 
 describePostgres('two gates on one PostgreSQL', () => {
@@ -158,7 +123,7 @@ describePostgres('two gates on one PostgreSQL', () => {
   })
 
   test('the database going away mid-run gives 503s, and the gate recovers by itself when it is back', async () => {
-    const proxy = tcpProxy()
+    const proxy = postgresProxy()
     await proxy.start()
     closers.push(() => proxy.stop())
     const { a, b } = await twoGates({ viaProxy: proxy.url() })

@@ -10,7 +10,7 @@
  * time; listeners hear of every change; the usage log keeps each token's newest entries, newest
  * first, pages with before, and writes no audit entry and no event.
  */
-import type { AuditEntry, Restrictions, StoredToken, TokenStore, TokenStoreEvent, UsageEntry } from 'tokengate'
+import { type AuditEntry, type Restrictions, type StoredToken, StoreUnavailableError, type TokenStore, type TokenStoreEvent, type UsageEntry } from 'tokengate'
 
 const T = 1_800_000_000
 
@@ -296,4 +296,16 @@ export function tokenStoreContract(name: string, subject: StoreUnderTest): void 
       store = await subject.open()
     })
   })
+}
+
+/** What opening a store rejected with, which must be a StoreUnavailableError (a test fails when it opened). */
+export async function openError(open: () => Promise<unknown>): Promise<StoreUnavailableError> {
+  const error = await open().then(
+    () => {
+      throw new Error('expected the store to refuse to open')
+    },
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(StoreUnavailableError)
+  return error as StoreUnavailableError
 }

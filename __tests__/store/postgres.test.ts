@@ -8,10 +8,10 @@
  */
 import { Pool } from 'pg'
 import { inspect } from 'node:util'
-import { StoreUnavailableError, createGate, openPostgresTokenStore, openTokenStore } from 'tokengate'
+import { createGate, openPostgresTokenStore, openTokenStore } from 'tokengate'
 import { POSTGRES_MIGRATIONS } from '../../lib/store/migrations/postgres.js'
 import { POSTGRES_URL, describePostgres, dropSchemas, freshSchema, sql } from '../helpers/postgres.js'
-import { storedToken, tokenStoreContract } from './contract.js'
+import { openError, storedToken, tokenStoreContract } from './contract.js'
 
 const schemas: string[] = []
 function schema(): string {
@@ -22,17 +22,6 @@ function schema(): string {
 afterAll(async () => {
   await dropSchemas(schemas)
 })
-
-async function openError(open: () => Promise<unknown>): Promise<StoreUnavailableError> {
-  const error = await open().then(
-    () => {
-      throw new Error('expected the store to refuse to open')
-    },
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(StoreUnavailableError)
-  return error as StoreUnavailableError
-}
 
 describePostgres('postgres', () => {
   tokenStoreContract('postgres', { open: () => openPostgresTokenStore({ connectionString: POSTGRES_URL!, schema: schema() }) })

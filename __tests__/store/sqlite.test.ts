@@ -8,9 +8,9 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { StoreUnavailableError, createGate, openSqliteTokenStore, openTokenStore } from 'tokengate'
+import { createGate, openSqliteTokenStore, openTokenStore } from 'tokengate'
 import { SQLITE_MIGRATIONS } from '../../lib/store/migrations/sqlite.js'
-import { storedToken, tokenStoreContract } from './contract.js'
+import { openError, storedToken, tokenStoreContract } from './contract.js'
 
 const dirs: string[] = []
 function tempDir(): string {
@@ -23,17 +23,6 @@ afterAll(() => {
 })
 
 tokenStoreContract('sqlite', { open: () => openSqliteTokenStore(join(tempDir(), 'tokens.db')) })
-
-async function openError(open: () => Promise<unknown>): Promise<StoreUnavailableError> {
-  const error = await open().then(
-    () => {
-      throw new Error('expected the store to refuse to open')
-    },
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(StoreUnavailableError)
-  return error as StoreUnavailableError
-}
 
 describe('the SQLite file', () => {
   test('is created with its directory, in WAL mode with a busy timeout, and migrated once', async () => {

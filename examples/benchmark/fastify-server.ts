@@ -30,6 +30,7 @@ import {
   type ScenarioName,
   bodyFor,
 } from './scenarios.js'
+import { reportReady } from './scenario-process.js'
 
 /** The handler every scenario ends with: the same small JSON body for the same request. */
 function listRows(request: FastifyRequest, reply: FastifyReply): void {
@@ -90,11 +91,6 @@ export async function createFastifyApp(name: ScenarioName): Promise<FastifyInsta
   return app
 }
 
-function report(message: { type: 'ready'; scenario: ScenarioName; port: number }): void {
-  if (process.send !== undefined) process.send(message)
-  else process.stdout.write(`${JSON.stringify(message)}\n`)
-}
-
 async function main(): Promise<void> {
   const names = SCENARIOS.filter((s) => s.framework === 'fastify').map((s) => s.name)
   const name = names.find((n) => n === process.argv[2])
@@ -104,7 +100,7 @@ async function main(): Promise<void> {
   }
   const app = await createFastifyApp(name)
   await app.listen({ port: 0, host: '127.0.0.1' })
-  report({ type: 'ready', scenario: name, port: (app.server.address() as AddressInfo).port })
+  reportReady(name, (app.server.address() as AddressInfo).port)
   const stop = (): void => {
     app.server.closeAllConnections()
     void app.close().then(() => process.exit(0))

@@ -84,6 +84,16 @@ function kill(child: ChildProcess): Promise<void> {
 }
 
 /**
+ * A scenario server's side of the protocol {@link startScenarioServer} reads: tell the driver the
+ * server listens, over the IPC channel, or on stdout when started by hand.
+ */
+export function reportReady(scenario: ScenarioName, port: number): void {
+  const message = { type: 'ready', scenario, port }
+  if (process.send !== undefined) process.send(message)
+  else process.stdout.write(`${JSON.stringify(message)}\n`)
+}
+
+/**
  * Start the server of one scenario as a separate Node process (`node server.js <scenario>`, or
  * `fastify-server.js` for a Fastify scenario, with `NODE_ENV=production`) and wait until it listens.
  *

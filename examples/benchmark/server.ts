@@ -41,6 +41,7 @@ import {
   bodyFor,
   scenarioNamed,
 } from './scenarios.js'
+import { reportReady } from './scenario-process.js'
 
 /** The handler every scenario ends with: the same small JSON body for the same request. */
 function listRows(req: Request, res: Response): void {
@@ -252,11 +253,6 @@ export async function createApp(name: ScenarioName): Promise<Express> {
   return app
 }
 
-function report(message: { type: 'ready'; scenario: ScenarioName; port: number }): void {
-  if (process.send !== undefined) process.send(message)
-  else process.stdout.write(`${JSON.stringify(message)}\n`)
-}
-
 async function main(): Promise<void> {
   const names = SCENARIOS.filter((s) => s.framework === 'express').map((s) => s.name)
   const name = process.argv[2] ?? ''
@@ -267,7 +263,7 @@ async function main(): Promise<void> {
   const scenario = scenarioNamed(name)
   const app = await createApp(scenario.name)
   const server = app.listen(0, '127.0.0.1', () => {
-    report({ type: 'ready', scenario: scenario.name, port: (server.address() as AddressInfo).port })
+    reportReady(scenario.name, (server.address() as AddressInfo).port)
   })
   server.on('error', (error) => {
     process.stderr.write(`scenario server ${scenario.name}: ${String(error)}\n`)

@@ -19,6 +19,7 @@ import { createMemoryLimiter } from '../../lib/limits/rate-limiter.js'
 import { EventScan } from '../helpers/event-scan.js'
 import { fastifyListener } from '../helpers/fastify.js'
 import { thrown } from '../helpers/thrown.js'
+import { limitOf } from '../helpers/rate-limit-headers.js'
 
 const ALICE = 'alice-static-token-for-limits-0c8e51'
 const ALICE_TOO = 'alice-second-static-token-7d2b44'
@@ -95,14 +96,6 @@ function gateWith(options: GateOptions = {}): Gate {
   return createGate(CONFIG, { onEvent: scan.listener, ...options })
 }
 
-/** The answer's status and rate-limit headers. */
-function limitOf(res: request.Response): { status: number; policy?: string; state?: string; retryAfter?: string } {
-  const out: { status: number; policy?: string; state?: string; retryAfter?: string } = { status: res.status }
-  if (res.headers['ratelimit-policy'] !== undefined) out.policy = res.headers['ratelimit-policy'] as string
-  if (res.headers['ratelimit'] !== undefined) out.state = res.headers['ratelimit'] as string
-  if (res.headers['retry-after'] !== undefined) out.retryAfter = res.headers['retry-after'] as string
-  return out
-}
 
 const POLICY = '"default";q=5;w=60'
 

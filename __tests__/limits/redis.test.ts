@@ -25,6 +25,7 @@ import { EventScan } from '../helpers/event-scan.js'
 import { fastifyListener } from '../helpers/fastify.js'
 import { REDIS_URL, describeRedis, dropPrefixes, freshPrefix, keysUnder, redisClient, redisTarget } from '../helpers/redis.js'
 import { tcpProxy } from '../helpers/tcp-proxy.js'
+import { limitOf } from '../helpers/rate-limit-headers.js'
 
 const ALICE = 'alice-static-token-for-redis-52a9d1'
 const CONFIG = { tokens: [{ token: ALICE, actor: { id: 'alice' } }] }
@@ -83,13 +84,6 @@ function fastifySender(gate: Gate): (authorization: string) => Promise<request.R
   }
 }
 
-function limitOf(res: request.Response): { status: number; policy?: string; state?: string; retryAfter?: string } {
-  const out: { status: number; policy?: string; state?: string; retryAfter?: string } = { status: res.status }
-  if (res.headers['ratelimit-policy'] !== undefined) out.policy = res.headers['ratelimit-policy'] as string
-  if (res.headers['ratelimit'] !== undefined) out.state = res.headers['ratelimit'] as string
-  if (res.headers['retry-after'] !== undefined) out.retryAfter = res.headers['retry-after'] as string
-  return out
-}
 
 async function waitFor(condition: () => boolean, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms

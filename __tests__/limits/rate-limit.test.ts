@@ -96,7 +96,6 @@ function gateWith(options: GateOptions = {}): Gate {
   return createGate(CONFIG, { onEvent: scan.listener, ...options })
 }
 
-
 const POLICY = '"default";q=5;w=60'
 
 describe.each(ADAPTERS)('%s', (_name, appFor) => {

@@ -84,7 +84,6 @@ function fastifySender(gate: Gate): (authorization: string) => Promise<request.R
   }
 }
 
-
 async function waitFor(condition: () => boolean, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms
   while (!condition()) {

@@ -6,10 +6,9 @@ import express from 'express'
 import type { Request } from 'express'
 import type { Actor } from 'tokengate'
 import { describeExpressSuite } from './express-suite.js'
+import type { Equal, Expect } from '../../helpers/type-assert.js'
 
 // Compile-time: tokenAuth's augmentation types req.actor for every Express app.
-type Expect<T extends true> = T
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
 export type ReqActorIsTyped = Expect<Equal<Request['actor'], Actor | null | undefined>>
 
 test('the suite runs on Express 5', () => {

@@ -40,10 +40,9 @@ import {
   type TargetForm,
 } from '../cases.js'
 import { EventScan } from '../../helpers/event-scan.js'
+import type { Equal, Expect } from '../../helpers/type-assert.js'
 
 // Compile-time: importing 'tokengate/fastify' types request.actor on every Fastify request.
-type Expect<T extends true> = T
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
 export type RequestActorIsTyped = Expect<Equal<FastifyRequest['actor'], Actor | null>>
 
 function target(form: TargetForm | undefined): FastifyTarget | undefined {

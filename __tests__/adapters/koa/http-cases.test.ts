@@ -38,10 +38,9 @@ import {
   type TargetForm,
 } from '../cases.js'
 import { EventScan } from '../../helpers/event-scan.js'
+import type { Equal, Expect } from '../../helpers/type-assert.js'
 
 // Compile-time: importing 'tokengate/koa' types ctx.state.actor.
-type Expect<T extends true> = T
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
 export type StateActorIsTyped = Expect<Equal<DefaultState['actor'], Actor | null | undefined>>
 
 function target(form: TargetForm | undefined): KoaTarget | undefined {

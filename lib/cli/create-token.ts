@@ -329,12 +329,11 @@ function firstOf(value: string | readonly string[] | undefined): string | undefi
  * The `--config` configuration, loaded once for what it gives a signed token: its secret (only
  * the variables that secret needs are read) and its actions. `undefined` without `--config`.
  */
-function configOf(scanned: ScannedArgs, io: CliIo): { readonly path: string; readonly config: TokengateConfig } | undefined {
+function configOf(scanned: ScannedArgs, type: TokenType, io: CliIo): { readonly path: string; readonly config: TokengateConfig } | undefined {
   const configPath = single(scanned, 'config')
   if (configPath === undefined) return undefined
   if (configPath === '') throw new UsageError('--config must not be empty')
   if (single(scanned, 'secret') !== undefined) throw new UsageError('--secret and --config both give the secret: pass one of them')
-  const type = parseType(single(scanned, 'type'))
   const { config } = withUserPath(io, configPath, (path) => loadTaskConfig(path, io.env, [type === 'jwt' ? 'jwt' : 'secret']))
   return { path: configPath, config }
 }
@@ -374,24 +373,30 @@ function signingSecret(scanned: ScannedArgs, type: TokenType, io: CliIo, loaded:
 
 /**
  * The mistakes of a signed token's command line that need no configuration, found before
- * `--config` is read, so an unset variable in it never hides them. Returns the actor id.
+ * `--config` is read, so an unset variable in it never hides them. Returns the actor id and the
+ * token type.
  */
-function checkSignedArgs(scanned: ScannedArgs, actorId: string | undefined, format: Format): string {
+function checkSignedArgs(scanned: ScannedArgs, actorId: string | undefined, format: Format): SignedArgs {
   for (const option of ['output-file', 'create-databases']) {
     if (scanned.options.has(option)) throw new UsageError(`--${option} needs --offline`)
   }
-  parseType(single(scanned, 'type'))
+  const type = parseType(single(scanned, 'type'))
   if (flag(scanned, 'debug') && format === 'json') {
     throw new UsageError('--debug cannot be used with --format json: the JSON output already shows the restrictions and expiry')
   }
   if (actorId === undefined) throw new UsageError('missing ACTOR_ID: the id of the actor the token acts as, such as root')
-  return actorId
+  return { actorId, type }
 }
 
-function signedToken(scanned: ScannedArgs, common: Common, io: CliIo): ExitCode {
-  const type = parseType(single(scanned, 'type'))
+/** What {@link checkSignedArgs} found: whom a signed token acts as, and its type. */
+interface SignedArgs {
+  readonly actorId: string
+  readonly type: TokenType
+}
+
+/** A signed token, whose command line {@link checkSignedArgs} has checked. */
+function signedToken(scanned: ScannedArgs, { actorId, type }: SignedArgs, common: Common, io: CliIo): ExitCode {
   const debug = flag(scanned, 'debug')
-  const actorId = checkSignedArgs(scanned, common.actorId, common.format)
   const signing = signingSecret(scanned, type, io, common.config)
   const { secret } = signing
   const now = Math.floor(io.now() / 1000)
@@ -465,8 +470,8 @@ export function createTokenCommand(argv: readonly string[], io: CliIo): ExitCode
   const format = parseFormat(single(scanned, 'format'))
   const lifetime = parseLifetime(scanned)
   const offline = flag(scanned, 'offline')
-  if (!offline) checkSignedArgs(scanned, actorId, format)
-  const config = offline ? undefined : configOf(scanned, io)
+  const signed = offline ? undefined : checkSignedArgs(scanned, actorId, format)
+  const config = signed === undefined ? undefined : configOf(scanned, signed.type, io)
   const registry = config === undefined ? BUILT_IN : new ActionRegistry(actionsFromConfig(config.config.actions))
   const { restrictions: given, warnings } = datasetteRestrictions(scanned, registry)
   const permissions = permissionStrings(scanned, registry)
@@ -482,5 +487,5 @@ export function createTokenCommand(argv: readonly string[], io: CliIo): ExitCode
     registry,
     config,
   }
-  return offline ? offlineToken(scanned, common, io) : signedToken(scanned, common, io)
+  return signed === undefined ? offlineToken(scanned, common, io) : signedToken(scanned, signed, common, io)
 }

@@ -9,21 +9,17 @@
  *
  * @module
  */
-import { readFileSync } from 'node:fs'
 import { credentialsFor } from './credentials.js'
 import { generateLoad } from './load.js'
+import { median, processCpu } from './measure.js'
 import { startScenarioServer } from './scenario-process.js'
 import { EXPECTED_BODY, PATH, SCENARIO_NAMES, type ScenarioName } from './scenarios.js'
 
-/** CPU seconds a process has used (user + system), from `/proc` (Linux only). */
+/** CPU seconds a process has used, from `/proc`: this script measures nothing else, so it needs Linux. */
 function cpuSeconds(pid: number): number {
-  const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN
+  const seconds = processCpu(pid)
+  if (seconds === null) throw new Error('alternate.js reads server CPU from /proc, which this system does not have')
+  return seconds
 }
 
 async function main(): Promise<void> {

@@ -16,6 +16,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { type Gate, type TokenStore, createGate, openTokenStore } from 'tokengate'
 import { internalsOf } from '../../lib/internal/gate-internals.js'
+import { median } from './measure.js'
 import { benchPostgresUrl } from './scenarios.js'
 
 const ROUNDS = 5
@@ -47,8 +48,7 @@ async function measure(label: string, store: TokenStore, calls: { cached: number
     added.push(b - a)
     process.stdout.write(`${label} round ${round}: cached ${a.toFixed(2)} µs, no cache ${b.toFixed(2)} µs, the lookup adds ${(b - a).toFixed(2)} µs of CPU\n`)
   }
-  const sorted = [...added].sort((x, y) => x - y)
-  process.stdout.write(`${label}: the store lookup adds ${(sorted[Math.floor(sorted.length / 2)] ?? Number.NaN).toFixed(1)} µs of CPU per request (median of ${ROUNDS})\n\n`)
+  process.stdout.write(`${label}: the store lookup adds ${median(added).toFixed(1)} µs of CPU per request (median of ${ROUNDS})\n\n`)
   await cached.close()
   await uncached.close()
 }

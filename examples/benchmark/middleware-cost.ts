@@ -13,6 +13,7 @@
  * @module
  */
 import * as tokengate from 'tokengate'
+import { median } from './measure.js'
 import { DATABASES, JWT_SECRET, PATH, READER, SIGNING_SECRET, STATIC_TOKENS } from './scenarios.js'
 
 const ROUNDS = 5
@@ -121,8 +122,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`tokenAuth + requirePermission on stub requests, CPU µs per request (median of ${ROUNDS} rounds of ${CALLS.toLocaleString('en-US')}):\n`)
   for (const [label, values] of results) {
-    const sorted = [...values].sort((a, b) => a - b)
-    process.stdout.write(`  ${label.padEnd(34)} ${(sorted[Math.floor(sorted.length / 2)] ?? Number.NaN).toFixed(2)} µs  (rounds ${values.map((v) => v.toFixed(2)).join(' / ')})\n`)
+    process.stdout.write(`  ${label.padEnd(34)} ${median(values).toFixed(2)} µs  (rounds ${values.map((v) => v.toFixed(2)).join(' / ')})\n`)
   }
   for (const kind of list) await kind.close?.()
 }

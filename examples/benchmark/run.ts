@@ -52,6 +52,7 @@ import { cpus, loadavg, platform } from 'node:os'
 import autocannon from 'autocannon'
 import { type Credentials, credentialsFor } from './credentials.js'
 import { generateLoad } from './load.js'
+import { TICKS_PER_SECOND, median, processCpu } from './measure.js'
 import { type RunningServer, probe, startScenarioServer, stopAllServers } from './scenario-process.js'
 import {
   EXPECTED_BODY,
@@ -185,20 +186,6 @@ const MAX_ATTEMPTS = 3
 
 /** Repeated runs left in the whole benchmark (`--retries`). */
 let retriesLeft = 0
-
-/** Linux's USER_HZ: `/proc` counts CPU time in hundredths of a second. */
-const TICKS_PER_SECOND = 100
-
-/** CPU seconds a process has used (user + system), or `null` where `/proc` is missing. */
-function processCpu(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
-  } catch {
-    return null
-  }
-}
 
 /** CPU seconds the whole machine has been busy, or `null` where `/proc` is missing. */
 function machineCpu(): number | null {
@@ -366,13 +353,6 @@ async function measure(scenario: Scenario, round: number, position: Run['positio
   } finally {
     await server.stop()
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  if (sorted.length === 0) return Number.NaN
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2
 }
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })

@@ -84,6 +84,20 @@ maybe('the token page in Chromium', () => {
     console.log(`Token page screenshots: ${SHOTS}`)
   })
 
+  /**
+   * What `read` gives once it is no longer `old`, polled from Node: a wait run inside the page
+   * (waitForFunction) would need eval, which the page's `default-src 'self'` forbids.
+   */
+  async function changedFrom(read: () => Promise<string>, old: string, timeoutMs = 10_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const current = await read()
+      if (current !== old) return current
+      if (Date.now() > deadline) throw new Error(`the value did not change within ${timeoutMs} ms`)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+
   async function signedInPage(): Promise<Page> {
     const page = await context.newPage()
     page.on('dialog', (dialog) => {
@@ -218,8 +232,7 @@ maybe('the token page in Chromium', () => {
     await page.keyboard.press('Tab') // Cancel → Rotate
     expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('confirm-ok')
     await page.keyboard.press('Enter')
-    await page.waitForFunction(`document.getElementById('new-token-value').value !== ${JSON.stringify(first)}`)
-    const second = await value.inputValue()
+    const second = await changedFrom(() => value.inputValue(), first)
     expect(second).not.toBe(first)
     expect((await fetch(`${running.base}/docs/t/-/insert`, { method: 'POST', headers: bearer(first) })).status).toBe(401)
     expect((await fetch(`${running.base}/docs/t/-/insert`, { method: 'POST', headers: bearer(second) })).status).toBe(200)
